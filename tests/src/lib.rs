@@ -1,0 +1,423 @@
+//! The real PC/SC stack for tests: a private pcscd with the vpcd reader driver, and virtual card
+//! processes plugged into it, started and stopped cleanly (also when a test fails: everything is
+//! stopped in `Drop`).
+//!
+//! pcscd's socket path is compiled in (`/run/pcscd/pcscd.comm`), so only one pcscd can run on a
+//! machine: every stack holds a machine-wide lock for its lifetime, which serialises the PC/SC
+//! tests across threads and processes (cargo test and nextest alike).
+//!
+//! Logs (pcscd with `--apdu`, each card) are copied to `target/test-artifacts/<test>/` when the
+//! stack stops.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fs2::FileExt;
+
+/// Where the vpcd driver lives on Debian.
+const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
+/// The first vpcd port; the one config entry gives two readers (this port and the next).
+pub const VPCD_PORT: u16 = 35963;
+/// The machine-wide lock that serialises PC/SC tests.
+const LOCK_PATH: &str = "/tmp/mynumber-kiosk-pcsc-tests.lock";
+const PCSCD_SOCKET: &str = "/run/pcscd/pcscd.comm";
+
+/// The two readers one vpcd entry gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    First,
+    Second,
+}
+
+impl Slot {
+    pub fn reader(self) -> &'static str {
+        match self {
+            Slot::First => "Virtual PCD 00 00",
+            Slot::Second => "Virtual PCD 00 01",
+        }
+    }
+
+    pub fn port(self) -> u16 {
+        match self {
+            Slot::First => VPCD_PORT,
+            Slot::Second => VPCD_PORT + 1,
+        }
+    }
+}
+
+/// The binaries the harness runs, built by cargo for the test crate.
+#[derive(Debug, Clone)]
+pub struct Binaries {
+    pub virtual_card: PathBuf,
+    pub jpki: PathBuf,
+}
+
+/// Starts a stack for the calling test, with the binaries cargo built for this crate.
+#[macro_export]
+macro_rules! pcsc_stack {
+    ($name:expr) => {
+        $crate::PcscStack::start(
+            $name,
+            $crate::Binaries {
+                virtual_card: env!("CARGO_BIN_EXE_harness-virtual-card").into(),
+                jpki: env!("CARGO_BIN_EXE_harness-jpki").into(),
+            },
+        )
+    };
+}
+
+/// A private pcscd with vpcd, owned by one test.
+#[derive(Debug)]
+pub struct PcscStack {
+    name: String,
+    binaries: Binaries,
+    dir: tempfile::TempDir,
+    pcscd: Option<Child>,
+    pcscd_starts: u32,
+    _lock: File,
+}
+
+impl PcscStack {
+    /// Takes the machine-wide lock, then starts pcscd and waits until it is ready.
+    pub fn start(name: &str, binaries: Binaries) -> PcscStack {
+        assert!(
+            Path::new(VPCD_DRIVER).exists(),
+            "{VPCD_DRIVER} is missing: install the Debian packages pcscd and vsmartcard-vpcd (.ci/run does)"
+        );
+        let lock = File::create(LOCK_PATH).unwrap_or_else(|e| panic!("cannot create {LOCK_PATH}: {e}"));
+        lock.lock_exclusive()
+            .unwrap_or_else(|e| panic!("cannot lock {LOCK_PATH}: {e}"));
+        assert!(
+            !pcscd_answers(),
+            "another pcscd is already running ({PCSCD_SOCKET} answers): stop it, these tests start their own"
+        );
+        let dir = tempfile::Builder::new()
+            .prefix("pcsc-stack-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"));
+        let config = dir.path().join("reader.conf.d");
+        fs::create_dir(&config).unwrap_or_else(|e| panic!("cannot create {}: {e}", config.display()));
+        fs::write(
+            config.join("vpcd"),
+            format!(
+                "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:{VPCD_PORT}\nLIBPATH {VPCD_DRIVER}\nCHANNELID {VPCD_PORT}\n"
+            ),
+        )
+        .unwrap_or_else(|e| panic!("cannot write the reader config: {e}"));
+        let mut stack = PcscStack {
+            name: name.to_string(),
+            binaries,
+            dir,
+            pcscd: None,
+            pcscd_starts: 0,
+            _lock: lock,
+        };
+        stack.start_pcscd();
+        stack
+    }
+
+    /// Starts pcscd (again) and waits for "daemon ready" in its log.
+    pub fn start_pcscd(&mut self) {
+        assert!(self.pcscd.is_none(), "pcscd is already running");
+        self.pcscd_starts += 1;
+        let log_path = self.dir.path().join(format!("pcscd-{}.log", self.pcscd_starts));
+        let log = File::create(&log_path).unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
+        let child = Command::new("pcscd")
+            .args(["--foreground", "--info", "--apdu", "--config"])
+            .arg(self.dir.path().join("reader.conf.d"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap_or_else(|e| panic!("log: {e}")))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start pcscd (install the Debian package pcscd): {e}"));
+        self.pcscd = Some(child);
+        let ready = wait_until(Duration::from_secs(10), || {
+            fs::read_to_string(&log_path).is_ok_and(|text| text.contains("daemon ready"))
+        });
+        if !ready {
+            let log = fs::read_to_string(&log_path).unwrap_or_default();
+            panic!("pcscd did not become ready within 10 s; its log:\n{log}");
+        }
+    }
+
+    /// Kills pcscd hard (SIGKILL), as a crash would, and reaps it.
+    pub fn kill_pcscd(&mut self) {
+        if let Some(mut child) = self.pcscd.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops pcscd politely (SIGTERM) and waits for it.
+    fn stop_pcscd(&mut self) {
+        if let Some(mut child) = self.pcscd.take() {
+            terminate(&mut child);
+        }
+    }
+
+    pub fn binaries(&self) -> &Binaries {
+        &self.binaries
+    }
+
+    /// Starts a virtual card process with the given profile (a name under `config/cards/` or a
+    /// path) in `slot`, and waits until pcscd sees it.
+    pub fn card(&self, profile: &str, slot: Slot) -> CardProcess {
+        let profile = profile_path(profile);
+        let control = self.dir.path().join(format!("card-{}.sock", slot.port()));
+        let log_path = self.dir.path().join(format!("card-{}.log", slot.port()));
+        let log = File::create(&log_path).unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
+        let child = Command::new(&self.binaries.virtual_card)
+            .arg("--profile")
+            .arg(&profile)
+            .args(["--port", &slot.port().to_string(), "--verbose", "--control"])
+            .arg(&control)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap_or_else(|e| panic!("log: {e}")))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.binaries.virtual_card.display()));
+        let card = CardProcess {
+            child,
+            control,
+            slot,
+        };
+        assert!(
+            wait_until(Duration::from_secs(10), || card.control.exists()),
+            "the virtual card's control socket did not appear; its log:\n{}",
+            fs::read_to_string(&log_path).unwrap_or_default()
+        );
+        assert!(
+            wait_for_card(slot.reader(), true, Duration::from_secs(10)),
+            "pcscd did not see the card in {} within 10 s",
+            slot.reader()
+        );
+        card
+    }
+
+    /// Runs the `jpki` diagnostics binary.
+    pub fn jpki(&self, args: &[&str]) -> std::process::Output {
+        Command::new(&self.binaries.jpki)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.binaries.jpki.display()))
+    }
+
+    fn keep_logs(&self) {
+        let target = workspace_root().join("target/test-artifacts").join(sanitize(&self.name));
+        if fs::create_dir_all(&target).is_err() {
+            return;
+        }
+        if let Ok(entries) = fs::read_dir(self.dir.path()) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "log") {
+                    let _ = fs::copy(&path, target.join(entry.file_name()));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for PcscStack {
+    fn drop(&mut self) {
+        self.stop_pcscd();
+        self.keep_logs();
+    }
+}
+
+/// A running virtual card process, controlled through its socket.
+#[derive(Debug)]
+pub struct CardProcess {
+    child: Child,
+    control: PathBuf,
+    slot: Slot,
+}
+
+impl CardProcess {
+    pub fn slot(&self) -> Slot {
+        self.slot
+    }
+
+    pub fn reader(&self) -> &'static str {
+        self.slot.reader()
+    }
+
+    /// Sends one control command; returns its result or the card's error text.
+    pub fn control(&self, line: &str) -> Result<serde_json::Value, String> {
+        let mut stream = UnixStream::connect(&self.control).map_err(|e| format!("control socket: {e}"))?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|e| e.to_string())?;
+        writeln!(stream, "{line}").map_err(|e| e.to_string())?;
+        let mut reply = String::new();
+        BufReader::new(stream).read_line(&mut reply).map_err(|e| e.to_string())?;
+        let reply: serde_json::Value = serde_json::from_str(&reply).map_err(|e| format!("{e}: {reply:?}"))?;
+        if reply["ok"] == serde_json::Value::Bool(true) {
+            Ok(reply["result"].clone())
+        } else {
+            Err(reply["error"].as_str().unwrap_or("unknown error").to_string())
+        }
+    }
+
+    fn must(&self, line: &str) -> serde_json::Value {
+        self.control(line).unwrap_or_else(|e| panic!("control {line:?}: {e}"))
+    }
+
+    /// Pulls the card and waits until pcscd reports the reader empty.
+    pub fn pull(&self) {
+        self.must("pull");
+        assert!(
+            wait_for_card(self.reader(), false, Duration::from_secs(10)),
+            "pcscd still sees a card in {} 10 s after the pull",
+            self.reader()
+        );
+    }
+
+    /// Puts the card back (optionally as another profile) and waits until pcscd sees it.
+    pub fn insert(&self, profile: Option<&str>) {
+        match profile {
+            Some(profile) => self.must(&format!("insert {}", profile_path(profile).display())),
+            None => self.must("insert"),
+        };
+        assert!(
+            wait_for_card(self.reader(), true, Duration::from_secs(10)),
+            "pcscd did not see the card back in {} within 10 s",
+            self.reader()
+        );
+    }
+
+    /// Arms a fault: `drop`, `stall MS`, `garbage`, `short`, `sw XXXX`, optionally `after N`.
+    pub fn fault(&self, spec: &str) {
+        self.must(&format!("fault {spec}"));
+    }
+
+    pub fn status(&self) -> serde_json::Value {
+        self.must("status")
+    }
+
+    /// The headers of the commands the card received.
+    pub fn history(&self) -> Vec<serde_json::Value> {
+        match self.must("history") {
+            serde_json::Value::Array(items) => items,
+            other => panic!("history is not a list: {other}"),
+        }
+    }
+
+    pub fn clear_history(&self) {
+        self.must("clear-history");
+    }
+
+    /// Tries left as the card's own counter holds them (auth, signing).
+    pub fn counters(&self) -> (Option<u64>, Option<u64>) {
+        let status = self.status();
+        (status["auth_tries_left"].as_u64(), status["signing_tries_left"].as_u64())
+    }
+}
+
+impl Drop for CardProcess {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+/// `config/cards/<name>.json` for a bare name; a path is taken as it is.
+pub fn profile_path(profile: &str) -> PathBuf {
+    if profile.contains('/') {
+        PathBuf::from(profile)
+    } else {
+        workspace_root().join("config/cards").join(format!("{profile}.json"))
+    }
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Reads a file under `config/`.
+pub fn config_file(relative: &str) -> Vec<u8> {
+    let path = workspace_root().join("config").join(relative);
+    fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Waits (through PC/SC status changes, never blind sleeps) until `reader` has a card or is
+/// empty. False on timeout.
+pub fn wait_for_card(reader: &str, present: bool, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    let Ok(name) = std::ffi::CString::new(reader) else {
+        return false;
+    };
+    while Instant::now() < deadline {
+        let Ok(context) = pcsc::Context::establish(pcsc::Scope::User) else {
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        };
+        let mut states = [pcsc::ReaderState::new(name.clone(), pcsc::State::UNAWARE)];
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return false;
+            }
+            match context.get_status_change(remaining, &mut states) {
+                Ok(()) => {
+                    let state = states[0].event_state();
+                    let has_card = state.contains(pcsc::State::PRESENT) && !state.contains(pcsc::State::MUTE);
+                    if has_card == present {
+                        return true;
+                    }
+                    states[0].sync_current_state();
+                }
+                Err(pcsc::Error::Timeout) => return false,
+                // The reader is not there yet, or pcscd went away: look again shortly.
+                Err(_) => {
+                    std::thread::sleep(Duration::from_millis(20));
+                    break;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Polls `condition` every 5 ms until it holds or `timeout` passes.
+pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn pcscd_answers() -> bool {
+    UnixStream::connect(PCSCD_SOCKET).is_ok()
+}
+
+/// SIGTERM, then SIGKILL if the process is still there after 5 s; always reaped.
+fn terminate(child: &mut Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // std can only SIGKILL; pcscd deserves the chance to remove its socket.
+        let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    }
+    let stopped = wait_until(Duration::from_secs(5), || matches!(child.try_wait(), Ok(Some(_))));
+    if !stopped {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect()
+}
