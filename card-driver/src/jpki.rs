@@ -533,3 +533,218 @@ fn unexpected(operation: &'static str, response: &Response) -> JpkiError {
         sw: response.sw,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::*;
+
+    /// A card that expects exactly these commands and gives these answers, in order.
+    struct Script(VecDeque<(Vec<u8>, Result<Vec<u8>, TransportError>)>);
+
+    impl Script {
+        fn new(steps: &[(&str, &str)]) -> Script {
+            Script(
+                steps
+                    .iter()
+                    .map(|(command, response)| (bytes(command), Ok(bytes(response))))
+                    .collect(),
+            )
+        }
+
+        fn then_fail(mut self, command: &str, error: TransportError) -> Script {
+            self.0.push_back((bytes(command), Err(error)));
+            self
+        }
+
+        fn then(mut self, command: &str, response: &str) -> Script {
+            self.0.push_back((bytes(command), Ok(bytes(response))));
+            self
+        }
+    }
+
+    impl Drop for Script {
+        fn drop(&mut self) {
+            if !std::thread::panicking() {
+                assert!(self.0.is_empty(), "commands never sent: {:?}", self.0);
+            }
+        }
+    }
+
+    impl Transport for Script {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            let (expected, response) = self
+                .0
+                .pop_front()
+                .unwrap_or_else(|| panic!("unexpected command {}", hex::encode_upper(command)));
+            assert_eq!(hex::encode_upper(command), hex::encode_upper(&expected));
+            response
+        }
+    }
+
+    fn bytes(text: &str) -> Vec<u8> {
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        hex::decode(compact).expect("test hex")
+    }
+
+    const SELECT_AP: &str = "00A4040C0A D392F000260100000001";
+
+    /// A fake certificate: a SEQUENCE of `len` bytes in all.
+    fn fake_certificate(len: usize) -> Vec<u8> {
+        let content = len - 4;
+        let mut der = vec![0x30, 0x82, (content >> 8) as u8, content as u8];
+        der.extend((0..content).map(|i| i as u8));
+        der
+    }
+
+    #[test]
+    fn a_card_without_the_applet_is_not_a_my_number_card() {
+        let mut card = Jpki::new(Script::new(&[(SELECT_AP, "6A82")]));
+        assert_eq!(card.select_application(), Err(JpkiError::NotMyNumberCard));
+    }
+
+    #[test]
+    fn a_certificate_is_read_in_whole_chunks_from_its_der_length() {
+        let cert = fake_certificate(600);
+        let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C02000A", "9000")])
+            .then("00B0000000", &format!("{}9000", hex::encode(&cert[..256])))
+            .then("00B0010000", &format!("{}9000", hex::encode(&cert[256..512])))
+            .then("00B0020058", &format!("{}9000", hex::encode(&cert[512..])));
+        let mut card = Jpki::new(script);
+        assert_eq!(card.read_certificate(Certificate::Auth), Ok(cert));
+    }
+
+    #[test]
+    fn a_file_shorter_than_a_chunk_answers_6282_with_its_bytes() {
+        let cert = fake_certificate(100);
+        // The EF holds the certificate and some padding after it.
+        let mut ef = cert.clone();
+        ef.extend_from_slice(&[0xFF; 20]);
+        let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C02000B", "9000")])
+            .then("00B0000000", &format!("{}6282", hex::encode(&ef)));
+        assert_eq!(Jpki::new(script).read_certificate(Certificate::AuthCa), Ok(cert));
+    }
+
+    #[test]
+    fn wrong_le_is_resent_and_more_data_is_fetched() {
+        let cert = fake_certificate(0x64);
+        let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C020002", "9000"), ("00B0000000", "6C64")])
+            .then("00B0000064", &format!("{}9000", hex::encode(&cert)));
+        assert_eq!(Jpki::new(script).read_certificate(Certificate::SigningCa), Ok(cert));
+
+        let signature = vec![0xAB; 256];
+        let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C020017", "9000")])
+            .then(&format!("802A008033{}00", hex::encode([0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20]) + &"11".repeat(32)), "6110")
+            .then("00C0000010", &format!("{}6100", hex::encode(&signature[..16])))
+            .then("00C0000000", &format!("{}9000", hex::encode(&signature[16..])));
+        assert_eq!(Jpki::new(script).sign_sha256(PinKind::Auth, &[0x11; 32]), Ok(signature));
+    }
+
+    #[test]
+    fn a_malformed_certificate_header_is_an_error() {
+        let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C02000A", "9000"), ("00B0000000", "FFFF9000")]);
+        assert!(matches!(
+            Jpki::new(script).read_certificate(Certificate::Auth),
+            Err(JpkiError::MalformedCertificate { file: 0x000A, .. })
+        ));
+    }
+
+    #[test]
+    fn tries_left_reads_the_counter_and_learns_a_blocked_pin() {
+        let script = Script::new(&[
+            (SELECT_AP, "9000"),
+            ("00A4020C020018", "9000"),
+            ("00200080", "63C2"),
+            ("00A4020C02001B", "9000"),
+            ("00200080", "6984"),
+        ]);
+        let mut card = Jpki::new(script);
+        assert_eq!(card.tries_left(PinKind::Auth), Ok(2));
+        assert_eq!(card.pin_state(PinKind::Auth), PinState::TriesLeft(2));
+        assert_eq!(card.tries_left(PinKind::Signing), Ok(0));
+        // Known blocked: refused here, nothing sent (the script would fail on any command).
+        let pin = SigningPin::new("ABC123").expect("valid");
+        assert_eq!(card.verify_signing_pin(&pin), Err(JpkiError::PinBlocked(PinKind::Signing)));
+    }
+
+    #[test]
+    fn the_selected_file_is_not_selected_again() {
+        let script = Script::new(&[
+            (SELECT_AP, "9000"),
+            ("00A4020C020018", "9000"),
+            ("00200080", "63C3"),
+            ("002000800431323334", "9000"),
+        ]);
+        let mut card = Jpki::new(script);
+        assert_eq!(card.tries_left(PinKind::Auth), Ok(3));
+        let pin = AuthPin::new("1234").expect("valid");
+        assert_eq!(card.verify_auth_pin(&pin), Ok(()));
+        assert_eq!(card.pin_state(PinKind::Auth), PinState::TriesLeft(3));
+    }
+
+    #[test]
+    fn a_transport_failure_forgets_the_selection() {
+        let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C020018", "9000")])
+            .then_fail("00200080", TransportError::CardReset)
+            .then(SELECT_AP, "9000")
+            .then("00A4020C020018", "9000")
+            .then("00200080", "63C3");
+        let mut card = Jpki::new(script);
+        assert_eq!(card.tries_left(PinKind::Auth), Err(JpkiError::Transport(TransportError::CardReset)));
+        assert_eq!(card.tries_left(PinKind::Auth), Ok(3));
+    }
+
+    #[test]
+    fn wrong_pins_count_down_and_the_last_one_blocks() {
+        let script = Script::new(&[
+            (SELECT_AP, "9000"),
+            ("00A4020C020018", "9000"),
+            ("002000800439393939", "63C1"),
+            ("002000800439393939", "63C0"),
+        ]);
+        let mut card = Jpki::new(script);
+        let wrong = AuthPin::new("9999").expect("valid");
+        assert_eq!(
+            card.verify_auth_pin(&wrong),
+            Err(JpkiError::WrongPin { kind: PinKind::Auth, tries_left: 1 })
+        );
+        assert_eq!(card.verify_auth_pin(&wrong), Err(JpkiError::PinBlocked(PinKind::Auth)));
+        assert_eq!(card.verify_auth_pin(&wrong), Err(JpkiError::PinBlocked(PinKind::Auth)));
+    }
+
+    #[test]
+    fn reset_outcomes_are_typed() {
+        let key = crate::reset_cryptogram::CardKey::from_bytes([1; 16]);
+        let command = crate::reset_cryptogram::seal(&key, &[2; 8], PinKind::Signing, b"NEW1PASS").expect("seal");
+        let apdu = hex::encode(command.as_bytes());
+        for (sw, expected) in [
+            ("6985", Err(JpkiError::ResetRefused(ResetRefusal::NoChallenge))),
+            ("6988", Err(JpkiError::ResetRefused(ResetRefusal::BadCryptogram))),
+            ("6A80", Err(JpkiError::ResetRefused(ResetRefusal::BadPinFormat))),
+            ("9000", Ok(())),
+        ] {
+            let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C02001B", "9000")]).then(&apdu, sw);
+            assert_eq!(Jpki::new(script).reset_pin(PinKind::Signing, &command), expected, "{sw}");
+        }
+    }
+
+    #[test]
+    fn a_challenge_of_the_wrong_length_is_malformed() {
+        let script = Script::new(&[(SELECT_AP, "9000"), ("0084000008", "01020304059000")]);
+        assert!(matches!(
+            Jpki::new(script).get_challenge(),
+            Err(JpkiError::MalformedResponse { operation: "GET CHALLENGE", .. })
+        ));
+    }
+
+    #[test]
+    fn tokens_are_recognised_or_kept_as_they_are() {
+        let mut token = b"JPKIAPICCTOKEN2".to_vec();
+        token.resize(32, 0);
+        assert_eq!(Token::parse(&token), Token::MyNumberCard);
+        assert_eq!(Token::parse(b"JPKIAPGPSETOKEN\0\0"), Token::Smartphone);
+        assert_eq!(Token::parse(b"JPKIAPICCTOKEN\0"), Token::OlderCard);
+        assert_eq!(Token::parse(b"SOMETHING ELSE\0"), Token::Unknown("SOMETHING ELSE".to_string()));
+    }
+}

@@ -233,7 +233,8 @@ mod tests {
     fn pins_never_show_in_debug_or_errors() {
         let auth = AuthPin::new("9876").expect("valid");
         let signing = SigningPin::new("SECRET42").expect("valid");
-        let printed = format!("{auth:?} {signing:?} {:?}", Pin::from(auth));
+        let printed = format!("{auth:?} {signing:?}");
+        let printed = format!("{printed} {:?}", Pin::from(auth));
         assert!(!printed.contains("9876") && !printed.contains("SECRET42"), "{printed}");
         let error = SigningPin::new("SECRET-42").unwrap_err().to_string();
         assert!(!error.contains("SECRET"), "{error}");

@@ -319,8 +319,13 @@ impl CardProcess {
 }
 
 impl Drop for CardProcess {
+    /// Stops the card and waits until pcscd has seen it leave: a card started on the same port
+    /// before that would look to pcscd like the old one, never powered up.
     fn drop(&mut self) {
         terminate(&mut self.child);
+        if pcscd_answers() {
+            wait_for_card(self.reader(), false, Duration::from_secs(5));
+        }
     }
 }
 
