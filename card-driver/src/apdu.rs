@@ -159,7 +159,12 @@ impl Drop for EncodedCommand {
 impl fmt::Debug for EncodedCommand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header: Vec<String> = self.0.iter().take(4).map(|b| format!("{b:02X}")).collect();
-        write!(f, "EncodedCommand({} …, {} bytes)", header.join(" "), self.0.len())
+        write!(
+            f,
+            "EncodedCommand({} …, {} bytes)",
+            header.join(" "),
+            self.0.len()
+        )
     }
 }
 
@@ -186,7 +191,9 @@ impl StatusWord {
             (0x62, 0x82) => Status::EndOfFile,
             // 63C0 is the wrong try that used the counter up, or an empty VERIFY on a blocked PIN.
             (0x63, 0xC0) => Status::PinBlocked,
-            (0x63, n) if n & 0xF0 == 0xC0 => Status::WrongPin { tries_left: n & 0x0F },
+            (0x63, n) if n & 0xF0 == 0xC0 => Status::WrongPin {
+                tries_left: n & 0x0F,
+            },
             (0x67, 0x00) => Status::WrongLength,
             (0x68, 0x81) => Status::LogicalChannelNotSupported,
             (0x68, 0x82) => Status::SecureMessagingNotSupported,
@@ -320,7 +327,10 @@ mod tests {
 
     #[test]
     fn case_1_is_the_header_alone() {
-        assert_eq!(bytes(&Command::new(0x00, 0x20, 0x00, 0x80)), [0x00, 0x20, 0x00, 0x80]);
+        assert_eq!(
+            bytes(&Command::new(0x00, 0x20, 0x00, 0x80)),
+            [0x00, 0x20, 0x00, 0x80]
+        );
     }
 
     #[test]
@@ -342,7 +352,9 @@ mod tests {
 
     #[test]
     fn case_4_short_sign() {
-        let sign = Command::new(0x80, 0x2A, 0x00, 0x80).with_data(&[1, 2, 3]).with_le(256);
+        let sign = Command::new(0x80, 0x2A, 0x00, 0x80)
+            .with_data(&[1, 2, 3])
+            .with_le(256);
         assert_eq!(bytes(&sign), [0x80, 0x2A, 0x00, 0x80, 0x03, 1, 2, 3, 0x00]);
     }
 
@@ -358,7 +370,9 @@ mod tests {
         assert_eq!(&encoded[..7], &[0x00, 0xDA, 0x00, 0x00, 0x00, 0x01, 0x2C]);
         assert_eq!(encoded.len(), 7 + 300);
         // Case 4 extended: Le is two bytes after the data, with no leading zero.
-        let both = Command::new(0x00, 0xDA, 0x00, 0x00).with_data(&data).with_le(256);
+        let both = Command::new(0x00, 0xDA, 0x00, 0x00)
+            .with_data(&data)
+            .with_le(256);
         let encoded = bytes(&both);
         assert_eq!(&encoded[7 + 300..], &[0x01, 0x00]);
     }

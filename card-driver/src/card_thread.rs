@@ -56,7 +56,9 @@ impl<T: 'static> CardThread<T> {
                     job(&mut value);
                 }
             })
-            .map_err(|e| TransportError::Communication(format!("cannot start a card thread: {e}")))?;
+            .map_err(|e| {
+                TransportError::Communication(format!("cannot start a card thread: {e}"))
+            })?;
         let mut card_thread = CardThread {
             jobs: Some(jobs_tx),
             thread: Some(thread),
@@ -88,7 +90,10 @@ impl<T: 'static> CardThread<T> {
         let job: Job<T> = Box::new(move |value| {
             let _ = result_tx.send(job(value));
         });
-        let sent = self.jobs.as_ref().is_some_and(|jobs| jobs.send(job).is_ok());
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(job).is_ok());
         if !sent {
             return Err(thread_ended());
         }
@@ -145,7 +150,8 @@ mod tests {
 
     #[test]
     fn jobs_run_on_the_thread_in_order() {
-        let mut counter = CardThread::spawn("test", Duration::from_secs(1), || Ok(0u32)).expect("spawns");
+        let mut counter =
+            CardThread::spawn("test", Duration::from_secs(1), || Ok(0u32)).expect("spawns");
         for expected in 1..=3 {
             let value = counter
                 .run(Duration::from_secs(1), |n| {
@@ -159,14 +165,18 @@ mod tests {
 
     #[test]
     fn a_job_past_its_deadline_abandons_the_thread() {
-        let mut slow = CardThread::spawn("test", Duration::from_secs(1), || Ok(())).expect("spawns");
+        let mut slow =
+            CardThread::spawn("test", Duration::from_secs(1), || Ok(())).expect("spawns");
         let deadline = Duration::from_millis(50);
         assert_eq!(
             slow.run(deadline, |_| thread::sleep(Duration::from_millis(500))),
             Err(TransportError::Timeout(deadline))
         );
         assert!(slow.is_abandoned());
-        assert_eq!(slow.run(deadline, |_| ()), Err(TransportError::CardUnresponsive));
+        assert_eq!(
+            slow.run(deadline, |_| ()),
+            Err(TransportError::CardUnresponsive)
+        );
         // Dropping does not wait for the stuck job.
         let started = std::time::Instant::now();
         drop(slow);
@@ -175,20 +185,29 @@ mod tests {
 
     #[test]
     fn a_failed_start_is_reported() {
-        let result = CardThread::<()>::spawn("test", Duration::from_secs(1), || Err(TransportError::NoCard));
+        let result = CardThread::<()>::spawn("test", Duration::from_secs(1), || {
+            Err(TransportError::NoCard)
+        });
         assert_eq!(result.err(), Some(TransportError::NoCard));
         let result = CardThread::<()>::spawn("test", Duration::from_millis(20), || {
             thread::sleep(Duration::from_millis(300));
             Ok(())
         });
-        assert_eq!(result.err(), Some(TransportError::Timeout(Duration::from_millis(20))));
+        assert_eq!(
+            result.err(),
+            Some(TransportError::Timeout(Duration::from_millis(20)))
+        );
     }
 
     #[test]
     fn a_panicking_job_ends_the_thread_cleanly() {
-        let mut value = CardThread::spawn("test", Duration::from_secs(1), || Ok(())).expect("spawns");
+        let mut value =
+            CardThread::spawn("test", Duration::from_secs(1), || Ok(())).expect("spawns");
         let result = value.run(Duration::from_secs(1), |_| -> u8 { panic!("job failed") });
         assert!(matches!(result, Err(TransportError::Communication(_))));
-        assert!(matches!(value.run(Duration::from_secs(1), |_| 1), Err(TransportError::Communication(_))));
+        assert!(matches!(
+            value.run(Duration::from_secs(1), |_| 1),
+            Err(TransportError::Communication(_))
+        ));
     }
 }

@@ -34,7 +34,9 @@ pub fn der_sequence_length(bytes: &[u8]) -> Result<usize, DerError> {
     if count == 0 || count > 4 {
         return Err(DerError::BadLengthForm(first));
     }
-    let length_bytes = bytes.get(2..2 + count).ok_or(DerError::Incomplete(2 + count))?;
+    let length_bytes = bytes
+        .get(2..2 + count)
+        .ok_or(DerError::Incomplete(2 + count))?;
     let content = length_bytes
         .iter()
         .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
@@ -131,17 +133,32 @@ mod tests {
     fn der_lengths_in_every_form() {
         assert_eq!(der_sequence_length(&[0x30, 0x05]), Ok(7));
         assert_eq!(der_sequence_length(&[0x30, 0x81, 0xC8]), Ok(3 + 200));
-        assert_eq!(der_sequence_length(&[0x30, 0x82, 0x04, 0x1A]), Ok(4 + 0x041A));
+        assert_eq!(
+            der_sequence_length(&[0x30, 0x82, 0x04, 0x1A]),
+            Ok(4 + 0x041A)
+        );
         assert_eq!(
             der_sequence_length(&[0x30, 0x83, 0x01, 0x00, 0x00]),
             Ok(5 + 0x010000)
         );
-        assert_eq!(der_sequence_length(&[0x30, 0x82, 0x04]), Err(DerError::Incomplete(4)));
+        assert_eq!(
+            der_sequence_length(&[0x30, 0x82, 0x04]),
+            Err(DerError::Incomplete(4))
+        );
         assert_eq!(der_sequence_length(&[0x30]), Err(DerError::Incomplete(2)));
         assert_eq!(der_sequence_length(&[]), Err(DerError::Incomplete(2)));
-        assert_eq!(der_sequence_length(&[0xFF, 0xFF]), Err(DerError::NotASequence(0xFF)));
-        assert_eq!(der_sequence_length(&[0x30, 0x80]), Err(DerError::BadLengthForm(0x80)));
-        assert_eq!(der_sequence_length(&[0x30, 0x85, 1, 2, 3, 4, 5]), Err(DerError::BadLengthForm(0x85)));
+        assert_eq!(
+            der_sequence_length(&[0xFF, 0xFF]),
+            Err(DerError::NotASequence(0xFF))
+        );
+        assert_eq!(
+            der_sequence_length(&[0x30, 0x80]),
+            Err(DerError::BadLengthForm(0x80))
+        );
+        assert_eq!(
+            der_sequence_length(&[0x30, 0x85, 1, 2, 3, 4, 5]),
+            Err(DerError::BadLengthForm(0x85))
+        );
     }
 
     #[test]

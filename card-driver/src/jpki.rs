@@ -108,7 +108,9 @@ pub enum Token {
 impl Token {
     fn parse(bytes: &[u8]) -> Token {
         let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-        let text = String::from_utf8_lossy(&bytes[..end]).trim_end().to_string();
+        let text = String::from_utf8_lossy(&bytes[..end])
+            .trim_end()
+            .to_string();
         match text.as_str() {
             "JPKIAPICCTOKEN2" => Token::MyNumberCard,
             "JPKIAPICCTOKEN" => Token::OlderCard,
@@ -348,7 +350,11 @@ impl<T: Transport> Jpki<T> {
 
     /// Signs a DER DigestInfo with the key of `kind`'s certificate; its PIN must be verified.
     /// The card adds the PKCS#1 v1.5 padding.
-    pub fn sign_digest_info(&mut self, kind: PinKind, digest_info: &[u8]) -> Result<Vec<u8>, JpkiError> {
+    pub fn sign_digest_info(
+        &mut self,
+        kind: PinKind,
+        digest_info: &[u8],
+    ) -> Result<Vec<u8>, JpkiError> {
         self.select_file(JpkiFile::key(kind))?;
         let sign = Command::new(0x80, 0x2A, 0x00, 0x80)
             .with_data(digest_info)
@@ -383,7 +389,10 @@ impl<T: Transport> Jpki<T> {
             .try_into()
             .map_err(|_| JpkiError::MalformedResponse {
                 operation: "GET CHALLENGE",
-                reason: format!("{} bytes instead of {CHALLENGE_LENGTH}", response.data.len()),
+                reason: format!(
+                    "{} bytes instead of {CHALLENGE_LENGTH}",
+                    response.data.len()
+                ),
             })
     }
 
@@ -399,7 +408,9 @@ impl<T: Transport> Jpki<T> {
                 self.set_pin_state(kind, PinState::TriesLeft(kind.max_tries()));
                 Ok(())
             }
-            Status::ConditionsNotSatisfied => Err(JpkiError::ResetRefused(ResetRefusal::NoChallenge)),
+            Status::ConditionsNotSatisfied => {
+                Err(JpkiError::ResetRefused(ResetRefusal::NoChallenge))
+            }
             Status::SecureMessagingDataIncorrect => {
                 Err(JpkiError::ResetRefused(ResetRefusal::BadCryptogram))
             }
@@ -468,7 +479,12 @@ impl<T: Transport> Jpki<T> {
 
     /// READ BINARY of the current EF. A short file answers `6282` with what it has: that is data,
     /// not an error.
-    fn read_binary(&mut self, offset: usize, length: usize, operation: &'static str) -> Result<Vec<u8>, JpkiError> {
+    fn read_binary(
+        &mut self,
+        offset: usize,
+        length: usize,
+        operation: &'static str,
+    ) -> Result<Vec<u8>, JpkiError> {
         let [hi, lo] = (offset as u16).to_be_bytes();
         let read = Command::new(0x00, 0xB0, hi, lo).with_le(length);
         let response = self.exchange(&read)?;
@@ -541,7 +557,9 @@ mod tests {
     use super::*;
 
     /// A card that expects exactly these commands and gives these answers, in order.
-    struct Script(VecDeque<(Vec<u8>, Result<Vec<u8>, TransportError>)>);
+    type Step = (Vec<u8>, Result<Vec<u8>, TransportError>);
+
+    struct Script(VecDeque<Step>);
 
     impl Script {
         fn new(steps: &[(&str, &str)]) -> Script {
@@ -609,7 +627,10 @@ mod tests {
         let cert = fake_certificate(600);
         let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C02000A", "9000")])
             .then("00B0000000", &format!("{}9000", hex::encode(&cert[..256])))
-            .then("00B0010000", &format!("{}9000", hex::encode(&cert[256..512])))
+            .then(
+                "00B0010000",
+                &format!("{}9000", hex::encode(&cert[256..512])),
+            )
             .then("00B0020058", &format!("{}9000", hex::encode(&cert[512..])));
         let mut card = Jpki::new(script);
         assert_eq!(card.read_certificate(Certificate::Auth), Ok(cert));
@@ -623,27 +644,59 @@ mod tests {
         ef.extend_from_slice(&[0xFF; 20]);
         let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C02000B", "9000")])
             .then("00B0000000", &format!("{}6282", hex::encode(&ef)));
-        assert_eq!(Jpki::new(script).read_certificate(Certificate::AuthCa), Ok(cert));
+        assert_eq!(
+            Jpki::new(script).read_certificate(Certificate::AuthCa),
+            Ok(cert)
+        );
     }
 
     #[test]
     fn wrong_le_is_resent_and_more_data_is_fetched() {
         let cert = fake_certificate(0x64);
-        let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C020002", "9000"), ("00B0000000", "6C64")])
-            .then("00B0000064", &format!("{}9000", hex::encode(&cert)));
-        assert_eq!(Jpki::new(script).read_certificate(Certificate::SigningCa), Ok(cert));
+        let script = Script::new(&[
+            (SELECT_AP, "9000"),
+            ("00A4020C020002", "9000"),
+            ("00B0000000", "6C64"),
+        ])
+        .then("00B0000064", &format!("{}9000", hex::encode(&cert)));
+        assert_eq!(
+            Jpki::new(script).read_certificate(Certificate::SigningCa),
+            Ok(cert)
+        );
 
         let signature = vec![0xAB; 256];
         let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C020017", "9000")])
-            .then(&format!("802A008033{}00", hex::encode([0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20]) + &"11".repeat(32)), "6110")
-            .then("00C0000010", &format!("{}6100", hex::encode(&signature[..16])))
-            .then("00C0000000", &format!("{}9000", hex::encode(&signature[16..])));
-        assert_eq!(Jpki::new(script).sign_sha256(PinKind::Auth, &[0x11; 32]), Ok(signature));
+            .then(
+                &format!(
+                    "802A008033{}00",
+                    hex::encode([
+                        0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03,
+                        0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20
+                    ]) + &"11".repeat(32)
+                ),
+                "6110",
+            )
+            .then(
+                "00C0000010",
+                &format!("{}6100", hex::encode(&signature[..16])),
+            )
+            .then(
+                "00C0000000",
+                &format!("{}9000", hex::encode(&signature[16..])),
+            );
+        assert_eq!(
+            Jpki::new(script).sign_sha256(PinKind::Auth, &[0x11; 32]),
+            Ok(signature)
+        );
     }
 
     #[test]
     fn a_malformed_certificate_header_is_an_error() {
-        let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C02000A", "9000"), ("00B0000000", "FFFF9000")]);
+        let script = Script::new(&[
+            (SELECT_AP, "9000"),
+            ("00A4020C02000A", "9000"),
+            ("00B0000000", "FFFF9000"),
+        ]);
         assert!(matches!(
             Jpki::new(script).read_certificate(Certificate::Auth),
             Err(JpkiError::MalformedCertificate { file: 0x000A, .. })
@@ -665,7 +718,10 @@ mod tests {
         assert_eq!(card.tries_left(PinKind::Signing), Ok(0));
         // Known blocked: refused here, nothing sent (the script would fail on any command).
         let pin = SigningPin::new("ABC123").expect("valid");
-        assert_eq!(card.verify_signing_pin(&pin), Err(JpkiError::PinBlocked(PinKind::Signing)));
+        assert_eq!(
+            card.verify_signing_pin(&pin),
+            Err(JpkiError::PinBlocked(PinKind::Signing))
+        );
     }
 
     #[test]
@@ -691,7 +747,10 @@ mod tests {
             .then("00A4020C020018", "9000")
             .then("00200080", "63C3");
         let mut card = Jpki::new(script);
-        assert_eq!(card.tries_left(PinKind::Auth), Err(JpkiError::Transport(TransportError::CardReset)));
+        assert_eq!(
+            card.tries_left(PinKind::Auth),
+            Err(JpkiError::Transport(TransportError::CardReset))
+        );
         assert_eq!(card.tries_left(PinKind::Auth), Ok(3));
     }
 
@@ -707,25 +766,49 @@ mod tests {
         let wrong = AuthPin::new("9999").expect("valid");
         assert_eq!(
             card.verify_auth_pin(&wrong),
-            Err(JpkiError::WrongPin { kind: PinKind::Auth, tries_left: 1 })
+            Err(JpkiError::WrongPin {
+                kind: PinKind::Auth,
+                tries_left: 1
+            })
         );
-        assert_eq!(card.verify_auth_pin(&wrong), Err(JpkiError::PinBlocked(PinKind::Auth)));
-        assert_eq!(card.verify_auth_pin(&wrong), Err(JpkiError::PinBlocked(PinKind::Auth)));
+        assert_eq!(
+            card.verify_auth_pin(&wrong),
+            Err(JpkiError::PinBlocked(PinKind::Auth))
+        );
+        assert_eq!(
+            card.verify_auth_pin(&wrong),
+            Err(JpkiError::PinBlocked(PinKind::Auth))
+        );
     }
 
     #[test]
     fn reset_outcomes_are_typed() {
         let key = crate::reset_cryptogram::CardKey::from_bytes([1; 16]);
-        let command = crate::reset_cryptogram::seal(&key, &[2; 8], PinKind::Signing, b"NEW1PASS").expect("seal");
+        let command = crate::reset_cryptogram::seal(&key, &[2; 8], PinKind::Signing, b"NEW1PASS")
+            .expect("seal");
         let apdu = hex::encode(command.as_bytes());
         for (sw, expected) in [
-            ("6985", Err(JpkiError::ResetRefused(ResetRefusal::NoChallenge))),
-            ("6988", Err(JpkiError::ResetRefused(ResetRefusal::BadCryptogram))),
-            ("6A80", Err(JpkiError::ResetRefused(ResetRefusal::BadPinFormat))),
+            (
+                "6985",
+                Err(JpkiError::ResetRefused(ResetRefusal::NoChallenge)),
+            ),
+            (
+                "6988",
+                Err(JpkiError::ResetRefused(ResetRefusal::BadCryptogram)),
+            ),
+            (
+                "6A80",
+                Err(JpkiError::ResetRefused(ResetRefusal::BadPinFormat)),
+            ),
             ("9000", Ok(())),
         ] {
-            let script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C02001B", "9000")]).then(&apdu, sw);
-            assert_eq!(Jpki::new(script).reset_pin(PinKind::Signing, &command), expected, "{sw}");
+            let script =
+                Script::new(&[(SELECT_AP, "9000"), ("00A4020C02001B", "9000")]).then(&apdu, sw);
+            assert_eq!(
+                Jpki::new(script).reset_pin(PinKind::Signing, &command),
+                expected,
+                "{sw}"
+            );
         }
     }
 
@@ -734,7 +817,10 @@ mod tests {
         let script = Script::new(&[(SELECT_AP, "9000"), ("0084000008", "01020304059000")]);
         assert!(matches!(
             Jpki::new(script).get_challenge(),
-            Err(JpkiError::MalformedResponse { operation: "GET CHALLENGE", .. })
+            Err(JpkiError::MalformedResponse {
+                operation: "GET CHALLENGE",
+                ..
+            })
         ));
     }
 
@@ -745,6 +831,9 @@ mod tests {
         assert_eq!(Token::parse(&token), Token::MyNumberCard);
         assert_eq!(Token::parse(b"JPKIAPGPSETOKEN\0\0"), Token::Smartphone);
         assert_eq!(Token::parse(b"JPKIAPICCTOKEN\0"), Token::OlderCard);
-        assert_eq!(Token::parse(b"SOMETHING ELSE\0"), Token::Unknown("SOMETHING ELSE".to_string()));
+        assert_eq!(
+            Token::parse(b"SOMETHING ELSE\0"),
+            Token::Unknown("SOMETHING ELSE".to_string())
+        );
     }
 }

@@ -192,18 +192,30 @@ mod tests {
     fn auth_pin_is_exactly_four_digits() {
         assert_eq!(AuthPin::new("1234").expect("valid").expose(), b"1234");
         assert_eq!(AuthPin::new("0000").expect("valid").expose(), b"0000");
-        assert_eq!(AuthPin::new("123").unwrap_err(), PinError::AuthWrongLength(3));
-        assert_eq!(AuthPin::new("12345").unwrap_err(), PinError::AuthWrongLength(5));
+        assert_eq!(
+            AuthPin::new("123").unwrap_err(),
+            PinError::AuthWrongLength(3)
+        );
+        assert_eq!(
+            AuthPin::new("12345").unwrap_err(),
+            PinError::AuthWrongLength(5)
+        );
         assert_eq!(AuthPin::new("").unwrap_err(), PinError::AuthWrongLength(0));
         assert_eq!(AuthPin::new("12a4").unwrap_err(), PinError::AuthNotDigits);
         assert_eq!(AuthPin::new("12 4").unwrap_err(), PinError::AuthNotDigits);
         // Full-width digits are four characters but not ASCII digits.
-        assert_eq!(AuthPin::new("１２３４").unwrap_err(), PinError::AuthNotDigits);
+        assert_eq!(
+            AuthPin::new("１２３４").unwrap_err(),
+            PinError::AuthNotDigits
+        );
     }
 
     #[test]
     fn signing_pin_rules_each_have_their_own_error() {
-        assert_eq!(SigningPin::new("AB12").unwrap_err(), PinError::SigningTooShort(4));
+        assert_eq!(
+            SigningPin::new("AB12").unwrap_err(),
+            PinError::SigningTooShort(4)
+        );
         assert_eq!(
             SigningPin::new("ABCDEFGH123456789").unwrap_err(),
             PinError::SigningTooLong(17)
@@ -216,13 +228,22 @@ mod tests {
             SigningPin::new("ＡＢＣ１２３").unwrap_err(),
             PinError::SigningInvalidCharacter
         );
-        assert_eq!(SigningPin::new("123456").unwrap_err(), PinError::SigningNoLetter);
-        assert_eq!(SigningPin::new("ABCDEF").unwrap_err(), PinError::SigningNoDigit);
+        assert_eq!(
+            SigningPin::new("123456").unwrap_err(),
+            PinError::SigningNoLetter
+        );
+        assert_eq!(
+            SigningPin::new("ABCDEF").unwrap_err(),
+            PinError::SigningNoDigit
+        );
     }
 
     #[test]
     fn signing_pin_bounds_are_inclusive_and_case_is_folded() {
-        assert_eq!(SigningPin::new("abc123").expect("valid").expose(), b"ABC123");
+        assert_eq!(
+            SigningPin::new("abc123").expect("valid").expose(),
+            b"ABC123"
+        );
         assert_eq!(
             SigningPin::new("A1b2C3d4E5f6G7h8").expect("valid").expose(),
             b"A1B2C3D4E5F6G7H8"
@@ -235,17 +256,25 @@ mod tests {
         let signing = SigningPin::new("SECRET42").expect("valid");
         let printed = format!("{auth:?} {signing:?}");
         let printed = format!("{printed} {:?}", Pin::from(auth));
-        assert!(!printed.contains("9876") && !printed.contains("SECRET42"), "{printed}");
+        assert!(
+            !printed.contains("9876") && !printed.contains("SECRET42"),
+            "{printed}"
+        );
         let error = SigningPin::new("SECRET-42").unwrap_err().to_string();
         assert!(!error.contains("SECRET"), "{error}");
     }
 
     #[test]
     fn either_kind_validates_by_its_own_rules() {
-        assert_eq!(Pin::new(PinKind::Auth, "1234").expect("valid").kind(), PinKind::Auth);
+        assert_eq!(
+            Pin::new(PinKind::Auth, "1234").expect("valid").kind(),
+            PinKind::Auth
+        );
         assert!(Pin::new(PinKind::Auth, "ABC123").is_err());
         assert_eq!(
-            Pin::new(PinKind::Signing, "abc123").expect("valid").expose(),
+            Pin::new(PinKind::Signing, "abc123")
+                .expect("valid")
+                .expose(),
             b"ABC123"
         );
         assert!(Pin::new(PinKind::Signing, "1234").is_err());

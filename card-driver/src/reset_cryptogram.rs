@@ -214,7 +214,8 @@ fn split_data_objects(data: &[u8]) -> Result<(&[u8], &[u8]), CodecError> {
         return Err(CodecError::Malformed);
     }
     let do87_len = data[1] as usize;
-    if do87_len > 0x7F || do87_len < 1 + 16 || (do87_len - 1) % 16 != 0 || data[2] != 0x01 {
+    if !(1 + 16..=0x7F).contains(&do87_len) || !(do87_len - 1).is_multiple_of(16) || data[2] != 0x01
+    {
         return Err(CodecError::Malformed);
     }
     let (do87, do8e) = data
@@ -247,14 +248,22 @@ mod tests {
     use super::*;
 
     fn key() -> CardKey {
-        CardKey::derive(&[7u8; 32], &CardId::new(b"issuer", &[0x01, 0x02]).expect("id"))
+        CardKey::derive(
+            &[7u8; 32],
+            &CardId::new(b"issuer", &[0x01, 0x02]).expect("id"),
+        )
     }
 
     const CHALLENGE: [u8; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
 
     #[test]
     fn sealed_command_opens_to_the_same_pin() {
-        for pin in [&b"1234"[..], b"ABC123", b"A1B2C3D4E5F6G7H8", b"ABCDEF123456789"] {
+        for pin in [
+            &b"1234"[..],
+            b"ABC123",
+            b"A1B2C3D4E5F6G7H8",
+            b"ABCDEF123456789",
+        ] {
             let command = seal(&key(), &CHALLENGE, PinKind::Signing, pin).expect("seals");
             let bytes = command.as_bytes();
             assert_eq!(&bytes[..4], &HEADER);
@@ -266,7 +275,8 @@ mod tests {
 
     #[test]
     fn a_sixteen_byte_pin_takes_two_blocks() {
-        let command = seal(&key(), &CHALLENGE, PinKind::Signing, b"A1B2C3D4E5F6G7H8").expect("seals");
+        let command =
+            seal(&key(), &CHALLENGE, PinKind::Signing, b"A1B2C3D4E5F6G7H8").expect("seals");
         // header 5 + DO87 (2 + 1 + 32) + DO8E (2 + 8)
         assert_eq!(command.as_bytes().len(), 5 + 35 + 10);
     }
@@ -276,9 +286,15 @@ mod tests {
         let command = seal(&key(), &CHALLENGE, PinKind::Auth, b"4321").expect("seals");
         let data = &command.as_bytes()[5..];
         assert_eq!(open(&key(), &[0; 8], 0x0018, data), Err(CodecError::BadMac));
-        assert_eq!(open(&key(), &CHALLENGE, 0x001B, data), Err(CodecError::BadMac));
+        assert_eq!(
+            open(&key(), &CHALLENGE, 0x001B, data),
+            Err(CodecError::BadMac)
+        );
         let other = CardKey::derive(&[7u8; 32], &CardId::new(b"issuer", &[0x03]).expect("id"));
-        assert_eq!(open(&other, &CHALLENGE, 0x0018, data), Err(CodecError::BadMac));
+        assert_eq!(
+            open(&other, &CHALLENGE, 0x0018, data),
+            Err(CodecError::BadMac)
+        );
         assert!(open(&key(), &CHALLENGE, 0x0018, data).is_ok());
     }
 
@@ -289,14 +305,23 @@ mod tests {
         for i in 0..data.len() {
             let mut tampered = data.clone();
             tampered[i] ^= 0x01;
-            assert!(open(&key(), &CHALLENGE, 0x0018, &tampered).is_err(), "byte {i}");
+            assert!(
+                open(&key(), &CHALLENGE, 0x0018, &tampered).is_err(),
+                "byte {i}"
+            );
         }
     }
 
     #[test]
     fn malformed_data_objects_are_refused() {
-        assert_eq!(open(&key(), &CHALLENGE, 0x0018, &[]), Err(CodecError::Malformed));
-        assert_eq!(open(&key(), &CHALLENGE, 0x0018, &[0x87, 0x11, 0x01]), Err(CodecError::Malformed));
+        assert_eq!(
+            open(&key(), &CHALLENGE, 0x0018, &[]),
+            Err(CodecError::Malformed)
+        );
+        assert_eq!(
+            open(&key(), &CHALLENGE, 0x0018, &[0x87, 0x11, 0x01]),
+            Err(CodecError::Malformed)
+        );
         let command = seal(&key(), &CHALLENGE, PinKind::Auth, b"4321").expect("seals");
         let data = &command.as_bytes()[5..];
         assert_eq!(
@@ -305,7 +330,10 @@ mod tests {
         );
         let mut longer = data.to_vec();
         longer.push(0);
-        assert_eq!(open(&key(), &CHALLENGE, 0x0018, &longer), Err(CodecError::Malformed));
+        assert_eq!(
+            open(&key(), &CHALLENGE, 0x0018, &longer),
+            Err(CodecError::Malformed)
+        );
     }
 
     #[test]
@@ -333,6 +361,9 @@ mod tests {
         let a = CardKey::derive(&[1u8; 32], &id);
         assert_eq!(a, CardKey::derive(&[1u8; 32], &id));
         assert_ne!(a, CardKey::derive(&[2u8; 32], &id));
-        assert_ne!(a, CardKey::derive(&[1u8; 32], &CardId::new(b"issuer", &[0x02]).expect("id")));
+        assert_ne!(
+            a,
+            CardKey::derive(&[1u8; 32], &CardId::new(b"issuer", &[0x02]).expect("id"))
+        );
     }
 }

@@ -8,8 +8,8 @@
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
-use card_driver::jpki::{Certificate, Jpki};
 use card_driver::card_thread::CardThread;
+use card_driver::jpki::{Certificate, Jpki};
 use card_driver::pcsc::{PcscConnection, PcscTransport, Sharing};
 use card_driver::pin::{AuthPin, PinKind, SigningPin};
 use card_driver::reset_cryptogram::{self, CardId, CardKey};
@@ -18,7 +18,9 @@ use system_tests::{Slot, config_file, pcsc_stack};
 
 /// The empty VERIFY of the auth PIN: a real, side-effect-free command the card answers at once.
 const TRIES_LEFT: [u8; 4] = [0x00, 0x20, 0x00, 0x80];
-const SELECT_AP: [u8; 15] = [0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+const SELECT_AP: [u8; 15] = [
+    0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
+];
 const SELECT_AUTH_PIN: [u8; 7] = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18];
 const DEADLINE: Duration = Duration::from_secs(5);
 const ROUNDS: usize = 10;
@@ -27,7 +29,10 @@ const PER_ROUND: usize = 500;
 fn main() {
     let stack = pcsc_stack!("bench_card_driver");
     let _card = stack.card("normal", Slot::First);
-    println!("card-driver benchmark: virtual card 'normal' through pcscd + vpcd ({})", Slot::First.reader());
+    println!(
+        "card-driver benchmark: virtual card 'normal' through pcscd + vpcd ({})",
+        Slot::First.reader()
+    );
     println!();
     per_apdu_cost();
     println!();
@@ -62,15 +67,18 @@ fn per_apdu_cost() {
         .expect("bare connection");
     let mut buffer = vec![0u8; pcsc::MAX_BUFFER_SIZE];
     bare.transmit(&SELECT_AP, &mut buffer).expect("select");
-    bare.transmit(&SELECT_AUTH_PIN, &mut buffer).expect("select EF");
+    bare.transmit(&SELECT_AUTH_PIN, &mut buffer)
+        .expect("select EF");
 
-    let open = || PcscConnection::open(Slot::First.reader(), Sharing::Shared).expect("driver connection");
+    let open =
+        || PcscConnection::open(Slot::First.reader(), Sharing::Shared).expect("driver connection");
     let mut connection = open();
     connection.transmit(&SELECT_AP).expect("select");
     connection.transmit(&SELECT_AUTH_PIN).expect("select EF");
     let mut jpki = Jpki::new(open());
     jpki.tries_left(PinKind::Auth).expect("tries");
-    let mut transport = PcscTransport::connect(Slot::First.reader(), Sharing::Shared, DEADLINE).expect("transport");
+    let mut transport =
+        PcscTransport::connect(Slot::First.reader(), Sharing::Shared, DEADLINE).expect("transport");
     transport.transmit(&SELECT_AP).expect("select");
     transport.transmit(&SELECT_AUTH_PIN).expect("select EF");
     let mut on_thread = CardThread::spawn("bench", DEADLINE, || {
@@ -80,27 +88,47 @@ fn per_apdu_cost() {
 
     let mut samples: [(&str, Samples); 5] = [
         ("bare pcsc::Card::transmit", Samples::default()),
-        ("PcscConnection::transmit (driver transport)", Samples::default()),
-        ("Jpki::tries_left on PcscConnection (typed)", Samples::default()),
-        ("PcscTransport::transmit (deadline per APDU)", Samples::default()),
-        ("CardThread::run(Jpki::tries_left) (deadline)", Samples::default()),
+        (
+            "PcscConnection::transmit (driver transport)",
+            Samples::default(),
+        ),
+        (
+            "Jpki::tries_left on PcscConnection (typed)",
+            Samples::default(),
+        ),
+        (
+            "PcscTransport::transmit (deadline per APDU)",
+            Samples::default(),
+        ),
+        (
+            "CardThread::run(Jpki::tries_left) (deadline)",
+            Samples::default(),
+        ),
     ];
     // Interleaved rounds, so that drift on a busy machine hits every path alike.
     for _ in 0..ROUNDS {
         for _ in 0..PER_ROUND {
             samples[0].1.time(|| {
-                let answer = bare.transmit(&TRIES_LEFT, &mut buffer).expect("bare transmit");
+                let answer = bare
+                    .transmit(&TRIES_LEFT, &mut buffer)
+                    .expect("bare transmit");
                 assert_eq!(answer, [0x63, 0xC3]);
             });
         }
         for _ in 0..PER_ROUND {
-            samples[1].1.time(|| assert_eq!(connection.transmit(&TRIES_LEFT), Ok(vec![0x63, 0xC3])));
+            samples[1]
+                .1
+                .time(|| assert_eq!(connection.transmit(&TRIES_LEFT), Ok(vec![0x63, 0xC3])));
         }
         for _ in 0..PER_ROUND {
-            samples[2].1.time(|| assert_eq!(jpki.tries_left(PinKind::Auth), Ok(3)));
+            samples[2]
+                .1
+                .time(|| assert_eq!(jpki.tries_left(PinKind::Auth), Ok(3)));
         }
         for _ in 0..PER_ROUND {
-            samples[3].1.time(|| assert_eq!(transport.transmit(&TRIES_LEFT), Ok(vec![0x63, 0xC3])));
+            samples[3]
+                .1
+                .time(|| assert_eq!(transport.transmit(&TRIES_LEFT), Ok(vec![0x63, 0xC3])));
         }
         for _ in 0..PER_ROUND {
             samples[4].1.time(|| {
@@ -110,7 +138,10 @@ fn per_apdu_cost() {
         }
     }
     let (bare_mean, bare_p50, _) = samples[0].1.summary();
-    println!("Per-APDU cost, empty VERIFY (tries left), {} samples each, interleaved:", ROUNDS * PER_ROUND);
+    println!(
+        "Per-APDU cost, empty VERIFY (tries left), {} samples each, interleaved:",
+        ROUNDS * PER_ROUND
+    );
     println!(
         "  {:<46} {:>9} {:>9} {:>9} {:>11} {:>10}",
         "path", "mean µs", "p50 µs", "p99 µs", "mean ratio", "p50 ratio"
@@ -123,78 +154,135 @@ fn per_apdu_cost() {
             p50 / bare_p50
         );
     }
-    println!("  goal: ratio ≤ 1.05 for the driver's APDU path (rows 2 and 3). Rows 4 and 5 add one");
-    println!("  hand-over to the deadline thread per call: per APDU in row 4, per whole operation in row 5.");
+    println!(
+        "  goal: ratio ≤ 1.05 for the driver's APDU path (rows 2 and 3). Rows 4 and 5 add one"
+    );
+    println!(
+        "  hand-over to the deadline thread per call: per APDU in row 4, per whole operation in row 5."
+    );
 }
 
 /// Counts the APDUs of every operation on a fresh connection, through pcscd.
 fn apdu_counts() {
     let connect = || {
-        let connection = PcscConnection::open(Slot::First.reader(), Sharing::Exclusive).expect("connects");
+        let connection =
+            PcscConnection::open(Slot::First.reader(), Sharing::Exclusive).expect("connects");
         Jpki::new(Recording::new(connection))
     };
     let auth_cert_len = config_file("cards/normal/auth-cert.der").len();
     let signing_cert_len = config_file("cards/normal/signing-cert.der").len();
-    println!("APDU count of each JPKI operation (recorded on the wire, fresh connection where marked):");
+    println!(
+        "APDU count of each JPKI operation (recorded on the wire, fresh connection where marked):"
+    );
     let mut rows: Vec<(String, usize, String)> = Vec::new();
-    let mut measure = |jpki: &mut Jpki<Recording<PcscConnection>>, name: &str, why: String, op: &mut dyn FnMut(&mut Jpki<Recording<PcscConnection>>)| {
-        jpki.transport_mut().reset();
-        op(jpki);
-        rows.push((name.to_string(), jpki.transport_mut().count(), why));
-    };
+    let mut measure =
+        |jpki: &mut Jpki<Recording<PcscConnection>>,
+         name: &str,
+         why: String,
+         op: &mut dyn FnMut(&mut Jpki<Recording<PcscConnection>>)| {
+            jpki.transport_mut().reset();
+            op(jpki);
+            rows.push((name.to_string(), jpki.transport_mut().count(), why));
+        };
 
     let mut jpki = connect();
-    measure(&mut jpki, "recognise the card (fresh)", "SELECT JPKI-AP: the only way to know it is a My Number Card".into(), &mut |j| {
-        j.select_application().expect("select");
-    });
-    measure(&mut jpki, "read token", "SELECT EF 0006 + READ BINARY 32 bytes".into(), &mut |j| {
-        j.read_token().expect("token");
-    });
+    measure(
+        &mut jpki,
+        "recognise the card (fresh)",
+        "SELECT JPKI-AP: the only way to know it is a My Number Card".into(),
+        &mut |j| {
+            j.select_application().expect("select");
+        },
+    );
+    measure(
+        &mut jpki,
+        "read token",
+        "SELECT EF 0006 + READ BINARY 32 bytes".into(),
+        &mut |j| {
+            j.read_token().expect("token");
+        },
+    );
     measure(
         &mut jpki,
         &format!("read auth certificate ({auth_cert_len} bytes)"),
-        format!("SELECT EF + {} READ BINARY: the first 256-byte chunk carries the DER length, so no separate header read", auth_cert_len.div_ceil(256)),
+        format!(
+            "SELECT EF + {} READ BINARY: the first 256-byte chunk carries the DER length, so no separate header read",
+            auth_cert_len.div_ceil(256)
+        ),
         &mut |j| {
             j.read_certificate(Certificate::Auth).expect("certificate");
         },
     );
-    measure(&mut jpki, "tries left, auth PIN", "SELECT EF 0018 + empty VERIFY (uses no try)".into(), &mut |j| {
-        j.tries_left(PinKind::Auth).expect("tries");
-    });
-    measure(&mut jpki, "verify auth PIN (EF already selected)", "VERIFY only: the PIN EF is still the current EF".into(), &mut |j| {
-        j.verify_auth_pin(&AuthPin::new("1234").expect("valid")).expect("verify");
-    });
-    measure(&mut jpki, "sign SHA-256 with the auth key", "SELECT EF 0017 + SIGN (the card pads)".into(), &mut |j| {
-        j.sign_sha256(PinKind::Auth, &[0x42; 32]).expect("sign");
-    });
+    measure(
+        &mut jpki,
+        "tries left, auth PIN",
+        "SELECT EF 0018 + empty VERIFY (uses no try)".into(),
+        &mut |j| {
+            j.tries_left(PinKind::Auth).expect("tries");
+        },
+    );
+    measure(
+        &mut jpki,
+        "verify auth PIN (EF already selected)",
+        "VERIFY only: the PIN EF is still the current EF".into(),
+        &mut |j| {
+            j.verify_auth_pin(&AuthPin::new("1234").expect("valid"))
+                .expect("verify");
+        },
+    );
+    measure(
+        &mut jpki,
+        "sign SHA-256 with the auth key",
+        "SELECT EF 0017 + SIGN (the card pads)".into(),
+        &mut |j| {
+            j.sign_sha256(PinKind::Auth, &[0x42; 32]).expect("sign");
+        },
+    );
     measure(&mut jpki, "GET CHALLENGE", "one command".into(), &mut |j| {
         j.get_challenge().expect("challenge");
     });
-    measure(&mut jpki, "verify signing PIN (fresh EF)", "SELECT EF 001B + VERIFY".into(), &mut |j| {
-        j.verify_signing_pin(&SigningPin::new("ABC123").expect("valid")).expect("verify");
-    });
+    measure(
+        &mut jpki,
+        "verify signing PIN (fresh EF)",
+        "SELECT EF 001B + VERIFY".into(),
+        &mut |j| {
+            j.verify_signing_pin(&SigningPin::new("ABC123").expect("valid"))
+                .expect("verify");
+        },
+    );
     measure(
         &mut jpki,
         &format!("read signing certificate ({signing_cert_len} bytes)"),
         format!("SELECT EF + {} READ BINARY", signing_cert_len.div_ceil(256)),
         &mut |j| {
-            j.read_certificate(Certificate::Signing).expect("certificate");
+            j.read_certificate(Certificate::Signing)
+                .expect("certificate");
         },
     );
     let master = hex::decode(config_file("test-pki/master-key.hex").trim_ascii()).expect("hex");
-    let key = CardKey::derive(&master, &CardId::from_auth_certificate(&config_file("cards/normal/auth-cert.der")).expect("id"));
-    measure(&mut jpki, "reset signing PIN (challenge + command)", "GET CHALLENGE + SELECT EF 001B + the protected reset".into(), &mut |j| {
-        let challenge = j.get_challenge().expect("challenge");
-        let command = reset_cryptogram::seal(&key, &challenge, PinKind::Signing, b"ABC123").expect("seal");
-        j.reset_pin(PinKind::Signing, &command).expect("reset");
-    });
+    let key = CardKey::derive(
+        &master,
+        &CardId::from_auth_certificate(&config_file("cards/normal/auth-cert.der")).expect("id"),
+    );
+    measure(
+        &mut jpki,
+        "reset signing PIN (challenge + command)",
+        "GET CHALLENGE + SELECT EF 001B + the protected reset".into(),
+        &mut |j| {
+            let challenge = j.get_challenge().expect("challenge");
+            let command = reset_cryptogram::seal(&key, &challenge, PinKind::Signing, b"ABC123")
+                .expect("seal");
+            j.reset_pin(PinKind::Signing, &command).expect("reset");
+        },
+    );
     drop(jpki);
 
     let mut jpki = connect();
     measure(
         &mut jpki,
         "`jpki status` (fresh)",
-        "SELECT AP + token 2 + auth tries 2 + signing tries 2 + auth certificate (SELECT + READs)".into(),
+        "SELECT AP + token 2 + auth tries 2 + signing tries 2 + auth certificate (SELECT + READs)"
+            .into(),
         &mut |j| {
             j.select_application().expect("select");
             j.read_token().expect("token");
@@ -208,16 +296,19 @@ fn apdu_counts() {
     measure(
         &mut jpki,
         "signing-PIN reset, card side (fresh)",
-        "SELECT AP, auth cert, auth tries, VERIFY, SIGN, signing tries, GET CHALLENGE, reset".into(),
+        "SELECT AP, auth cert, auth tries, VERIFY, SIGN, signing tries, GET CHALLENGE, reset"
+            .into(),
         &mut |j| {
             j.select_application().expect("select");
             j.read_certificate(Certificate::Auth).expect("certificate");
             j.tries_left(PinKind::Auth).expect("tries");
-            j.verify_auth_pin(&AuthPin::new("1234").expect("valid")).expect("verify");
+            j.verify_auth_pin(&AuthPin::new("1234").expect("valid"))
+                .expect("verify");
             j.sign_sha256(PinKind::Auth, &[0x42; 32]).expect("sign");
             j.tries_left(PinKind::Signing).expect("tries");
             let challenge = j.get_challenge().expect("challenge");
-            let command = reset_cryptogram::seal(&key, &challenge, PinKind::Signing, b"ABC123").expect("seal");
+            let command = reset_cryptogram::seal(&key, &challenge, PinKind::Signing, b"ABC123")
+                .expect("seal");
             j.reset_pin(PinKind::Signing, &command).expect("reset");
         },
     );

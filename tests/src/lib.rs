@@ -88,7 +88,8 @@ impl PcscStack {
             Path::new(VPCD_DRIVER).exists(),
             "{VPCD_DRIVER} is missing: install the Debian packages pcscd and vsmartcard-vpcd (.ci/run does)"
         );
-        let lock = File::create(LOCK_PATH).unwrap_or_else(|e| panic!("cannot create {LOCK_PATH}: {e}"));
+        let lock =
+            File::create(LOCK_PATH).unwrap_or_else(|e| panic!("cannot create {LOCK_PATH}: {e}"));
         lock.lock_exclusive()
             .unwrap_or_else(|e| panic!("cannot lock {LOCK_PATH}: {e}"));
         assert!(
@@ -100,7 +101,8 @@ impl PcscStack {
             .tempdir()
             .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"));
         let config = dir.path().join("reader.conf.d");
-        fs::create_dir(&config).unwrap_or_else(|e| panic!("cannot create {}: {e}", config.display()));
+        fs::create_dir(&config)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", config.display()));
         fs::write(
             config.join("vpcd"),
             format!(
@@ -124,8 +126,12 @@ impl PcscStack {
     pub fn start_pcscd(&mut self) {
         assert!(self.pcscd.is_none(), "pcscd is already running");
         self.pcscd_starts += 1;
-        let log_path = self.dir.path().join(format!("pcscd-{}.log", self.pcscd_starts));
-        let log = File::create(&log_path).unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
+        let log_path = self
+            .dir
+            .path()
+            .join(format!("pcscd-{}.log", self.pcscd_starts));
+        let log = File::create(&log_path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
         let child = Command::new("pcscd")
             .args(["--foreground", "--info", "--apdu", "--config"])
             .arg(self.dir.path().join("reader.conf.d"))
@@ -133,7 +139,9 @@ impl PcscStack {
             .stdout(log.try_clone().unwrap_or_else(|e| panic!("log: {e}")))
             .stderr(log)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start pcscd (install the Debian package pcscd): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start pcscd (install the Debian package pcscd): {e}")
+            });
         self.pcscd = Some(child);
         let ready = wait_until(Duration::from_secs(10), || {
             fs::read_to_string(&log_path).is_ok_and(|text| text.contains("daemon ready"))
@@ -169,7 +177,8 @@ impl PcscStack {
         let profile = profile_path(profile);
         let control = self.dir.path().join(format!("card-{}.sock", slot.port()));
         let log_path = self.dir.path().join(format!("card-{}.log", slot.port()));
-        let log = File::create(&log_path).unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
+        let log = File::create(&log_path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
         let child = Command::new(&self.binaries.virtual_card)
             .arg("--profile")
             .arg(&profile)
@@ -179,7 +188,9 @@ impl PcscStack {
             .stdout(log.try_clone().unwrap_or_else(|e| panic!("log: {e}")))
             .stderr(log)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.binaries.virtual_card.display()));
+            .unwrap_or_else(|e| {
+                panic!("cannot start {}: {e}", self.binaries.virtual_card.display())
+            });
         let card = CardProcess {
             child,
             control,
@@ -207,7 +218,9 @@ impl PcscStack {
     }
 
     fn keep_logs(&self) {
-        let target = workspace_root().join("target/test-artifacts").join(sanitize(&self.name));
+        let target = workspace_root()
+            .join("target/test-artifacts")
+            .join(sanitize(&self.name));
         if fs::create_dir_all(&target).is_err() {
             return;
         }
@@ -248,23 +261,31 @@ impl CardProcess {
 
     /// Sends one control command; returns its result or the card's error text.
     pub fn control(&self, line: &str) -> Result<serde_json::Value, String> {
-        let mut stream = UnixStream::connect(&self.control).map_err(|e| format!("control socket: {e}"))?;
+        let mut stream =
+            UnixStream::connect(&self.control).map_err(|e| format!("control socket: {e}"))?;
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .map_err(|e| e.to_string())?;
         writeln!(stream, "{line}").map_err(|e| e.to_string())?;
         let mut reply = String::new();
-        BufReader::new(stream).read_line(&mut reply).map_err(|e| e.to_string())?;
-        let reply: serde_json::Value = serde_json::from_str(&reply).map_err(|e| format!("{e}: {reply:?}"))?;
+        BufReader::new(stream)
+            .read_line(&mut reply)
+            .map_err(|e| e.to_string())?;
+        let reply: serde_json::Value =
+            serde_json::from_str(&reply).map_err(|e| format!("{e}: {reply:?}"))?;
         if reply["ok"] == serde_json::Value::Bool(true) {
             Ok(reply["result"].clone())
         } else {
-            Err(reply["error"].as_str().unwrap_or("unknown error").to_string())
+            Err(reply["error"]
+                .as_str()
+                .unwrap_or("unknown error")
+                .to_string())
         }
     }
 
     fn must(&self, line: &str) -> serde_json::Value {
-        self.control(line).unwrap_or_else(|e| panic!("control {line:?}: {e}"))
+        self.control(line)
+            .unwrap_or_else(|e| panic!("control {line:?}: {e}"))
     }
 
     /// Pulls the card and waits until pcscd reports the reader empty.
@@ -314,7 +335,10 @@ impl CardProcess {
     /// Tries left as the card's own counter holds them (auth, signing).
     pub fn counters(&self) -> (Option<u64>, Option<u64>) {
         let status = self.status();
-        (status["auth_tries_left"].as_u64(), status["signing_tries_left"].as_u64())
+        (
+            status["auth_tries_left"].as_u64(),
+            status["signing_tries_left"].as_u64(),
+        )
     }
 }
 
@@ -334,7 +358,9 @@ pub fn profile_path(profile: &str) -> PathBuf {
     if profile.contains('/') {
         PathBuf::from(profile)
     } else {
-        workspace_root().join("config/cards").join(format!("{profile}.json"))
+        workspace_root()
+            .join("config/cards")
+            .join(format!("{profile}.json"))
     }
 }
 
@@ -372,7 +398,8 @@ pub fn wait_for_card(reader: &str, present: bool, timeout: Duration) -> bool {
             match context.get_status_change(remaining, &mut states) {
                 Ok(()) => {
                     let state = states[0].event_state();
-                    let has_card = state.contains(pcsc::State::PRESENT) && !state.contains(pcsc::State::MUTE);
+                    let has_card =
+                        state.contains(pcsc::State::PRESENT) && !state.contains(pcsc::State::MUTE);
                     if has_card == present {
                         return true;
                     }
@@ -412,9 +439,13 @@ fn pcscd_answers() -> bool {
 fn terminate(child: &mut Child) {
     if let Ok(pid) = i32::try_from(child.id()) {
         // std can only SIGKILL; pcscd deserves the chance to remove its socket.
-        let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
     }
-    let stopped = wait_until(Duration::from_secs(5), || matches!(child.try_wait(), Ok(Some(_))));
+    let stopped = wait_until(Duration::from_secs(5), || {
+        matches!(child.try_wait(), Ok(Some(_)))
+    });
     if !stopped {
         let _ = child.kill();
     }
@@ -423,6 +454,12 @@ fn terminate(child: &mut Child) {
 
 fn sanitize(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }

@@ -12,11 +12,17 @@ fn run(program: &str, args: &[&str]) -> Output {
     Command::new(program)
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {program} (install the Debian package opensc; .ci/run does): {e}"))
+        .unwrap_or_else(|e| {
+            panic!("cannot run {program} (install the Debian package opensc; .ci/run does): {e}")
+        })
 }
 
 fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 #[test]
@@ -24,16 +30,31 @@ fn opensc_recognises_the_card_as_jpki() {
     let stack = pcsc_stack!("opensc_recognises_the_card_as_jpki");
     let _card = stack.card("normal", Slot::First);
     let name = run("opensc-tool", &["--reader", "0", "--name"]);
-    assert_eq!(String::from_utf8_lossy(&name.stdout).trim(), "jpki", "{}", text(&name));
+    assert_eq!(
+        String::from_utf8_lossy(&name.stdout).trim(),
+        "jpki",
+        "{}",
+        text(&name)
+    );
 
     let pins = text(&run("pkcs15-tool", &["--reader", "0", "--list-pins"]));
-    assert!(pins.contains("User Authentication PIN") && pins.contains("Digital Signature PIN"), "{pins}");
+    assert!(
+        pins.contains("User Authentication PIN") && pins.contains("Digital Signature PIN"),
+        "{pins}"
+    );
     let tries: Vec<&str> = pins.lines().filter(|l| l.contains("Tries left")).collect();
     assert_eq!(tries.len(), 2, "{pins}");
-    assert!(tries[0].ends_with(": 3") && tries[1].ends_with(": 5"), "{tries:?}");
+    assert!(
+        tries[0].ends_with(": 3") && tries[1].ends_with(": 5"),
+        "{tries:?}"
+    );
 
-    let certificate = run("pkcs15-tool", &["--reader", "0", "--read-certificate", "01"]);
-    let expected = card_driver::certificate::to_pem("CERTIFICATE", &config_file("cards/normal/auth-cert.der"));
+    let certificate = run(
+        "pkcs15-tool",
+        &["--reader", "0", "--read-certificate", "01"],
+    );
+    let expected =
+        card_driver::certificate::to_pem("CERTIFICATE", &config_file("cards/normal/auth-cert.der"));
     assert_eq!(String::from_utf8_lossy(&certificate.stdout), expected);
 }
 
@@ -78,8 +99,10 @@ fn opensc_signs_through_pkcs11_and_counts_wrong_pins() {
     };
     let certificate = config_file("cards/normal/auth-cert.der");
     let (_, parsed) = x509_parser::parse_x509_certificate(&certificate).expect("certificate");
-    let key = <rsa::RsaPublicKey as rsa::pkcs1::DecodeRsaPublicKey>::from_pkcs1_der(&parsed.public_key().subject_public_key.data)
-        .expect("RSA key");
+    let key = <rsa::RsaPublicKey as rsa::pkcs1::DecodeRsaPublicKey>::from_pkcs1_der(
+        &parsed.public_key().subject_public_key.data,
+    )
+    .expect("RSA key");
     key.verify(
         rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
         &digest,
@@ -89,6 +112,10 @@ fn opensc_signs_through_pkcs11_and_counts_wrong_pins() {
 
     let refused = sign("9999");
     assert!(!refused.status.success());
-    assert!(text(&refused).contains("CKR_PIN_INCORRECT"), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("CKR_PIN_INCORRECT"),
+        "{}",
+        text(&refused)
+    );
     assert_eq!(card.counters(), (Some(2), Some(5)));
 }

@@ -19,14 +19,22 @@ fn status_reports_3_and_5_tries_twice_unchanged() {
     let first = stack.jpki(&["status", "--json"]);
     let second = stack.jpki(&["status", "--json"]);
     for output in [&first, &second] {
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let status = json(output);
         assert_eq!(status["my_number_card"], true);
         assert_eq!(status["token"], "JPKIAPICCTOKEN2");
         assert_eq!(status["auth_pin"]["tries_left"], 3);
         assert_eq!(status["signing_pin"]["tries_left"], 5);
         assert_eq!(status["auth_certificate"]["valid_now"], true);
-        assert!(status["auth_certificate"]["subject"].as_str().is_some_and(|s| s.starts_with("C=JP, CN=TEST")));
+        assert!(
+            status["auth_certificate"]["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("C=JP, CN=TEST"))
+        );
     }
     assert_eq!(json(&first), json(&second));
     assert_eq!(card.counters(), (Some(3), Some(5)));
@@ -38,10 +46,16 @@ fn status_of_blocked_expired_and_under_15_cards() {
     let _auth_blocked = stack.card("auth-blocked", Slot::First);
     let _signing_blocked = stack.card("signing-blocked", Slot::Second);
     let status = json(&stack.jpki(&["status", "--json", "--reader", Slot::First.reader()]));
-    assert_eq!(status["auth_pin"], serde_json::json!({"tries_left": 0, "max_tries": 3, "blocked": true}));
+    assert_eq!(
+        status["auth_pin"],
+        serde_json::json!({"tries_left": 0, "max_tries": 3, "blocked": true})
+    );
     let text = stack.jpki(&["status", "--reader", Slot::First.reader()]);
     assert!(text.status.success());
-    assert!(String::from_utf8_lossy(&text.stdout).contains("auth PIN:          BLOCKED (0 of 3 tries left)"));
+    assert!(
+        String::from_utf8_lossy(&text.stdout)
+            .contains("auth PIN:          BLOCKED (0 of 3 tries left)")
+    );
     let status = json(&stack.jpki(&["status", "--json", "--reader", Slot::Second.reader()]));
     assert_eq!(status["signing_pin"]["blocked"], true);
     assert_eq!(status["auth_pin"]["tries_left"], 3);
@@ -50,14 +64,20 @@ fn status_of_blocked_expired_and_under_15_cards() {
     let _expired = stack.card("auth-expired", Slot::First);
     let status = json(&stack.jpki(&["status", "--json"]));
     assert_eq!(status["auth_certificate"]["valid_now"], false);
-    assert_eq!(status["auth_certificate"]["not_after"], "2024-01-01T00:00:00Z");
+    assert_eq!(
+        status["auth_certificate"]["not_after"],
+        "2024-01-01T00:00:00Z"
+    );
     drop(_expired);
 
     let _young = stack.card("no-signing-cert", Slot::First);
     let status = json(&stack.jpki(&["status", "--json"]));
     assert_eq!(status["signing_pin"], serde_json::Value::Null);
     let text = stack.jpki(&["status"]);
-    assert!(String::from_utf8_lossy(&text.stdout).contains("none (no signing certificate on this card)"));
+    assert!(
+        String::from_utf8_lossy(&text.stdout)
+            .contains("none (no signing certificate on this card)")
+    );
 }
 
 #[test]
@@ -81,8 +101,12 @@ fn certificates_come_out_as_der_or_pem() {
     let der = stack.jpki(&["cert", "auth"]);
     assert!(der.status.success());
     assert_eq!(der.stdout, config_file("cards/normal/auth-cert.der"));
-    assert_eq!(stack.jpki(&["cert", "signing-ca"]).stdout, config_file("test-pki/signing-ca.der"));
-    let pem = String::from_utf8(stack.jpki(&["cert", "auth-ca", "--pem"]).stdout).expect("PEM is text");
+    assert_eq!(
+        stack.jpki(&["cert", "signing-ca"]).stdout,
+        config_file("test-pki/signing-ca.der")
+    );
+    let pem =
+        String::from_utf8(stack.jpki(&["cert", "auth-ca", "--pem"]).stdout).expect("PEM is text");
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"));
     assert!(pem.ends_with("-----END CERTIFICATE-----\n"));
 }
@@ -91,7 +115,10 @@ fn certificates_come_out_as_der_or_pem() {
 fn errors_are_one_line_and_a_non_zero_exit() {
     let mut stack = pcsc_stack!("errors_are_one_line_and_a_non_zero_exit");
     for (args, expected) in [
-        (&["status", "--reader", "No Such Reader"][..], "no reader named"),
+        (
+            &["status", "--reader", "No Such Reader"][..],
+            "no reader named",
+        ),
         (&["status"][..], "no card in any reader"),
         (&["cert", "auth"][..], "no card in any reader"),
     ] {

@@ -28,7 +28,11 @@ fn auth_pin(text: &str) -> AuthPin {
 }
 
 /// Waits for the next event that `wanted` accepts, skipping others; panics on timeout.
-fn expect_event(events: &Receiver<ReaderEvent>, what: &str, wanted: impl Fn(&ReaderEvent) -> bool) -> ReaderEvent {
+fn expect_event(
+    events: &Receiver<ReaderEvent>,
+    what: &str,
+    wanted: impl Fn(&ReaderEvent) -> bool,
+) -> ReaderEvent {
     let deadline = std::time::Instant::now() + EVENT_WAIT;
     let mut seen = Vec::new();
     while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
@@ -45,7 +49,13 @@ fn expect_event(events: &Receiver<ReaderEvent>, what: &str, wanted: impl Fn(&Rea
 fn both_vpcd_readers_appear() {
     let _stack = pcsc_stack!("both_vpcd_readers_appear");
     let readers = list_readers().expect("pcscd answers");
-    assert_eq!(readers, vec![Slot::First.reader().to_string(), Slot::Second.reader().to_string()]);
+    assert_eq!(
+        readers,
+        vec![
+            Slot::First.reader().to_string(),
+            Slot::Second.reader().to_string()
+        ]
+    );
 }
 
 #[test]
@@ -54,10 +64,16 @@ fn insertion_and_removal_reach_the_monitor() {
     let (_monitor, events) = ReaderMonitor::start_with_channel();
     for slot in [Slot::First, Slot::Second] {
         let reader = slot.reader().to_string();
-        expect_event(&events, "reader added", |e| *e == ReaderEvent::ReaderAdded { reader: reader.clone() });
+        expect_event(&events, "reader added", |e| {
+            *e == ReaderEvent::ReaderAdded {
+                reader: reader.clone(),
+            }
+        });
     }
     let card = stack.card("normal", Slot::First);
-    let inserted = expect_event(&events, "insertion", |e| matches!(e, ReaderEvent::CardInserted { .. }));
+    let inserted = expect_event(&events, "insertion", |e| {
+        matches!(e, ReaderEvent::CardInserted { .. })
+    });
     assert_eq!(
         inserted,
         ReaderEvent::CardInserted {
@@ -66,12 +82,23 @@ fn insertion_and_removal_reach_the_monitor() {
         }
     );
     card.pull();
-    let removed = expect_event(&events, "removal", |e| matches!(e, ReaderEvent::CardRemoved { .. }));
-    assert_eq!(removed, ReaderEvent::CardRemoved { reader: Slot::First.reader().to_string() });
+    let removed = expect_event(&events, "removal", |e| {
+        matches!(e, ReaderEvent::CardRemoved { .. })
+    });
+    assert_eq!(
+        removed,
+        ReaderEvent::CardRemoved {
+            reader: Slot::First.reader().to_string()
+        }
+    );
     // Another card in its place: a removal and an insertion again, with the other card's ATR.
     card.insert(Some("not-mynumber"));
-    let inserted = expect_event(&events, "second insertion", |e| matches!(e, ReaderEvent::CardInserted { .. }));
-    let ReaderEvent::CardInserted { atr, .. } = inserted else { unreachable!() };
+    let inserted = expect_event(&events, "second insertion", |e| {
+        matches!(e, ReaderEvent::CardInserted { .. })
+    });
+    let ReaderEvent::CardInserted { atr, .. } = inserted else {
+        unreachable!()
+    };
     assert_eq!(atr[..3], [0x3B, 0x8A, 0x80]);
 }
 
@@ -84,7 +111,11 @@ fn tries_are_read_without_being_used() {
         assert_eq!(jpki.tries_left(PinKind::Auth), Ok(3));
         assert_eq!(jpki.tries_left(PinKind::Signing), Ok(5));
     }
-    assert_eq!(card.counters(), (Some(3), Some(5)), "the card's own counters");
+    assert_eq!(
+        card.counters(),
+        (Some(3), Some(5)),
+        "the card's own counters"
+    );
     let verifies_with_data = card
         .history()
         .iter()
@@ -102,29 +133,46 @@ fn wrong_auth_pins_count_down_then_block_and_no_verify_follows() {
     let wrong = auth_pin("9999");
     assert_eq!(
         jpki.verify_auth_pin(&wrong),
-        Err(JpkiError::WrongPin { kind: PinKind::Auth, tries_left: 2 })
+        Err(JpkiError::WrongPin {
+            kind: PinKind::Auth,
+            tries_left: 2
+        })
     );
     assert_eq!(
         jpki.verify_auth_pin(&wrong),
-        Err(JpkiError::WrongPin { kind: PinKind::Auth, tries_left: 1 })
+        Err(JpkiError::WrongPin {
+            kind: PinKind::Auth,
+            tries_left: 1
+        })
     );
-    assert_eq!(jpki.verify_auth_pin(&wrong), Err(JpkiError::PinBlocked(PinKind::Auth)));
+    assert_eq!(
+        jpki.verify_auth_pin(&wrong),
+        Err(JpkiError::PinBlocked(PinKind::Auth))
+    );
     assert_eq!(jpki.pin_state(PinKind::Auth), PinState::Blocked);
 
     // Even the right PIN is not sent once the PIN is known to be blocked.
     card.clear_history();
     jpki.transport_mut().reset();
-    assert_eq!(jpki.verify_auth_pin(&auth_pin("1234")), Err(JpkiError::PinBlocked(PinKind::Auth)));
+    assert_eq!(
+        jpki.verify_auth_pin(&auth_pin("1234")),
+        Err(JpkiError::PinBlocked(PinKind::Auth))
+    );
     assert_eq!(jpki.transport_mut().count(), 0, "nothing was sent");
     drop(jpki);
 
     // A fresh connection learns it from the counter (no try used), then refuses as well.
     let mut jpki = connect(Slot::First);
     assert_eq!(jpki.tries_left(PinKind::Auth), Ok(0));
-    assert_eq!(jpki.verify_auth_pin(&auth_pin("1234")), Err(JpkiError::PinBlocked(PinKind::Auth)));
+    assert_eq!(
+        jpki.verify_auth_pin(&auth_pin("1234")),
+        Err(JpkiError::PinBlocked(PinKind::Auth))
+    );
     let history = card.history();
     assert!(
-        history.iter().all(|h| !(h["ins"] == 0x20 && h["data_len"] != 0)),
+        history
+            .iter()
+            .all(|h| !(h["ins"] == 0x20 && h["data_len"] != 0)),
         "no VERIFY with data reached the card after blocking: {history:?}"
     );
     assert_eq!(card.counters(), (Some(0), Some(5)));
@@ -137,7 +185,10 @@ fn a_signature_verifies_against_the_certificate_key() {
     let mut jpki = connect(Slot::First);
     let digest: [u8; 32] = Sha256::digest(b"a centre challenge").into();
 
-    assert_eq!(jpki.sign_sha256(PinKind::Auth, &digest), Err(JpkiError::SecurityStatusNotSatisfied));
+    assert_eq!(
+        jpki.sign_sha256(PinKind::Auth, &digest),
+        Err(JpkiError::SecurityStatusNotSatisfied)
+    );
     jpki.verify_auth_pin(&auth_pin("1234")).expect("right PIN");
     let signature = jpki.sign_sha256(PinKind::Auth, &digest).expect("signs");
     let certificate = jpki.read_certificate(Certificate::Auth).expect("reads");
@@ -145,9 +196,12 @@ fn a_signature_verifies_against_the_certificate_key() {
         .verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &signature)
         .expect("auth signature verifies");
 
-    jpki.verify_signing_pin(&SigningPin::new("abc123").expect("well formed")).expect("right password, folded to upper case");
+    jpki.verify_signing_pin(&SigningPin::new("abc123").expect("well formed"))
+        .expect("right password, folded to upper case");
     let signature = jpki.sign_sha256(PinKind::Signing, &digest).expect("signs");
-    let certificate = jpki.read_certificate(Certificate::Signing).expect("reads after VERIFY");
+    let certificate = jpki
+        .read_certificate(Certificate::Signing)
+        .expect("reads after VERIFY");
     public_key(&certificate)
         .verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &signature)
         .expect("signing signature verifies");
@@ -163,12 +217,28 @@ fn certificates_read_back_byte_identical() {
     let stack = pcsc_stack!("certificates_read_back_byte_identical");
     let _card = stack.card("normal", Slot::First);
     let mut jpki = connect(Slot::First);
-    assert_eq!(jpki.read_certificate(Certificate::Auth), Ok(config_file("cards/normal/auth-cert.der")));
-    assert_eq!(jpki.read_certificate(Certificate::AuthCa), Ok(config_file("test-pki/auth-ca.der")));
-    assert_eq!(jpki.read_certificate(Certificate::SigningCa), Ok(config_file("test-pki/signing-ca.der")));
-    assert_eq!(jpki.read_certificate(Certificate::Signing), Err(JpkiError::SecurityStatusNotSatisfied));
-    jpki.verify_signing_pin(&SigningPin::new("ABC123").expect("well formed")).expect("right password");
-    assert_eq!(jpki.read_certificate(Certificate::Signing), Ok(config_file("cards/normal/signing-cert.der")));
+    assert_eq!(
+        jpki.read_certificate(Certificate::Auth),
+        Ok(config_file("cards/normal/auth-cert.der"))
+    );
+    assert_eq!(
+        jpki.read_certificate(Certificate::AuthCa),
+        Ok(config_file("test-pki/auth-ca.der"))
+    );
+    assert_eq!(
+        jpki.read_certificate(Certificate::SigningCa),
+        Ok(config_file("test-pki/signing-ca.der"))
+    );
+    assert_eq!(
+        jpki.read_certificate(Certificate::Signing),
+        Err(JpkiError::SecurityStatusNotSatisfied)
+    );
+    jpki.verify_signing_pin(&SigningPin::new("ABC123").expect("well formed"))
+        .expect("right password");
+    assert_eq!(
+        jpki.read_certificate(Certificate::Signing),
+        Ok(config_file("cards/normal/signing-cert.der"))
+    );
 }
 
 #[test]
@@ -183,10 +253,18 @@ fn a_card_pulled_mid_command_is_a_typed_error() {
         Err(JpkiError::Transport(TransportError::CardRemoved))
     );
     // Everything after is refused the same way, and a new connection finds no card.
-    assert_eq!(jpki.tries_left(PinKind::Auth), Err(JpkiError::Transport(TransportError::CardRemoved)));
+    assert_eq!(
+        jpki.tries_left(PinKind::Auth),
+        Err(JpkiError::Transport(TransportError::CardRemoved))
+    );
     drop(jpki);
-    assert!(system_tests::wait_for_card(Slot::First.reader(), false, EVENT_WAIT));
-    let error = PcscTransport::connect(Slot::First.reader(), Sharing::Exclusive, DEADLINE).expect_err("no card");
+    assert!(system_tests::wait_for_card(
+        Slot::First.reader(),
+        false,
+        EVENT_WAIT
+    ));
+    let error = PcscTransport::connect(Slot::First.reader(), Sharing::Exclusive, DEADLINE)
+        .expect_err("no card");
     assert_eq!(error, TransportError::NoCard);
     // Put back, it works again and nothing was lost.
     card.insert(None);
@@ -198,7 +276,8 @@ fn a_stalled_card_misses_the_deadline() {
     let stack = pcsc_stack!("a_stalled_card_misses_the_deadline");
     let card = stack.card("normal", Slot::First);
     let deadline = Duration::from_millis(700);
-    let transport = PcscTransport::connect(Slot::First.reader(), Sharing::Exclusive, deadline).expect("connects");
+    let transport = PcscTransport::connect(Slot::First.reader(), Sharing::Exclusive, deadline)
+        .expect("connects");
     let mut jpki = Jpki::new(transport);
     card.fault("stall 4000");
     let started = std::time::Instant::now();
@@ -207,9 +286,15 @@ fn a_stalled_card_misses_the_deadline() {
         Err(JpkiError::Transport(TransportError::Timeout(deadline)))
     );
     let waited = started.elapsed();
-    assert!(waited < Duration::from_millis(2500), "returned after {waited:?}, not at the deadline");
+    assert!(
+        waited < Duration::from_millis(2500),
+        "returned after {waited:?}, not at the deadline"
+    );
     // The transport is given up; the caller reconnects once the card answers again.
-    assert_eq!(jpki.select_application(), Err(JpkiError::Transport(TransportError::CardUnresponsive)));
+    assert_eq!(
+        jpki.select_application(),
+        Err(JpkiError::Transport(TransportError::CardUnresponsive))
+    );
     drop(jpki);
     card.pull();
     card.insert(None);
@@ -222,14 +307,23 @@ fn garbage_short_and_unexpected_answers_are_typed() {
     let card = stack.card("normal", Slot::First);
     let mut jpki = connect(Slot::First);
     card.fault("short");
-    assert_eq!(jpki.select_application(), Err(JpkiError::ResponseTooShort(1)));
+    assert_eq!(
+        jpki.select_application(),
+        Err(JpkiError::ResponseTooShort(1))
+    );
     card.fault("garbage");
     assert!(matches!(
         jpki.select_application(),
-        Err(JpkiError::Unexpected { operation: "SELECT JPKI-AP", .. })
+        Err(JpkiError::Unexpected {
+            operation: "SELECT JPKI-AP",
+            ..
+        })
     ));
     card.fault("sw 6F00");
-    assert!(matches!(jpki.tries_left(PinKind::Auth), Err(JpkiError::Unexpected { .. })));
+    assert!(matches!(
+        jpki.tries_left(PinKind::Auth),
+        Err(JpkiError::Unexpected { .. })
+    ));
     // The faults replaced the card's answers; its state is untouched.
     assert_eq!(jpki.tries_left(PinKind::Auth), Ok(3));
 }
@@ -239,7 +333,9 @@ fn the_monitor_recovers_when_pcscd_is_killed_and_restarted() {
     let mut stack = pcsc_stack!("the_monitor_recovers_when_pcscd_is_killed_and_restarted");
     let _card = stack.card("normal", Slot::First);
     let (_monitor, events) = ReaderMonitor::start_with_channel();
-    expect_event(&events, "insertion", |e| matches!(e, ReaderEvent::CardInserted { .. }));
+    expect_event(&events, "insertion", |e| {
+        matches!(e, ReaderEvent::CardInserted { .. })
+    });
 
     stack.kill_pcscd();
     expect_event(&events, "service lost", |e| *e == ReaderEvent::ServiceLost);
@@ -249,14 +345,24 @@ fn the_monitor_recovers_when_pcscd_is_killed_and_restarted() {
     expect_event(&events, "service back", |e| *e == ReaderEvent::ServiceBack);
     // The card process reconnects to the new vpcd by itself.
     let reader = Slot::First.reader().to_string();
-    expect_event(&events, "reader back", |e| *e == ReaderEvent::ReaderAdded { reader: reader.clone() });
-    expect_event(&events, "card back", |e| matches!(e, ReaderEvent::CardInserted { .. }));
+    expect_event(&events, "reader back", |e| {
+        *e == ReaderEvent::ReaderAdded {
+            reader: reader.clone(),
+        }
+    });
+    expect_event(&events, "card back", |e| {
+        matches!(e, ReaderEvent::CardInserted { .. })
+    });
     assert_eq!(connect(Slot::First).tries_left(PinKind::Auth), Ok(3));
 }
 
 fn reset_key(card: &str) -> CardKey {
     let master = hex::decode(config_file("test-pki/master-key.hex").trim_ascii()).expect("hex");
-    CardKey::derive(&master, &CardId::from_auth_certificate(&config_file(&format!("cards/{card}/auth-cert.der"))).expect("id"))
+    CardKey::derive(
+        &master,
+        &CardId::from_auth_certificate(&config_file(&format!("cards/{card}/auth-cert.der")))
+            .expect("id"),
+    )
 }
 
 #[test]
@@ -267,18 +373,30 @@ fn the_reset_command_unblocks_through_the_stack_once() {
     assert_eq!(jpki.tries_left(PinKind::Signing), Ok(0));
     // Playing the centre: seal a new PIN for this card's challenge.
     let challenge = jpki.get_challenge().expect("challenge");
-    let command = reset_cryptogram::seal(&reset_key("signing-blocked"), &challenge, PinKind::Signing, b"NEWPASS9").expect("seal");
+    let command = reset_cryptogram::seal(
+        &reset_key("signing-blocked"),
+        &challenge,
+        PinKind::Signing,
+        b"NEWPASS9",
+    )
+    .expect("seal");
     let replay = ResetCommand::from_bytes(command.as_bytes().to_vec()).expect("header");
     jpki.reset_pin(PinKind::Signing, &command).expect("reset");
     assert_eq!(jpki.pin_state(PinKind::Signing), PinState::TriesLeft(5));
     assert_eq!(
         jpki.reset_pin(PinKind::Signing, &replay),
-        Err(JpkiError::ResetRefused(card_driver::jpki::ResetRefusal::NoChallenge))
+        Err(JpkiError::ResetRefused(
+            card_driver::jpki::ResetRefusal::NoChallenge
+        ))
     );
     assert_eq!(card.counters(), (Some(3), Some(5)));
     assert_eq!(
         jpki.verify_signing_pin(&SigningPin::new("ABC123").expect("well formed")),
-        Err(JpkiError::WrongPin { kind: PinKind::Signing, tries_left: 4 })
+        Err(JpkiError::WrongPin {
+            kind: PinKind::Signing,
+            tries_left: 4
+        })
     );
-    jpki.verify_signing_pin(&SigningPin::new("newpass9").expect("well formed")).expect("the new password");
+    jpki.verify_signing_pin(&SigningPin::new("newpass9").expect("well formed"))
+        .expect("the new password");
 }

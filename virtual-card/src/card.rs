@@ -140,7 +140,13 @@ impl VirtualCard {
             let mut files = BTreeMap::new();
             let mut token = jpki.token.into_bytes();
             token.resize(0x20, 0x00);
-            files.insert(EF_TOKEN, Ef::Binary { data: token, needs: None });
+            files.insert(
+                EF_TOKEN,
+                Ef::Binary {
+                    data: token,
+                    needs: None,
+                },
+            );
             files.insert(EF_AUTH_CERT, binary(jpki.auth.certificate.clone()));
             files.insert(EF_AUTH_CA, binary(jpki.auth_ca_certificate));
             files.insert(EF_SIGNING_CA, binary(jpki.signing_ca_certificate));
@@ -335,7 +341,11 @@ impl VirtualCard {
         }
         let end = data.len().min(offset + le);
         let chunk = data[offset..end].to_vec();
-        let sw = if chunk.len() < le { SW_END_OF_FILE } else { SW_OK };
+        let sw = if chunk.len() < le {
+            SW_END_OF_FILE
+        } else {
+            SW_OK
+        };
         (chunk, sw)
     }
 
@@ -364,7 +374,11 @@ impl VirtualCard {
         }
         let tries_left = slot.tries_left;
         self.session.set_verified(pin, correct);
-        if correct { SW_OK } else { 0x63C0 | u16::from(tries_left) }
+        if correct {
+            SW_OK
+        } else {
+            0x63C0 | u16::from(tries_left)
+        }
     }
 
     /// CHANGE REFERENCE DATA with the old PIN already verified (P1 = 01).
@@ -416,7 +430,11 @@ impl VirtualCard {
             return no_data(SW_WRONG_LENGTH);
         }
         // The card pads whatever DigestInfo it is given (PKCS#1 v1.5, block type 1).
-        match self.slot(pin).key.sign(Pkcs1v15Sign::new_unprefixed(), &command.data) {
+        match self
+            .slot(pin)
+            .key
+            .sign(Pkcs1v15Sign::new_unprefixed(), &command.data)
+        {
             Ok(signature) => (signature, SW_OK),
             Err(_) => no_data(SW_INCORRECT_DATA),
         }
@@ -439,7 +457,12 @@ impl VirtualCard {
         let Some(pin_file) = self.session.current_ef else {
             return SW_NO_CURRENT_EF;
         };
-        let new_pin = match reset_cryptogram::open(&self.applet().reset_key, &challenge, pin_file, &command.data) {
+        let new_pin = match reset_cryptogram::open(
+            &self.applet().reset_key,
+            &challenge,
+            pin_file,
+            &command.data,
+        ) {
             Ok(new_pin) => new_pin,
             Err(_) => return SW_SM_OBJECTS_INCORRECT,
         };
@@ -454,14 +477,18 @@ impl VirtualCard {
     }
 
     fn applet(&self) -> &Applet {
-        self.applet
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("dispatch sends only JPKI commands to a card with the applet"))
+        self.applet.as_ref().unwrap_or_else(|| {
+            unreachable!("dispatch sends only JPKI commands to a card with the applet")
+        })
     }
 
     fn current_ef(&self) -> Result<Ef, u16> {
         let id = self.session.current_ef.ok_or(SW_NO_CURRENT_EF)?;
-        self.applet().files.get(&id).cloned().ok_or(SW_NO_CURRENT_EF)
+        self.applet()
+            .files
+            .get(&id)
+            .cloned()
+            .ok_or(SW_NO_CURRENT_EF)
     }
 
     fn current_pin(&self) -> Result<PinId, u16> {
@@ -483,10 +510,9 @@ impl VirtualCard {
     }
 
     fn slot_mut(&mut self, pin: PinId) -> &mut PinSlot {
-        let applet = self
-            .applet
-            .as_mut()
-            .unwrap_or_else(|| unreachable!("dispatch sends only JPKI commands to a card with the applet"));
+        let applet = self.applet.as_mut().unwrap_or_else(|| {
+            unreachable!("dispatch sends only JPKI commands to a card with the applet")
+        });
         match pin {
             PinId::Auth => &mut applet.auth,
             PinId::Signing => applet

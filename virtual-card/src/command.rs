@@ -131,8 +131,14 @@ mod tests {
 
     #[test]
     fn extended_cases() {
-        assert_eq!(parse(&[0x00, 0xB0, 0x00, 0x00, 0x00, 0x01, 0x00]), (vec![], Some(256)));
-        assert_eq!(parse(&[0x00, 0xB0, 0x00, 0x00, 0x00, 0x00, 0x00]), (vec![], Some(65_536)));
+        assert_eq!(
+            parse(&[0x00, 0xB0, 0x00, 0x00, 0x00, 0x01, 0x00]),
+            (vec![], Some(256))
+        );
+        assert_eq!(
+            parse(&[0x00, 0xB0, 0x00, 0x00, 0x00, 0x00, 0x00]),
+            (vec![], Some(65_536))
+        );
         let mut case3 = vec![0x00, 0xDA, 0x00, 0x00, 0x00, 0x01, 0x00];
         case3.extend(std::iter::repeat_n(0xAB, 256));
         assert_eq!(parse(&case3), (vec![0xAB; 256], None));
@@ -145,11 +151,20 @@ mod tests {
     fn inconsistent_lengths_are_wrong_length() {
         assert_eq!(CommandApdu::parse(&[0x00, 0xA4, 0x04]), Err(WrongLength));
         // Lc says 2, one byte follows.
-        assert_eq!(CommandApdu::parse(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00]), Err(WrongLength));
+        assert_eq!(
+            CommandApdu::parse(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00]),
+            Err(WrongLength)
+        );
         // Lc says 1, three bytes follow.
-        assert_eq!(CommandApdu::parse(&[0x00, 0xA4, 0x02, 0x0C, 0x01, 0x00, 0x0A, 0x00]), Err(WrongLength));
+        assert_eq!(
+            CommandApdu::parse(&[0x00, 0xA4, 0x02, 0x0C, 0x01, 0x00, 0x0A, 0x00]),
+            Err(WrongLength)
+        );
         // Extended Lc of 3 with 2 data bytes.
-        assert_eq!(CommandApdu::parse(&[0x00, 0xDA, 0x00, 0x00, 0x00, 0x00, 0x03, 0x01, 0x02]), Err(WrongLength));
+        assert_eq!(
+            CommandApdu::parse(&[0x00, 0xDA, 0x00, 0x00, 0x00, 0x00, 0x03, 0x01, 0x02]),
+            Err(WrongLength)
+        );
     }
 
     #[test]

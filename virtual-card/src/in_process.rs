@@ -68,7 +68,9 @@ impl InProcessReader {
     fn lock(&self) -> MutexGuard<'_, Slot> {
         // A panic while holding the lock leaves a card in a consistent state (every command is
         // applied whole), so a poisoned lock is still usable.
-        self.slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.slot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -117,11 +117,15 @@ impl Profile {
             problem,
         };
         let text = std::fs::read_to_string(path).map_err(|e| error("(file)", e.to_string()))?;
-        let file: ProfileFile = serde_json::from_str(&text).map_err(|e| error("(json)", e.to_string()))?;
+        let file: ProfileFile =
+            serde_json::from_str(&text).map_err(|e| error("(json)", e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         let atr = parse_hex(&file.atr).map_err(|problem| error("atr", problem))?;
         if !(2..=33).contains(&atr.len()) {
-            return Err(error("atr", format!("{} bytes; an ATR has 2 to 33", atr.len())));
+            return Err(error(
+                "atr",
+                format!("{} bytes; an ATR has 2 to 33", atr.len()),
+            ));
         }
         let jpki = match file.jpki {
             None => None,
@@ -142,19 +146,31 @@ fn load_jpki(
     error: &dyn Fn(&str, String) -> ProfileError,
 ) -> Result<JpkiProfile, ProfileError> {
     if file.token.len() > 0x20 || !file.token.is_ascii() {
-        return Err(error("jpki.token", "must be at most 32 ASCII characters".to_string()));
+        return Err(error(
+            "jpki.token",
+            "must be at most 32 ASCII characters".to_string(),
+        ));
     }
     let read = |field: &str, relative: &str| {
         std::fs::read(base.join(relative)).map_err(|e| error(field, format!("{relative}: {e}")))
     };
-    let reset_key = parse_hex(&file.reset_key).map_err(|problem| error("jpki.reset_key", problem))?;
-    let reset_key: [u8; 16] = reset_key
-        .as_slice()
-        .try_into()
-        .map_err(|_| error("jpki.reset_key", format!("{} bytes; must be 16", reset_key.len())))?;
+    let reset_key =
+        parse_hex(&file.reset_key).map_err(|problem| error("jpki.reset_key", problem))?;
+    let reset_key: [u8; 16] = reset_key.as_slice().try_into().map_err(|_| {
+        error(
+            "jpki.reset_key",
+            format!("{} bytes; must be 16", reset_key.len()),
+        )
+    })?;
     let auth = load_key_pair(file.auth, "jpki.auth", AUTH_RULES, base, error)?;
     let signing = match file.signing {
-        Some(signing) => Some(load_key_pair(signing, "jpki.signing", SIGNING_RULES, base, error)?),
+        Some(signing) => Some(load_key_pair(
+            signing,
+            "jpki.signing",
+            SIGNING_RULES,
+            base,
+            error,
+        )?),
         None => None,
     };
     Ok(JpkiProfile {
@@ -185,7 +201,9 @@ pub const SIGNING_RULES: PinRules = PinRules {
     max_tries: 5,
     accepts: |pin| {
         (6..=16).contains(&pin.len())
-            && pin.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && pin
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
             && pin.iter().any(u8::is_ascii_uppercase)
             && pin.iter().any(u8::is_ascii_digit)
     },
@@ -201,21 +219,39 @@ fn load_key_pair(
 ) -> Result<KeyPair, ProfileError> {
     let pin = Zeroizing::new(file.pin.into_bytes());
     if !(rules.accepts)(&pin) {
-        return Err(error(&format!("{field}.pin"), format!("must be {}", rules.describe)));
+        return Err(error(
+            &format!("{field}.pin"),
+            format!("must be {}", rules.describe),
+        ));
     }
     if file.tries_left > rules.max_tries {
         return Err(error(
             &format!("{field}.tries_left"),
-            format!("{} is more than the maximum of {}", file.tries_left, rules.max_tries),
+            format!(
+                "{} is more than the maximum of {}",
+                file.tries_left, rules.max_tries
+            ),
         ));
     }
-    let certificate = std::fs::read(base.join(&file.certificate))
-        .map_err(|e| error(&format!("{field}.certificate"), format!("{}: {e}", file.certificate)))?;
+    let certificate = std::fs::read(base.join(&file.certificate)).map_err(|e| {
+        error(
+            &format!("{field}.certificate"),
+            format!("{}: {e}", file.certificate),
+        )
+    })?;
     let key_path = base.join(&file.private_key);
-    let key_text = std::fs::read_to_string(&key_path)
-        .map_err(|e| error(&format!("{field}.private_key"), format!("{}: {e}", file.private_key)))?;
-    let private_key = RsaPrivateKey::from_pkcs8_pem(&key_text)
-        .map_err(|e| error(&format!("{field}.private_key"), format!("not a PKCS#8 PEM RSA key: {e}")))?;
+    let key_text = std::fs::read_to_string(&key_path).map_err(|e| {
+        error(
+            &format!("{field}.private_key"),
+            format!("{}: {e}", file.private_key),
+        )
+    })?;
+    let private_key = RsaPrivateKey::from_pkcs8_pem(&key_text).map_err(|e| {
+        error(
+            &format!("{field}.private_key"),
+            format!("not a PKCS#8 PEM RSA key: {e}"),
+        )
+    })?;
     Ok(KeyPair {
         pin,
         tries_left: file.tries_left,

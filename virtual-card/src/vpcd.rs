@@ -86,7 +86,10 @@ impl VpcdCard {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.shared.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.shared
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Plays the card for vpcd at `address` for ever: connects whenever the card is inserted,
@@ -134,7 +137,9 @@ impl VpcdCard {
         let (_, condvar) = &*self.shared;
         let mut state = self.lock();
         while !state.inserted {
-            state = condvar.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
+            state = condvar
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
     }
 
@@ -156,7 +161,10 @@ impl VpcdCard {
                 command => {
                     let Some(reply) = self.answer(command)? else {
                         let _ = stream.shutdown(Shutdown::Both);
-                        return Err(io::Error::new(io::ErrorKind::ConnectionAborted, "dropped mid-command"));
+                        return Err(io::Error::new(
+                            io::ErrorKind::ConnectionAborted,
+                            "dropped mid-command",
+                        ));
                     };
                     write_frame(&mut stream, &reply)?;
                 }
@@ -173,7 +181,11 @@ impl VpcdCard {
         };
         if self.verbose {
             let header: Vec<String> = command.iter().take(4).map(|b| format!("{b:02X}")).collect();
-            eprintln!("virtual-card: <- {} (+{} bytes)", header.join(" "), command.len().saturating_sub(4));
+            eprintln!(
+                "virtual-card: <- {} (+{} bytes)",
+                header.join(" "),
+                command.len().saturating_sub(4)
+            );
         }
         match fault {
             None => Ok(Some(self.lock().card.process(command))),
@@ -342,7 +354,10 @@ fn next_fault(faults: &mut VecDeque<Fault>) -> Option<FaultKind> {
 /// `drop | garbage | short | sw XXXX | stall MS`, optionally followed by `after N`.
 pub fn parse_fault(words: &[&str]) -> Result<Fault, String> {
     let (kind_words, skip) = match words {
-        [kind @ .., "after", n] => (kind, n.parse::<u32>().map_err(|_| format!("bad count {n:?}"))?),
+        [kind @ .., "after", n] => (
+            kind,
+            n.parse::<u32>().map_err(|_| format!("bad count {n:?}"))?,
+        ),
         kind => (kind, 0),
     };
     let kind = match kind_words {
@@ -403,7 +418,13 @@ mod tests {
 
     #[test]
     fn faults_parse_with_and_without_a_count() {
-        assert_eq!(parse_fault(&["drop"]), Ok(Fault { kind: FaultKind::Drop, skip: 0 }));
+        assert_eq!(
+            parse_fault(&["drop"]),
+            Ok(Fault {
+                kind: FaultKind::Drop,
+                skip: 0
+            })
+        );
         assert_eq!(
             parse_fault(&["stall", "6000", "after", "3"]),
             Ok(Fault {
@@ -413,7 +434,10 @@ mod tests {
         );
         assert_eq!(
             parse_fault(&["sw", "6F00"]),
-            Ok(Fault { kind: FaultKind::StatusWord(0x6F00), skip: 0 })
+            Ok(Fault {
+                kind: FaultKind::StatusWord(0x6F00),
+                skip: 0
+            })
         );
         assert!(parse_fault(&["sw", "xyz"]).is_err());
         assert!(parse_fault(&["melt"]).is_err());
@@ -422,7 +446,10 @@ mod tests {
 
     #[test]
     fn a_fault_waits_for_its_turn() {
-        let mut faults = VecDeque::from([Fault { kind: FaultKind::Garbage, skip: 2 }]);
+        let mut faults = VecDeque::from([Fault {
+            kind: FaultKind::Garbage,
+            skip: 2,
+        }]);
         assert_eq!(next_fault(&mut faults), None);
         assert_eq!(next_fault(&mut faults), None);
         assert_eq!(next_fault(&mut faults), Some(FaultKind::Garbage));

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use card_driver::reset_cryptogram::{self, CardId, CardKey};
 use card_driver::pin::PinKind;
+use card_driver::reset_cryptogram::{self, CardId, CardKey};
 use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::{RsaPublicKey, pkcs1::DecodeRsaPublicKey};
 use sha2::{Digest, Sha256};
@@ -56,7 +56,12 @@ fn read_file(card: &mut VirtualCard, fid: u16) -> Vec<u8> {
 }
 
 fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../config").join(path)).expect("fixture")
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../config")
+            .join(path),
+    )
+    .expect("fixture")
 }
 
 #[test]
@@ -64,11 +69,11 @@ fn jpki_ap_selects_and_every_other_aid_is_not_found() {
     let mut card = card("normal");
     assert_eq!(sw(&mut card, SELECT_JPKI), 0x9000);
     for aid in [
-        "D3921000310001010408",       // 券面事項入力補助AP: not modelled
-        "D3921000310001010402",       // 券面AP
-        "A000000308000010000100",     // PIV
-        "A0000000041010",             // a payment AID
-        "D392F000260100000002",       // one off from JPKI-AP
+        "D3921000310001010408",   // 券面事項入力補助AP: not modelled
+        "D3921000310001010402",   // 券面AP
+        "A000000308000010000100", // PIV
+        "A0000000041010",         // a payment AID
+        "D392F000260100000002",   // one off from JPKI-AP
     ] {
         let apdu = format!("00A4040C{:02X}{aid}", aid.len() / 2);
         assert_eq!(sw(&mut card, &apdu), 0x6A82, "{aid}");
@@ -85,13 +90,21 @@ fn card_named_not_mynumber() -> VirtualCard {
 #[test]
 fn files_are_reached_only_inside_the_applet_and_only_by_p1_02() {
     let mut card = card("normal");
-    assert_eq!(select_ef(&mut card, 0x000A), 0x6A82, "no EF before JPKI-AP is selected");
+    assert_eq!(
+        select_ef(&mut card, 0x000A),
+        0x6A82,
+        "no EF before JPKI-AP is selected"
+    );
     assert_eq!(sw(&mut card, SELECT_JPKI), 0x9000);
     assert_eq!(sw(&mut card, "00A4000C02000A"), 0x6A86);
     assert_eq!(sw(&mut card, "00A4010C02000A"), 0x6A86);
     assert_eq!(select_ef(&mut card, 0x000A), 0x9000);
     assert_eq!(select_ef(&mut card, 0x1234), 0x6A82);
-    assert_eq!(sw(&mut card, "00A4020C01000A"), 0x6700, "Lc disagrees with the data");
+    assert_eq!(
+        sw(&mut card, "00A4020C01000A"),
+        0x6700,
+        "Lc disagrees with the data"
+    );
     assert_eq!(sw(&mut card, "00A4020C0100"), 0x6700, "a one-byte file id");
 }
 
@@ -99,9 +112,18 @@ fn files_are_reached_only_inside_the_applet_and_only_by_p1_02() {
 fn certificates_read_back_byte_identical_with_offsets() {
     let mut card = card("normal");
     sw(&mut card, SELECT_JPKI);
-    assert_eq!(read_file(&mut card, 0x000A), fixture("cards/normal/auth-cert.der"));
-    assert_eq!(read_file(&mut card, 0x000B), fixture("test-pki/auth-ca.der"));
-    assert_eq!(read_file(&mut card, 0x0002), fixture("test-pki/signing-ca.der"));
+    assert_eq!(
+        read_file(&mut card, 0x000A),
+        fixture("cards/normal/auth-cert.der")
+    );
+    assert_eq!(
+        read_file(&mut card, 0x000B),
+        fixture("test-pki/auth-ca.der")
+    );
+    assert_eq!(
+        read_file(&mut card, 0x0002),
+        fixture("test-pki/signing-ca.der")
+    );
 
     let cert = fixture("cards/normal/auth-cert.der");
     select_ef(&mut card, 0x000A);
@@ -110,7 +132,10 @@ fn certificates_read_back_byte_identical_with_offsets() {
     assert_eq!((header.as_slice(), status), (&cert[..4], 0x9000));
     // An odd offset and length.
     let (middle, status) = send(&mut card, "00B0012345");
-    assert_eq!((middle.as_slice(), status), (&cert[0x123..0x123 + 0x45], 0x9000));
+    assert_eq!(
+        (middle.as_slice(), status),
+        (&cert[0x123..0x123 + 0x45], 0x9000)
+    );
     // Past the end: what is left, with 6282; at or beyond the end: 6B00.
     let last = cert.len() - 10;
     let (tail, status) = send(&mut card, &format!("00B0{last:04X}00"));
@@ -143,8 +168,14 @@ fn the_signing_certificate_needs_the_signing_pin() {
     select_ef(&mut card, 0x0001);
     assert_eq!(sw(&mut card, "00B0000004"), 0x6982);
     select_ef(&mut card, 0x001B);
-    assert_eq!(sw(&mut card, &format!("0020008006{}", hex::encode(b"ABC123"))), 0x9000);
-    assert_eq!(read_file(&mut card, 0x0001), fixture("cards/normal/signing-cert.der"));
+    assert_eq!(
+        sw(&mut card, &format!("0020008006{}", hex::encode(b"ABC123"))),
+        0x9000
+    );
+    assert_eq!(
+        read_file(&mut card, 0x0001),
+        fixture("cards/normal/signing-cert.der")
+    );
 }
 
 #[test]
@@ -158,7 +189,10 @@ fn empty_verify_reports_tries_and_never_uses_one() {
     select_ef(&mut card, 0x001B);
     assert_eq!(sw(&mut card, "00200080"), 0x63C5);
     // Even right after a correct VERIFY it answers the counter, not 9000.
-    assert_eq!(sw(&mut card, &format!("0020008006{}", hex::encode(b"ABC123"))), 0x9000);
+    assert_eq!(
+        sw(&mut card, &format!("0020008006{}", hex::encode(b"ABC123"))),
+        0x9000
+    );
     assert_eq!(sw(&mut card, "00200080"), 0x63C5);
 }
 
@@ -185,9 +219,18 @@ fn a_correct_pin_restores_the_counter() {
     let mut card = card("normal");
     sw(&mut card, SELECT_JPKI);
     select_ef(&mut card, 0x001B);
-    assert_eq!(sw(&mut card, &format!("0020008006{}", hex::encode(b"WRONG1"))), 0x63C4);
-    assert_eq!(sw(&mut card, &format!("0020008006{}", hex::encode(b"WRONG1"))), 0x63C3);
-    assert_eq!(sw(&mut card, &format!("0020008006{}", hex::encode(b"ABC123"))), 0x9000);
+    assert_eq!(
+        sw(&mut card, &format!("0020008006{}", hex::encode(b"WRONG1"))),
+        0x63C4
+    );
+    assert_eq!(
+        sw(&mut card, &format!("0020008006{}", hex::encode(b"WRONG1"))),
+        0x63C3
+    );
+    assert_eq!(
+        sw(&mut card, &format!("0020008006{}", hex::encode(b"ABC123"))),
+        0x9000
+    );
     assert_eq!(sw(&mut card, "00200080"), 0x63C5);
 }
 
@@ -216,7 +259,11 @@ fn a_holder_under_15_has_no_signing_files() {
         assert_eq!(select_ef(&mut card, fid), 0x6A82, "{fid:04X}");
     }
     assert_eq!(select_ef(&mut card, 0x000A), 0x9000);
-    assert_eq!(select_ef(&mut card, 0x0002), 0x9000, "the CA certificate is still there");
+    assert_eq!(
+        select_ef(&mut card, 0x0002),
+        0x9000,
+        "the CA certificate is still there"
+    );
 }
 
 #[test]
@@ -225,7 +272,11 @@ fn verify_needs_a_pin_ef() {
     sw(&mut card, SELECT_JPKI);
     assert_eq!(sw(&mut card, "00200080"), 0x6986, "no current EF");
     select_ef(&mut card, 0x000A);
-    assert_eq!(sw(&mut card, "00200080"), 0x6981, "a certificate is not a PIN");
+    assert_eq!(
+        sw(&mut card, "00200080"),
+        0x6981,
+        "a certificate is not a PIN"
+    );
     select_ef(&mut card, 0x0018);
     assert_eq!(sw(&mut card, "00200081"), 0x6A86);
 }
@@ -237,7 +288,11 @@ fn sign_is_cla_80_needs_the_pin_and_pads_the_digest_info() {
     let digest: [u8; 32] = Sha256::digest(b"centre challenge").into();
     let mut digest_info = hex::decode("3031300d060960864801650304020105000420").expect("hex");
     digest_info.extend_from_slice(&digest);
-    let sign = format!("802A0080{:02X}{}00", digest_info.len(), hex::encode(&digest_info));
+    let sign = format!(
+        "802A0080{:02X}{}00",
+        digest_info.len(),
+        hex::encode(&digest_info)
+    );
 
     select_ef(&mut card, 0x0017);
     assert_eq!(send(&mut card, &sign).1, 0x6982, "no VERIFY yet");
@@ -251,7 +306,8 @@ fn sign_is_cla_80_needs_the_pin_and_pads_the_digest_info() {
 
     let cert = fixture("cards/normal/auth-cert.der");
     let (_, parsed) = x509_parser::parse_x509_certificate(&cert).expect("certificate");
-    let public_key = RsaPublicKey::from_pkcs1_der(&parsed.public_key().subject_public_key.data).expect("RSA key");
+    let public_key = RsaPublicKey::from_pkcs1_der(&parsed.public_key().subject_public_key.data)
+        .expect("RSA key");
     public_key
         .verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &signature)
         .expect("the signature verifies as RSASSA-PKCS1-v1_5 with SHA-256");
@@ -275,7 +331,11 @@ fn power_events_end_the_session_but_not_the_card() {
         assert_eq!(select_ef(&mut card, 0x0017), 0x6A82, "{event:?}");
         sw(&mut card, SELECT_JPKI);
         select_ef(&mut card, 0x0017);
-        assert_eq!(sw(&mut card, "802A00800401020304 00".replace(' ', "").as_str()), 0x6982, "{event:?}: verified state is gone");
+        assert_eq!(
+            sw(&mut card, "802A00800401020304 00".replace(' ', "").as_str()),
+            0x6982,
+            "{event:?}: verified state is gone"
+        );
     }
 }
 
@@ -288,13 +348,20 @@ fn unknown_instructions_classes_and_channels() {
     assert_eq!(sw(&mut card, "01A4040C0AD392F000260100000001"), 0x6881);
     assert_eq!(sw(&mut card, "10A4040C0AD392F000260100000001"), 0x6884);
     assert_eq!(sw(&mut card, "00A4"), 0x6700);
-    assert_eq!(sw(&mut card, "002C0280"), 0x6987, "the reset only exists under secure messaging");
+    assert_eq!(
+        sw(&mut card, "002C0280"),
+        0x6987,
+        "the reset only exists under secure messaging"
+    );
 }
 
 fn reset_key_of(name: &str) -> CardKey {
     let master = hex::decode(fixture("test-pki/master-key.hex").trim_ascii()).expect("hex");
     let cert = fixture(&format!("cards/{name}/auth-cert.der"));
-    CardKey::derive(&master, &CardId::from_auth_certificate(&cert).expect("card id"))
+    CardKey::derive(
+        &master,
+        &CardId::from_auth_certificate(&cert).expect("card id"),
+    )
 }
 
 fn challenge(card: &mut VirtualCard) -> [u8; 8] {
@@ -306,13 +373,25 @@ fn challenge(card: &mut VirtualCard) -> [u8; 8] {
 #[test]
 fn every_profile_carries_the_key_the_centre_derives() {
     // The Python generator and the Rust codec implement the derivation independently.
-    for name in ["normal", "auth-blocked", "signing-blocked", "signing-revoked", "no-signing-cert"] {
+    for name in [
+        "normal",
+        "auth-blocked",
+        "signing-blocked",
+        "signing-revoked",
+        "no-signing-cert",
+    ] {
         let mut card = card(name);
         sw(&mut card, SELECT_JPKI);
         select_ef(&mut card, 0x0018);
         let challenge = challenge(&mut card);
-        let command = reset_cryptogram::seal(&reset_key_of(name), &challenge, PinKind::Auth, b"2580").expect("seal");
-        assert_eq!(send_bytes(&mut card, command.as_bytes()).1, 0x9000, "{name}");
+        let command =
+            reset_cryptogram::seal(&reset_key_of(name), &challenge, PinKind::Auth, b"2580")
+                .expect("seal");
+        assert_eq!(
+            send_bytes(&mut card, command.as_bytes()).1,
+            0x9000,
+            "{name}"
+        );
     }
 }
 
@@ -333,14 +412,25 @@ fn the_reset_unblocks_with_a_fresh_challenge_only() {
     assert_eq!(send_bytes(&mut card, stale.as_bytes()).1, 0x6988);
 
     let fresh = challenge(&mut card);
-    let command = reset_cryptogram::seal(&key, &fresh, PinKind::Signing, b"NEWPASS9").expect("seal");
+    let command =
+        reset_cryptogram::seal(&key, &fresh, PinKind::Signing, b"NEWPASS9").expect("seal");
     assert_eq!(send_bytes(&mut card, command.as_bytes()).1, 0x9000);
     // Replaying the same command: the challenge is gone.
     assert_eq!(send_bytes(&mut card, command.as_bytes()).1, 0x6985);
 
     assert_eq!(sw(&mut card, "00200080"), 0x63C5, "counter restored");
-    assert_eq!(sw(&mut card, &format!("0020008006{}", hex::encode(b"ABC123"))), 0x63C4, "old PIN gone");
-    assert_eq!(sw(&mut card, &format!("0020008008{}", hex::encode(b"NEWPASS9"))), 0x9000);
+    assert_eq!(
+        sw(&mut card, &format!("0020008006{}", hex::encode(b"ABC123"))),
+        0x63C4,
+        "old PIN gone"
+    );
+    assert_eq!(
+        sw(
+            &mut card,
+            &format!("0020008008{}", hex::encode(b"NEWPASS9"))
+        ),
+        0x9000
+    );
 }
 
 #[test]
@@ -351,7 +441,8 @@ fn the_reset_is_bound_to_the_selected_pin_and_its_rules() {
     // A cryptogram for the signing PIN sent with the auth PIN selected.
     select_ef(&mut card, 0x0018);
     let fresh = challenge(&mut card);
-    let command = reset_cryptogram::seal(&key, &fresh, PinKind::Signing, b"NEWPASS9").expect("seal");
+    let command =
+        reset_cryptogram::seal(&key, &fresh, PinKind::Signing, b"NEWPASS9").expect("seal");
     assert_eq!(send_bytes(&mut card, command.as_bytes()).1, 0x6988);
     // A well-made cryptogram carrying a PIN the card's rules refuse.
     let fresh = challenge(&mut card);
@@ -360,7 +451,13 @@ fn the_reset_is_bound_to_the_selected_pin_and_its_rules() {
     assert_eq!(sw(&mut card, "00200080"), 0x63C3, "nothing changed");
     // Another card's key.
     let fresh = challenge(&mut card);
-    let command = reset_cryptogram::seal(&reset_key_of("auth-blocked"), &fresh, PinKind::Auth, b"2580").expect("seal");
+    let command = reset_cryptogram::seal(
+        &reset_key_of("auth-blocked"),
+        &fresh,
+        PinKind::Auth,
+        b"2580",
+    )
+    .expect("seal");
     assert_eq!(send_bytes(&mut card, command.as_bytes()).1, 0x6988);
     // The reset needs a PIN EF selected.
     select_ef(&mut card, 0x000A);
@@ -416,5 +513,8 @@ fn the_history_keeps_headers_never_pins() {
     assert_eq!(card.history()[2].ins, 0x20);
     assert_eq!(card.history()[2].data_len, 4);
     assert_eq!(card.history()[2].sw, 0x63C2);
-    assert!(!history.contains("9999") && !history.contains("39393939"), "{history}");
+    assert!(
+        !history.contains("9999") && !history.contains("39393939"),
+        "{history}"
+    );
 }

@@ -118,18 +118,20 @@ fn readers(deadline: Duration, json: bool) -> Result<(), Failure> {
     let names = list_readers().map_err(|e| Failure::error(describe_transport(&e)))?;
     let infos: Vec<ReaderInfo> = names
         .into_iter()
-        .map(|reader| match PcscTransport::connect(&reader, Sharing::Shared, deadline) {
-            Ok(card) => ReaderInfo {
-                atr: Some(hex_spaced(card.atr())),
-                reader,
-                card_present: true,
+        .map(
+            |reader| match PcscTransport::connect(&reader, Sharing::Shared, deadline) {
+                Ok(card) => ReaderInfo {
+                    atr: Some(hex_spaced(card.atr())),
+                    reader,
+                    card_present: true,
+                },
+                Err(_) => ReaderInfo {
+                    reader,
+                    card_present: false,
+                    atr: None,
+                },
             },
-            Err(_) => ReaderInfo {
-                reader,
-                card_present: false,
-                atr: None,
-            },
-        })
+        )
         .collect();
     if json {
         print_json(&infos)
@@ -216,7 +218,8 @@ fn status(reader: Option<&str>, deadline: Duration, json: bool) -> Result<(), Fa
         Err(error) => return Err(failure(error)),
     });
     let der = card.read_certificate(Certificate::Auth).map_err(failure)?;
-    let summary = CertificateSummary::from_der(&der).map_err(|e| Failure::error(format!("{}: auth certificate: {e}", status.reader)))?;
+    let summary = CertificateSummary::from_der(&der)
+        .map_err(|e| Failure::error(format!("{}: auth certificate: {e}", status.reader)))?;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -233,7 +236,10 @@ fn status(reader: Option<&str>, deadline: Duration, json: bool) -> Result<(), Fa
     }
 }
 
-fn pin_status<T: card_driver::Transport>(card: &mut Jpki<T>, kind: PinKind) -> Result<PinStatus, JpkiError> {
+fn pin_status<T: card_driver::Transport>(
+    card: &mut Jpki<T>,
+    kind: PinKind,
+) -> Result<PinStatus, JpkiError> {
     let tries_left = card.tries_left(kind)?;
     Ok(PinStatus {
         tries_left,
@@ -273,12 +279,21 @@ fn print_status(status: &Status) {
             "  valid:           {} to {} ({})",
             summary.not_before,
             summary.not_after,
-            if cert.valid_now { "valid now" } else { "NOT valid now" }
+            if cert.valid_now {
+                "valid now"
+            } else {
+                "NOT valid now"
+            }
         );
     }
 }
 
-fn cert(which: CertificateChoice, reader: Option<&str>, deadline: Duration, pem: bool) -> Result<(), Failure> {
+fn cert(
+    which: CertificateChoice,
+    reader: Option<&str>,
+    deadline: Duration,
+    pem: bool,
+) -> Result<(), Failure> {
     let (reader, transport) = connect(reader, deadline)?;
     let mut card = Jpki::new(transport);
     let certificate = match which {
@@ -308,7 +323,9 @@ fn cert(which: CertificateChoice, reader: Option<&str>, deadline: Duration, pem:
 fn connect(reader: Option<&str>, deadline: Duration) -> Result<(String, PcscTransport), Failure> {
     let names = list_readers().map_err(|e| Failure::error(describe_transport(&e)))?;
     if names.is_empty() {
-        return Err(Failure::error("no card reader found (is the reader plugged in and pcscd running?)"));
+        return Err(Failure::error(
+            "no card reader found (is the reader plugged in and pcscd running?)",
+        ));
     }
     if let Some(wanted) = reader {
         if !names.iter().any(|name| name == wanted) {
@@ -326,29 +343,41 @@ fn connect(reader: Option<&str>, deadline: Duration) -> Result<(String, PcscTran
             return Ok((name.clone(), transport));
         }
     }
-    Err(Failure::error(format!("no card in any reader ({})", names.join(", "))))
+    Err(Failure::error(format!(
+        "no card in any reader ({})",
+        names.join(", ")
+    )))
 }
 
 fn card_failure(reader: &str, error: &JpkiError) -> Failure {
     match error {
-        JpkiError::Transport(transport) => Failure::error(format!("{reader}: {}", describe_transport(transport))),
+        JpkiError::Transport(transport) => {
+            Failure::error(format!("{reader}: {}", describe_transport(transport)))
+        }
         other => Failure::error(format!("{reader}: {other}")),
     }
 }
 
 fn describe_transport(error: &TransportError) -> String {
     match error {
-        TransportError::ServiceUnavailable => "the PC/SC service is not running (start pcscd)".to_string(),
+        TransportError::ServiceUnavailable => {
+            "the PC/SC service is not running (start pcscd)".to_string()
+        }
         other => other.to_string(),
     }
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::error(format!("cannot encode JSON: {e}")))?;
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::error(format!("cannot encode JSON: {e}")))?;
     println!("{text}");
     Ok(())
 }
 
 fn hex_spaced(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(" ")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

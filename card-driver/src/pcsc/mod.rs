@@ -54,8 +54,10 @@ impl std::fmt::Debug for PcscConnection {
 impl PcscConnection {
     /// Connects to the card in `reader` (T=1 or T=0).
     pub fn open(reader: &str, sharing: Sharing) -> Result<PcscConnection, TransportError> {
-        let context = pcsc::Context::establish(pcsc::Scope::User).map_err(|e| map_error(e, reader))?;
-        let name = CString::new(reader).map_err(|_| TransportError::ReaderUnavailable(reader.to_string()))?;
+        let context =
+            pcsc::Context::establish(pcsc::Scope::User).map_err(|e| map_error(e, reader))?;
+        let name = CString::new(reader)
+            .map_err(|_| TransportError::ReaderUnavailable(reader.to_string()))?;
         let mode = match sharing {
             Sharing::Exclusive => pcsc::ShareMode::Exclusive,
             Sharing::Shared => pcsc::ShareMode::Shared,
@@ -107,7 +109,10 @@ impl PcscConnection {
 
 impl Transport for PcscConnection {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let result = self.card.transmit(command, &mut self.buffer).map(<[u8]>::to_vec);
+        let result = self
+            .card
+            .transmit(command, &mut self.buffer)
+            .map(<[u8]>::to_vec);
         match result {
             // pcsc-lite answers an empty "success" when the card leaves mid-command.
             Ok(answer) if answer.is_empty() && self.card_left() => Err(TransportError::CardRemoved),
@@ -132,7 +137,11 @@ pub struct PcscTransport {
 impl PcscTransport {
     /// Connects to the card in `reader`, waiting at most `deadline` for pcscd and the card;
     /// `deadline` is also the deadline of each later command.
-    pub fn connect(reader: &str, sharing: Sharing, deadline: Duration) -> Result<PcscTransport, TransportError> {
+    pub fn connect(
+        reader: &str,
+        sharing: Sharing,
+        deadline: Duration,
+    ) -> Result<PcscTransport, TransportError> {
         let name = reader.to_string();
         let mut thread = CardThread::spawn(&format!("pcsc {reader}"), deadline, move || {
             PcscConnection::open(&name, sharing)
@@ -179,7 +188,9 @@ pub fn map_error(error: pcsc::Error, reader: &str) -> TransportError {
         E::NoSmartcard => TransportError::NoCard,
         E::ResetCard => TransportError::CardReset,
         E::SharingViolation => TransportError::CardBusy,
-        E::UnresponsiveCard | E::UnpoweredCard | E::UnsupportedCard => TransportError::CardUnresponsive,
+        E::UnresponsiveCard | E::UnpoweredCard | E::UnsupportedCard => {
+            TransportError::CardUnresponsive
+        }
         E::UnknownReader | E::ReaderUnavailable | E::NoReadersAvailable => {
             TransportError::ReaderUnavailable(reader.to_string())
         }

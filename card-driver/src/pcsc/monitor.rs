@@ -9,11 +9,20 @@ use std::time::Duration;
 /// What the reader monitor reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReaderEvent {
-    ReaderAdded { reader: String },
+    ReaderAdded {
+        reader: String,
+    },
     /// The reader went away; if a card was in it, `CardRemoved` came first.
-    ReaderRemoved { reader: String },
-    CardInserted { reader: String, atr: Vec<u8> },
-    CardRemoved { reader: String },
+    ReaderRemoved {
+        reader: String,
+    },
+    CardInserted {
+        reader: String,
+        atr: Vec<u8>,
+    },
+    CardRemoved {
+        reader: String,
+    },
     /// pcscd stopped answering. Every reader and card is unknown until `ServiceBack`, after which
     /// each reader and card present is reported again.
     ServiceLost,
@@ -36,7 +45,9 @@ struct MonitorControl {
 
 impl std::fmt::Debug for MonitorControl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MonitorControl").field("stop", &self.stop).finish_non_exhaustive()
+        f.debug_struct("MonitorControl")
+            .field("stop", &self.stop)
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,7 +81,9 @@ impl ReaderMonitor {
 
 impl Drop for ReaderMonitor {
     fn drop(&mut self) {
-        self.control.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.control
+            .stop
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         if let Ok(context) = self.control.context.lock()
             && let Some(context) = context.as_ref()
         {
@@ -124,7 +137,11 @@ fn watch(control: &MonitorControl, mut on_event: impl FnMut(ReaderEvent)) {
 }
 
 /// Watches readers through one PC/SC context until the service is lost or the monitor stops.
-fn watch_service(context: &pcsc::Context, stopped: &dyn Fn() -> bool, on_event: &mut dyn FnMut(ReaderEvent)) {
+fn watch_service(
+    context: &pcsc::Context,
+    stopped: &dyn Fn() -> bool,
+    on_event: &mut dyn FnMut(ReaderEvent),
+) {
     let mut watched: Vec<Watched> = Vec::new();
     let mut states: Vec<pcsc::ReaderState> = Vec::new();
     let mut readers_changed = true;
@@ -135,9 +152,16 @@ fn watch_service(context: &pcsc::Context, stopped: &dyn Fn() -> bool, on_event: 
                 Ok(names) => update_reader_list(&mut watched, names, on_event),
                 Err(_) => return,
             }
-            states = std::iter::once(pcsc::ReaderState::new(pcsc::PNP_NOTIFICATION(), pcsc::State::UNAWARE))
-                .chain(watched.iter().map(|w| pcsc::ReaderState::new(w.name.clone(), pcsc::State::UNAWARE)))
-                .collect();
+            states = std::iter::once(pcsc::ReaderState::new(
+                pcsc::PNP_NOTIFICATION(),
+                pcsc::State::UNAWARE,
+            ))
+            .chain(
+                watched
+                    .iter()
+                    .map(|w| pcsc::ReaderState::new(w.name.clone(), pcsc::State::UNAWARE)),
+            )
+            .collect();
         }
         match context.get_status_change(WAIT_SLICE, &mut states) {
             Ok(()) => {}
@@ -153,7 +177,10 @@ fn watch_service(context: &pcsc::Context, stopped: &dyn Fn() -> bool, on_event: 
                 if state.event_state().contains(pcsc::State::CHANGED) {
                     readers_changed = true;
                 }
-            } else if let Some(reader) = watched.iter_mut().find(|w| w.name.as_c_str() == state.name()) {
+            } else if let Some(reader) = watched
+                .iter_mut()
+                .find(|w| w.name.as_c_str() == state.name())
+            {
                 report_card_change(reader, state, on_event);
             }
             state.sync_current_state();
@@ -169,13 +196,19 @@ fn current_readers(context: &pcsc::Context) -> Result<Vec<CString>, pcsc::Error>
     }
 }
 
-fn update_reader_list(watched: &mut Vec<Watched>, names: Vec<CString>, on_event: &mut dyn FnMut(ReaderEvent)) {
+fn update_reader_list(
+    watched: &mut Vec<Watched>,
+    names: Vec<CString>,
+    on_event: &mut dyn FnMut(ReaderEvent),
+) {
     watched.retain(|reader| {
         let still_there = names.contains(&reader.name);
         if !still_there {
             let name = display(&reader.name);
             if reader.card_present {
-                on_event(ReaderEvent::CardRemoved { reader: name.clone() });
+                on_event(ReaderEvent::CardRemoved {
+                    reader: name.clone(),
+                });
             }
             on_event(ReaderEvent::ReaderRemoved { reader: name });
         }
@@ -183,7 +216,9 @@ fn update_reader_list(watched: &mut Vec<Watched>, names: Vec<CString>, on_event:
     });
     for name in names {
         if !watched.iter().any(|w| w.name == name) {
-            on_event(ReaderEvent::ReaderAdded { reader: display(&name) });
+            on_event(ReaderEvent::ReaderAdded {
+                reader: display(&name),
+            });
             watched.push(Watched {
                 name,
                 card_present: false,
@@ -192,13 +227,20 @@ fn update_reader_list(watched: &mut Vec<Watched>, names: Vec<CString>, on_event:
     }
 }
 
-fn report_card_change(reader: &mut Watched, state: &pcsc::ReaderState, on_event: &mut dyn FnMut(ReaderEvent)) {
+fn report_card_change(
+    reader: &mut Watched,
+    state: &pcsc::ReaderState,
+    on_event: &mut dyn FnMut(ReaderEvent),
+) {
     let event = state.event_state();
     let present = event.contains(pcsc::State::PRESENT) && !event.contains(pcsc::State::MUTE);
     // pcsc-lite counts card events in the upper 16 bits: a card swapped between two polls shows as
     // "present, then present" with a new count. (The count is 0 on the first wait, from UNAWARE.)
     let previous_count = (state.current_state().bits() >> 16) as u32;
-    let swapped = present && reader.card_present && previous_count != 0 && state.event_count() != previous_count;
+    let swapped = present
+        && reader.card_present
+        && previous_count != 0
+        && state.event_count() != previous_count;
     if swapped || (!present && reader.card_present) {
         reader.card_present = false;
         on_event(ReaderEvent::CardRemoved {
