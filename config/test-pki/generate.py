@@ -52,7 +52,10 @@ CARDS_TO_MAKE = [
     ("signing-revoked", "The signing certificate is on the signing CA's revocation list.", 3, 5, VALID, True, True),
     ("no-signing-cert", "A holder under 15: no signing certificate, key or password on the card.", 3, None, VALID, False, True),
     ("not-mynumber", "Some other smart card: no JPKI applet (answers 6A82).", None, None, VALID, False, False),
+    ("untrusted-ca", "A JPKI card whose certificates come from a CA the centre does not trust.", 3, 5, VALID, False, True),
 ]
+# Cards whose certificates an unknown CA issued (the centre must refuse them as untrusted).
+FOREIGN = {"untrusted-ca"}
 
 
 def name(*parts):
@@ -161,6 +164,38 @@ def der(cert):
     return cert.public_bytes(serialization.Encoding.DER)
 
 
+BENCH_CARDS = 16
+
+
+def make_bench_cards(auth_ca_key, auth_ca):
+    """Auth certificates for the centre's benchmark: many card identities sharing one key, each
+    with a (made-up, unrevoked) signing certificate serial in the registry."""
+    folder = PKI / "bench"
+    folder.mkdir(exist_ok=True)
+    key = new_key()
+    write_key(folder / "auth-key.pem", key)
+    records = []
+    for n in range(BENCH_CARDS):
+        cert = make_user_cert(
+            auth_ca_key,
+            auth_ca,
+            name((NameOID.COUNTRY_NAME, "JP"), (NameOID.COMMON_NAME, f"TESTBENCH{n:04d}")),
+            key,
+            VALID,
+            signing=False,
+        )
+        (folder / f"card-{n:02d}.der").write_bytes(der(cert))
+        records.append(
+            {
+                "card": f"bench-{n:02d}",
+                "auth_issuer_der": cert.issuer.public_bytes().hex(),
+                "auth_serial": der_integer_content(cert.serial_number).hex(),
+                "signing_serial": der_integer_content(x509.random_serial_number()).hex(),
+            }
+        )
+    return records
+
+
 def main():
     PKI.mkdir(parents=True, exist_ok=True)
     CARDS.mkdir(parents=True, exist_ok=True)
@@ -172,6 +207,11 @@ def main():
     for label, key, cert in [("auth-ca", auth_ca_key, auth_ca), ("signing-ca", signing_ca_key, signing_ca)]:
         write_key(PKI / f"{label}-key.pem", key)
         (PKI / f"{label}.der").write_bytes(der(cert))
+
+    # An unknown CA: its certificate goes on the foreign card only, never into the trust store.
+    foreign_key, foreign_ca = make_ca("TEST ONLY Unknown CA (not trusted)", "TEST unknown CA")
+    (CARDS / "untrusted-ca").mkdir(exist_ok=True)
+    (CARDS / "untrusted-ca" / "ca.der").write_bytes(der(foreign_ca))
 
     issued = []
     revoked_signing = []
@@ -188,10 +228,12 @@ def main():
         if jpki:
             folder = CARDS / card
             folder.mkdir(exist_ok=True)
+            foreign = card in FOREIGN
+            auth_issuer = (foreign_key, foreign_ca) if foreign else (auth_ca_key, auth_ca)
+            signing_issuer = (foreign_key, foreign_ca) if foreign else (signing_ca_key, signing_ca)
             auth_key = new_key()
             auth_cert = make_user_cert(
-                auth_ca_key,
-                auth_ca,
+                *auth_issuer,
                 name((NameOID.COUNTRY_NAME, "JP"), (NameOID.COMMON_NAME, f"TEST{index:04d}{secrets.token_hex(6).upper()}")),
                 auth_key,
                 validity,
@@ -209,8 +251,7 @@ def main():
             if signing_tries is not None:
                 signing_key = new_key()
                 signing_cert = make_user_cert(
-                    signing_ca_key,
-                    signing_ca,
+                    *signing_issuer,
                     name(
                         (NameOID.COUNTRY_NAME, "JP"),
                         (NameOID.LOCALITY_NAME, "テスト市 (TEST ONLY)"),
@@ -240,12 +281,15 @@ def main():
                     "private_key": f"{card}/auth-key.pem",
                 },
                 "signing": signing,
-                "auth_ca_certificate": "../test-pki/auth-ca.der",
-                "signing_ca_certificate": "../test-pki/signing-ca.der",
+                "auth_ca_certificate": f"{card}/ca.der" if foreign else "../test-pki/auth-ca.der",
+                "signing_ca_certificate": f"{card}/ca.der" if foreign else "../test-pki/signing-ca.der",
                 "reset_key": card_key(master, auth_cert).hex(),
             }
-            issued.append(record)
+            if not foreign:
+                issued.append(record)
         (CARDS / f"{card}.json").write_text(json.dumps(profile, indent=2, ensure_ascii=False) + "\n")
+
+    issued.extend(make_bench_cards(auth_ca_key, auth_ca))
 
     (PKI / "auth-ca.crl").write_bytes(make_crl(auth_ca_key, auth_ca, []).public_bytes(serialization.Encoding.DER))
     (PKI / "signing-ca.crl").write_bytes(

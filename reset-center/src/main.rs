@@ -1,10 +1,320 @@
-//! Stand-in for J-LIS's PIN reset centre. Not built yet: this crate is an empty shell until the
-//! reset centre issue lands. The reset command's wire format it will produce already exists in
-//! `card_driver::reset_cryptogram`, and the virtual card accepts it.
+//! `reset-center`: the centre stand-in's command line. It stands in for the smartphone app
+//! (`reserve`) and for the centre's operators (`list`, `cancel`, `kiosk`, `maintenance`), and
+//! runs the service (`serve`).
+//!
+//! Errors are one line on stderr and exit status 1 (2 for bad usage).
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use reset_center::config::ServiceHours;
+use reset_center::{Centre, CentreConfig, ResetKind, SystemClock};
+
+/// Stand-in for J-LIS's PIN reset centre (TEST ONLY: its keys are the test PKI's).
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The centre's configuration.
+    #[arg(long, global = true, default_value = "config/reset-center.json")]
+    config: PathBuf,
+    /// The database file (overrides the configuration's).
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Record a reservation, as the JPKI PIN reset app does after its face match.
+    Reserve {
+        /// The card's auth certificate (DER or PEM), e.g. from `jpki cert auth`.
+        #[arg(long)]
+        auth_cert: PathBuf,
+        /// signing (reset the signing password) or auth (reset the auth PIN).
+        #[arg(long, value_parser = parse_kind)]
+        kind: ResetKind,
+        /// When it was made: RFC 3339 (2026-11-27T09:00:00+09:00) or relative to now (-25h,
+        /// -24h1s). Default: now.
+        #[arg(long, value_parser = parse_time, allow_hyphen_values = true)]
+        at: Option<DateTime<Utc>>,
+    },
+    /// List the reservations.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a reservation by its id (from `list`).
+    Cancel { id: i64 },
+    /// Serve the kiosk API over HTTP until SIGTERM.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        listen: String,
+        /// Override the service hours, Japan time: HH:MM-HH:MM.
+        #[arg(long)]
+        hours: Option<String>,
+    },
+    /// Manage the kiosks allowed to call the centre.
+    #[command(subcommand)]
+    Kiosk(KioskCommand),
+    /// Put the centre in or out of maintenance (every session is refused meanwhile).
+    Maintenance {
+        #[arg(value_parser = ["on", "off", "status"])]
+        state: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KioskCommand {
+    /// Register a kiosk; prints its credential once (only a hash is kept).
+    Add {
+        id: String,
+    },
+    Remove {
+        id: String,
+    },
+    List,
+}
+
+fn parse_kind(text: &str) -> Result<ResetKind, String> {
+    ResetKind::parse(text).ok_or_else(|| format!("{text:?} is not a kind: signing or auth"))
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Some(relative) = text.strip_prefix('-') {
+        return parse_duration(relative).map(|ago| Utc::now() - ago);
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("{text:?} is neither RFC 3339 nor a duration like -25h"))
+}
+
+/// `25h`, `24h1s`, `90m`, `30s`.
+fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
+    let bad = || format!("{text:?} is not a duration like 25h, 24h1s, 90m");
+    let mut total = chrono::Duration::zero();
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n: i64 = number.parse().map_err(|_| bad())?;
+        number.clear();
+        total += match c {
+            'd' => chrono::Duration::days(n),
+            'h' => chrono::Duration::hours(n),
+            'm' => chrono::Duration::minutes(n),
+            's' => chrono::Duration::seconds(n),
+            _ => return Err(bad()),
+        };
+    }
+    if !number.is_empty() || text.is_empty() {
+        return Err(bad());
+    }
+    Ok(total)
+}
 
 fn main() -> ExitCode {
-    eprintln!("reset-center: not built yet. See README.md.");
-    ExitCode::FAILURE
+    let args = Args::parse();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("reset-center: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let mut config = CentreConfig::load(&args.config).map_err(|e| e.to_string())?;
+    if let Some(db) = args.db {
+        config.database = db;
+    }
+    if let Command::Serve {
+        hours: Some(hours), ..
+    } = &args.command
+    {
+        config.service_hours = ServiceHours::parse_range(hours, config.service_hours.offset)
+            .map_err(|e| format!("--hours: {e}"))?;
+    }
+    let centre = Centre::open(&config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+    match args.command {
+        Command::Reserve {
+            auth_cert,
+            kind,
+            at,
+        } => reserve(&centre, &auth_cert, kind, at),
+        Command::List { json } => list(&centre, json),
+        Command::Cancel { id } => match centre.cancel(id).map_err(|e| e.to_string())? {
+            true => {
+                println!("cancelled reservation {id}");
+                Ok(())
+            }
+            false => Err(format!("no open reservation {id}")),
+        },
+        Command::Serve { listen, .. } => serve(centre, &listen),
+        Command::Kiosk(command) => kiosk(&centre, command),
+        Command::Maintenance { state } => maintenance(&centre, &state),
+    }
+}
+
+fn reserve(
+    centre: &Centre,
+    path: &std::path::Path,
+    kind: ResetKind,
+    at: Option<DateTime<Utc>>,
+) -> Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let der = der_or_pem(&bytes)
+        .ok_or_else(|| format!("{}: not a certificate (DER or PEM)", path.display()))?;
+    let reservation = centre
+        .reserve(&der, kind, at)
+        .map_err(|_| format!("{}: not a certificate this centre can read", path.display()))?;
+    println!(
+        "reservation {} ({kind}) made {} valid until {}",
+        reservation.id,
+        format_time(reservation.made_at),
+        centre.valid_until(&reservation).to_rfc3339()
+    );
+    Ok(())
+}
+
+fn der_or_pem(bytes: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(bytes).ok();
+    match text.and_then(|t| {
+        t.find("-----BEGIN CERTIFICATE-----")
+            .map(|start| &t[start..])
+    }) {
+        Some(pem) => {
+            let body: String = pem
+                .lines()
+                .skip(1)
+                .take_while(|line| !line.starts_with("-----END"))
+                .collect();
+            reset_center::api::from_base64(&body)
+        }
+        None => (bytes.first() == Some(&0x30)).then(|| bytes.to_vec()),
+    }
+}
+
+fn format_time(unix: i64) -> String {
+    DateTime::from_timestamp(unix, 0)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
+}
+
+fn list(centre: &Centre, json: bool) -> Result<(), String> {
+    let reservations = centre.reservations().map_err(|e| e.to_string())?;
+    if json {
+        let rows: Vec<serde_json::Value> = reservations
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id,
+                    "kind": r.kind,
+                    "state": r.state,
+                    "issuer": r.issuer,
+                    "serial": r.serial,
+                    "made_at": format_time(r.made_at),
+                    "valid_until": centre.valid_until(r).to_rfc3339(),
+                    "used_at": r.used_at.map(format_time),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    if reservations.is_empty() {
+        println!("no reservations");
+    }
+    for r in &reservations {
+        println!(
+            "{:>4}  {:<7}  {:<9}  serial {}  made {}  valid until {}",
+            r.id,
+            r.kind.as_str(),
+            format!("{:?}", r.state).to_lowercase(),
+            r.serial,
+            format_time(r.made_at),
+            centre.valid_until(r).to_rfc3339()
+        );
+    }
+    Ok(())
+}
+
+fn serve(centre: Centre, listen: &str) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        eprintln!("reset-center: listening on http://{address}");
+        reset_center::server::serve(Arc::new(centre), listener)
+            .await
+            .map_err(|e| format!("server: {e}"))
+    })
+}
+
+fn kiosk(centre: &Centre, command: KioskCommand) -> Result<(), String> {
+    match command {
+        KioskCommand::Add { id } => {
+            let credential = centre.add_kiosk(&id).map_err(|e| e.to_string())?;
+            println!("{}", credential.as_str());
+            eprintln!(
+                "reset-center: kiosk {id} added; the line above is its credential, shown once"
+            );
+            Ok(())
+        }
+        KioskCommand::Remove { id } => match centre.remove_kiosk(&id).map_err(|e| e.to_string())? {
+            true => Ok(()),
+            false => Err(format!("no kiosk {id}")),
+        },
+        KioskCommand::List => {
+            for (id, added) in centre.kiosks().map_err(|e| e.to_string())? {
+                println!("{id}\tadded {}", format_time(added));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn maintenance(centre: &Centre, state: &str) -> Result<(), String> {
+    match state {
+        "on" => centre.set_maintenance(true),
+        "off" => centre.set_maintenance(false),
+        _ => Ok(()),
+    }
+    .map_err(|e| e.to_string())?;
+    let on = centre.maintenance().map_err(|e| e.to_string())?;
+    println!("maintenance {}", if on { "on" } else { "off" });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_times_parse() {
+        assert_eq!(
+            parse_duration("24h1s"),
+            Ok(chrono::Duration::seconds(86_401))
+        );
+        assert_eq!(parse_duration("90m"), Ok(chrono::Duration::minutes(90)));
+        assert!(parse_duration("24").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_time("2026-11-27T09:00:00+09:00").is_ok());
+        assert!(parse_time("yesterday").is_err());
+    }
 }

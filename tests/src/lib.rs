@@ -54,6 +54,8 @@ impl Slot {
 pub struct Binaries {
     pub virtual_card: PathBuf,
     pub jpki: PathBuf,
+    pub reset_center: PathBuf,
+    pub reset_client: PathBuf,
 }
 
 /// Starts a stack for the calling test, with the binaries cargo built for this crate.
@@ -65,6 +67,8 @@ macro_rules! pcsc_stack {
             $crate::Binaries {
                 virtual_card: env!("CARGO_BIN_EXE_harness-virtual-card").into(),
                 jpki: env!("CARGO_BIN_EXE_harness-jpki").into(),
+                reset_center: env!("CARGO_BIN_EXE_harness-reset-center").into(),
+                reset_client: env!("CARGO_BIN_EXE_harness-reset-client").into(),
             },
         )
     };

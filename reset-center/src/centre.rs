@@ -1,0 +1,602 @@
+//! The centre's decisions: who may reset which PIN, when, and how the one reset a reservation
+//! allows is handed out exactly once.
+//!
+//! A session goes `begin` (certificate checked, reservation found, centre challenge) → `prove`
+//! (the card's signature over the challenge) → `reset_command` (the reservation is claimed for
+//! this session under a lease, and the card's cryptogram issued) → `complete` (the card's answer:
+//! `9000` consumes the reservation; anything that proves the card unchanged releases it; an unknown
+//! outcome keeps the claim until the lease ends). The reservation is consumed only on the card's
+//! `9000`, late answers included.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use card_driver::pin::Pin;
+use card_driver::reset_cryptogram::{self, CardId, CardKey, ResetCommand};
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::api::{
+    CENTRE_CHALLENGE_LENGTH, Outcome, Refusal, ReservationState, ResetKind, SessionId, proof_digest,
+};
+use crate::config::{CentreConfig, ServiceHours};
+use crate::store::{self, Reservation, ReservationRow, Session, SessionState, Store, StoreError};
+use crate::trust::{CardRef, TrustStore, verify_proof};
+
+/// Where the centre reads the time; tests and the demo move it.
+pub trait Clock: Send + Sync + fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The machine's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until moved (tests).
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(now: DateTime<Utc>) -> ManualClock {
+        ManualClock(Mutex::new(now))
+    }
+
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = now;
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The time limits and hours the centre applies.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub service_hours: ServiceHours,
+    pub reservation_validity: chrono::Duration,
+    pub session_lifetime: chrono::Duration,
+    pub claim_lease: chrono::Duration,
+}
+
+impl Limits {
+    pub fn from_config(config: &CentreConfig) -> Limits {
+        Limits {
+            service_hours: config.service_hours,
+            reservation_validity: config.reservation_validity,
+            session_lifetime: config.session_lifetime,
+            claim_lease: config.claim_lease,
+        }
+    }
+}
+
+/// Why a request got no answer it could use.
+#[derive(Debug, thiserror::Error)]
+pub enum CentreFailure {
+    #[error("refused: {0}")]
+    Refused(Refusal),
+    /// Something broke inside the centre (database): nothing was decided.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<Refusal> for CentreFailure {
+    fn from(refusal: Refusal) -> CentreFailure {
+        CentreFailure::Refused(refusal)
+    }
+}
+
+impl From<StoreError> for CentreFailure {
+    fn from(error: StoreError) -> CentreFailure {
+        CentreFailure::Internal(error.to_string())
+    }
+}
+
+/// A kiosk the centre has authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskId(pub String);
+
+/// The centre could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("trust anchors: {0}")]
+    Trust(#[from] crate::trust::TrustError),
+    #[error("master key {0}")]
+    MasterKey(String),
+}
+
+/// The reset centre stand-in.
+#[derive(Debug)]
+pub struct Centre {
+    store: Store,
+    trust: TrustStore,
+    master_key: Zeroizing<Vec<u8>>,
+    limits: Limits,
+    clock: Arc<dyn Clock>,
+}
+
+const MAINTENANCE: &str = "maintenance";
+
+impl Centre {
+    pub fn open(config: &CentreConfig, clock: Arc<dyn Clock>) -> Result<Centre, StartError> {
+        let store = Store::open(&config.database)?;
+        let trust = TrustStore::load(
+            &config.auth_ca_certificate,
+            &config.signing_ca_certificate,
+            &config.auth_crl,
+            &config.signing_crl,
+            &config.registry,
+        )?;
+        let master_key = load_master_key(&config.master_key_file)?;
+        Ok(Centre {
+            store,
+            trust,
+            master_key,
+            limits: Limits::from_config(config),
+            clock,
+        })
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    // ---- operators and the smartphone app's stand-in ----
+
+    /// Records a reservation (what the smartphone app does after its face match) for the card
+    /// whose auth certificate is `auth_certificate`. Only the certificate's identity is read:
+    /// its trust is checked when the holder comes to a kiosk.
+    pub fn reserve(
+        &self,
+        auth_certificate: &[u8],
+        kind: ResetKind,
+        made_at: Option<DateTime<Utc>>,
+    ) -> Result<Reservation, CentreFailure> {
+        let card = card_of(auth_certificate).ok_or(Refusal::BadRequest)?;
+        let made_at = made_at.unwrap_or_else(|| self.now()).timestamp();
+        let id = self.store.add_reservation(&card, kind, made_at)?;
+        Ok(Reservation {
+            id,
+            issuer: card.issuer,
+            serial: card.serial,
+            kind,
+            made_at,
+            state: ReservationRow::Open,
+            claimed_by: None,
+            lease_until: None,
+            used_at: None,
+        })
+    }
+
+    pub fn reservations(&self) -> Result<Vec<Reservation>, CentreFailure> {
+        Ok(self.store.reservations()?)
+    }
+
+    /// When a reservation stops being valid.
+    pub fn valid_until(&self, reservation: &Reservation) -> DateTime<Utc> {
+        DateTime::from_timestamp(reservation.made_at, 0).unwrap_or_default()
+            + self.limits.reservation_validity
+    }
+
+    pub fn cancel(&self, id: i64) -> Result<bool, CentreFailure> {
+        Ok(self.store.cancel_reservation(id)?)
+    }
+
+    pub fn set_maintenance(&self, on: bool) -> Result<(), CentreFailure> {
+        Ok(self
+            .store
+            .set_setting(MAINTENANCE, if on { "on" } else { "off" })?)
+    }
+
+    pub fn maintenance(&self) -> Result<bool, CentreFailure> {
+        Ok(self.store.setting(MAINTENANCE)?.as_deref() == Some("on"))
+    }
+
+    /// Registers a kiosk and returns its new credential (shown once; only its hash is kept).
+    pub fn add_kiosk(&self, id: &str) -> Result<Zeroizing<String>, CentreFailure> {
+        let mut secret = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(secret.as_mut());
+        let token = Zeroizing::new(hex::encode(secret.as_ref()));
+        self.store.add_kiosk(
+            id,
+            &Sha256::digest(token.as_bytes()),
+            self.now().timestamp(),
+        )?;
+        Ok(token)
+    }
+
+    pub fn remove_kiosk(&self, id: &str) -> Result<bool, CentreFailure> {
+        Ok(self.store.remove_kiosk(id)?)
+    }
+
+    pub fn kiosks(&self) -> Result<Vec<(String, i64)>, CentreFailure> {
+        Ok(self.store.kiosks()?)
+    }
+
+    /// The kiosk, if `token` is its credential. An unknown kiosk gets nothing else.
+    pub fn authenticate(&self, id: &str, token: &str) -> Option<KioskId> {
+        let stored = self.store.kiosk_token_hash(id).ok()??;
+        let presented = Sha256::digest(token.as_bytes());
+        constant_time_eq(&stored, &presented).then(|| KioskId(id.to_string()))
+    }
+
+    // ---- the kiosk protocol ----
+
+    /// The early look-up, before the holder types a PIN: would a session be admitted now?
+    pub fn check(
+        &self,
+        _kiosk: &KioskId,
+        kind: ResetKind,
+        auth_certificate: &[u8],
+    ) -> Result<DateTime<Utc>, CentreFailure> {
+        let now = self.now();
+        let card = self.admit(kind, auth_certificate, now)?;
+        let reservation = self.store.transaction(|transaction| {
+            let reservations = store::card_reservations(transaction, &card)?;
+            Ok::<_, CentreFailure>(self.usable_reservation(&reservations, kind, now))
+        })??;
+        Ok(self.valid_until(&reservation))
+    }
+
+    /// Opens a session: certificate and reservation checked, a fresh centre challenge issued.
+    pub fn begin(
+        &self,
+        kiosk: &KioskId,
+        kind: ResetKind,
+        auth_certificate: &[u8],
+    ) -> Result<(SessionId, Vec<u8>), CentreFailure> {
+        let now = self.now();
+        let card = self.admit(kind, auth_certificate, now)?;
+        let mut challenge = vec![0u8; CENTRE_CHALLENGE_LENGTH];
+        rand::rngs::OsRng.fill_bytes(&mut challenge);
+        let mut id = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut id);
+        let session = Session {
+            id: hex::encode(id),
+            kiosk: kiosk.0.clone(),
+            card,
+            kind,
+            auth_certificate: auth_certificate.to_vec(),
+            challenge: challenge.clone(),
+            created_at: now.timestamp(),
+            state: SessionState::Begun,
+            reservation: None,
+        };
+        self.store.transaction(|transaction| {
+            let reservations = store::card_reservations(transaction, &session.card)?;
+            self.usable_reservation(&reservations, kind, now)?;
+            Ok::<_, CentreFailure>(())
+        })?;
+        self.store.insert_session(&session)?;
+        Ok((SessionId(session.id), challenge))
+    }
+
+    /// Checks the holder's proof: the card's signature over the session's challenge, with the
+    /// key of the PIN they still know. The challenge is used up whatever the result.
+    pub fn prove(
+        &self,
+        kiosk: &KioskId,
+        session_id: &SessionId,
+        signature: &[u8],
+        certificate: Option<&[u8]>,
+    ) -> Result<(), CentreFailure> {
+        let now = self.now();
+        let verdict = self.store.transaction(|transaction| {
+            let session = self.live_session(transaction, kiosk, session_id, now)?;
+            match session.state {
+                SessionState::Begun => {}
+                SessionState::Failed | SessionState::Closed => {
+                    return Ok(Err(Refusal::SessionClosed));
+                }
+                _ => return Ok(Err(Refusal::ChallengeUsed)),
+            }
+            let verdict = self.check_proof(&session, signature, certificate, now);
+            let state = if verdict.is_ok() {
+                SessionState::Proven
+            } else {
+                SessionState::Failed
+            };
+            store::set_session_state(transaction, &session.id, state, None)?;
+            Ok::<_, CentreFailure>(verdict)
+        })?;
+        Ok(verdict?)
+    }
+
+    /// The kind of reset a session is for (so the new PIN can be checked by the right rules).
+    pub fn session_kind(
+        &self,
+        kiosk: &KioskId,
+        session_id: &SessionId,
+    ) -> Result<ResetKind, CentreFailure> {
+        self.store.transaction(|transaction| {
+            let session = store::load_session(transaction, &session_id.0)?
+                .filter(|session| session.kiosk == kiosk.0)
+                .ok_or(Refusal::SessionUnknown)?;
+            Ok(session.kind)
+        })
+    }
+
+    /// Claims the reservation for this session and returns the card's reset command carrying
+    /// `new_pin`, for the card challenge the kiosk just read.
+    pub fn reset_command(
+        &self,
+        kiosk: &KioskId,
+        session_id: &SessionId,
+        card_challenge: &[u8],
+        new_pin: &Pin,
+    ) -> Result<ResetCommand, CentreFailure> {
+        let now = self.now();
+        let card_challenge: [u8; reset_cryptogram::CHALLENGE_LENGTH] =
+            card_challenge.try_into().map_err(|_| Refusal::BadRequest)?;
+        if self.maintenance()? {
+            return Err(Refusal::Maintenance.into());
+        }
+        self.store.transaction(|transaction| {
+            let session = self.live_session(transaction, kiosk, session_id, now)?;
+            match session.state {
+                SessionState::Proven => {}
+                SessionState::Begun => return Err(Refusal::ProofRequired.into()),
+                SessionState::CommandIssued | SessionState::Unknown => {
+                    return Err(Refusal::CommandAlreadyIssued.into());
+                }
+                SessionState::Failed | SessionState::Closed => {
+                    return Err(Refusal::SessionClosed.into());
+                }
+            }
+            if new_pin.kind() != session.kind.target() {
+                return Err(Refusal::InvalidPin.into());
+            }
+            let reservations = store::card_reservations(transaction, &session.card)?;
+            let reservation = self.usable_reservation(&reservations, session.kind, now)?;
+            if !store::record_card_challenge(transaction, &session.card, &card_challenge)? {
+                return Err(Refusal::CardChallengeReused.into());
+            }
+            let lease_until = (now + self.limits.claim_lease).timestamp();
+            store::claim_reservation(transaction, reservation.id, &session.id, lease_until)?;
+            store::set_session_state(
+                transaction,
+                &session.id,
+                SessionState::CommandIssued,
+                Some(reservation.id),
+            )?;
+            let card_id = CardId::from_auth_certificate(&session.auth_certificate)
+                .map_err(|_| Refusal::CertUntrusted)?;
+            let key = CardKey::derive(&self.master_key, &card_id);
+            reset_cryptogram::seal(
+                &key,
+                &card_challenge,
+                session.kind.target(),
+                new_pin.expose(),
+            )
+            .map_err(|_| CentreFailure::from(Refusal::InvalidPin))
+        })
+    }
+
+    /// Records what the card answered. `9000` consumes the reservation (also late, also after the
+    /// lease); an answer that proves the card unchanged, or a command never sent, releases it; an
+    /// unknown outcome keeps it claimed until the lease ends. Repeating a completion is harmless.
+    pub fn complete(
+        &self,
+        kiosk: &KioskId,
+        session_id: &SessionId,
+        outcome: Outcome,
+    ) -> Result<ReservationState, CentreFailure> {
+        let now = self.now();
+        self.store.transaction(|transaction| {
+            let session = store::load_session(transaction, &session_id.0)?
+                .filter(|session| session.kiosk == kiosk.0)
+                .ok_or(Refusal::SessionUnknown)?;
+            let Some(reservation) = session.reservation else {
+                // No command was issued: nothing can have changed on the card.
+                return match (session.state, outcome) {
+                    (SessionState::Begun | SessionState::Proven, Outcome::Unchanged) => {
+                        store::set_session_state(
+                            transaction,
+                            &session.id,
+                            SessionState::Closed,
+                            None,
+                        )?;
+                        Ok(ReservationState::Open)
+                    }
+                    (SessionState::Failed | SessionState::Closed, _) => {
+                        Err(Refusal::SessionClosed.into())
+                    }
+                    _ => Err(Refusal::BadRequest.into()),
+                };
+            };
+            if matches!(
+                session.state,
+                SessionState::CommandIssued | SessionState::Unknown
+            ) {
+                let next = match outcome {
+                    Outcome::Card { sw: 0x9000 } => {
+                        store::consume_reservation(
+                            transaction,
+                            reservation,
+                            &session.id,
+                            now.timestamp(),
+                        )?;
+                        SessionState::Closed
+                    }
+                    Outcome::Card { .. } | Outcome::Unchanged => {
+                        store::release_reservation(transaction, reservation, &session.id)?;
+                        SessionState::Closed
+                    }
+                    Outcome::Unknown => SessionState::Unknown,
+                };
+                store::set_session_state(transaction, &session.id, next, None)?;
+            }
+            let row = store::reservation_by_id(transaction, reservation)?
+                .ok_or(Refusal::NoReservation)?;
+            Ok(match row.state {
+                ReservationRow::Used => ReservationState::Used,
+                ReservationRow::Pending => ReservationState::Pending,
+                ReservationRow::Open | ReservationRow::Cancelled => ReservationState::Open,
+            })
+        })
+    }
+
+    // ---- the rules ----
+
+    /// Service state, hours and certificate, in the order the holder's guidance needs: the
+    /// kiosk's own state first, then what only the municipal office can fix.
+    fn admit(
+        &self,
+        kind: ResetKind,
+        auth_certificate: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<CardRef, CentreFailure> {
+        if self.maintenance()? {
+            return Err(Refusal::Maintenance.into());
+        }
+        if !self.limits.service_hours.contains(now) {
+            return Err(Refusal::OutsideHours.into());
+        }
+        let checked = self
+            .trust
+            .check_auth_certificate(auth_certificate, now.timestamp())?;
+        if kind == ResetKind::Signing {
+            self.trust.check_signing_status(&checked.card)?;
+        }
+        Ok(checked.card)
+    }
+
+    /// The reservation a session may use now, or the refusal that explains why there is none.
+    fn usable_reservation(
+        &self,
+        reservations: &[Reservation],
+        kind: ResetKind,
+        now: DateTime<Utc>,
+    ) -> Result<Reservation, Refusal> {
+        let now = now.timestamp();
+        let expired =
+            |r: &Reservation| now > r.made_at + self.limits.reservation_validity.num_seconds();
+        let lease_live = |r: &Reservation| r.lease_until.is_some_and(|until| now < until);
+        let of_kind: Vec<&Reservation> = reservations
+            .iter()
+            .filter(|r| r.kind == kind && r.state != ReservationRow::Cancelled)
+            .collect();
+        // Open, or claimed by a session whose lease ran out (its kiosk went away).
+        if let Some(usable) = of_kind.iter().find(|r| {
+            !expired(r)
+                && (r.state == ReservationRow::Open
+                    || (r.state == ReservationRow::Pending && !lease_live(r)))
+        }) {
+            return Ok((*usable).clone());
+        }
+        if of_kind
+            .iter()
+            .any(|r| r.state == ReservationRow::Pending && lease_live(r) && !expired(r))
+        {
+            return Err(Refusal::ReservationInUse);
+        }
+        if let Some(newest) = of_kind.first() {
+            return Err(match newest.state {
+                ReservationRow::Used => Refusal::ReservationUsed,
+                _ => Refusal::ReservationExpired,
+            });
+        }
+        if reservations
+            .iter()
+            .any(|r| r.kind != kind && r.state != ReservationRow::Cancelled)
+        {
+            return Err(Refusal::WrongKind);
+        }
+        Err(Refusal::NoReservation)
+    }
+
+    fn live_session(
+        &self,
+        transaction: &rusqlite::Transaction<'_>,
+        kiosk: &KioskId,
+        id: &SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<Session, CentreFailure> {
+        let session = store::load_session(transaction, &id.0)?
+            .filter(|session| session.kiosk == kiosk.0)
+            .ok_or(Refusal::SessionUnknown)?;
+        if now.timestamp() > session.created_at + self.limits.session_lifetime.num_seconds() {
+            return Err(Refusal::SessionExpired.into());
+        }
+        Ok(session)
+    }
+
+    fn check_proof(
+        &self,
+        session: &Session,
+        signature: &[u8],
+        certificate: Option<&[u8]>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
+        let key = match session.kind {
+            // A signing-PIN reset: the holder knows the auth PIN, proves with the auth key.
+            ResetKind::Signing => {
+                self.trust
+                    .check_auth_certificate(&session.auth_certificate, now.timestamp())?
+                    .public_key
+            }
+            // An auth-PIN reset: proves with the signing key, whose certificate must be this card's.
+            ResetKind::Auth => {
+                let certificate = certificate.ok_or(Refusal::BadRequest)?;
+                self.trust
+                    .check_signing_certificate(&session.card, certificate, now.timestamp())?
+            }
+        };
+        let digest = proof_digest(&SessionId(session.id.clone()), &session.challenge);
+        if verify_proof(&key, &digest, signature) {
+            Ok(())
+        } else {
+            Err(Refusal::BadProof)
+        }
+    }
+}
+
+/// Issuer and serial of a certificate, without judging it.
+fn card_of(der: &[u8]) -> Option<CardRef> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    Some(CardRef {
+        issuer: hex::encode(cert.issuer().as_raw()),
+        serial: hex::encode(cert.raw_serial()),
+    })
+}
+
+fn load_master_key(path: &std::path::Path) -> Result<Zeroizing<Vec<u8>>, StartError> {
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path)
+            .map_err(|e| StartError::MasterKey(format!("{}: {e}", path.display())))?,
+    );
+    let key = Zeroizing::new(
+        hex::decode(text.trim())
+            .map_err(|e| StartError::MasterKey(format!("{}: not hex: {e}", path.display())))?,
+    );
+    if key.len() < 32 {
+        return Err(StartError::MasterKey(format!(
+            "{}: {} bytes; at least 32 needed",
+            path.display(),
+            key.len()
+        )));
+    }
+    Ok(key)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,331 @@
+//! How a kiosk reaches the centre: one trait, two ways. [`InProcessCentre`] calls a [`Centre`]
+//! in the same process (the demo); [`HttpCentre`] calls `reset-center serve` over HTTP with
+//! timeouts. An integrator with J-LIS's real interface implements [`ResetCentre`] once more.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use card_driver::pin::Pin;
+use card_driver::reset_cryptogram::ResetCommand;
+use zeroize::Zeroizing;
+
+use crate::api::{
+    Outcome, Refusal, ReservationState, ResetKind, SessionId, from_base64, to_base64, wire,
+};
+use crate::centre::{Centre, CentreFailure, KioskId};
+
+/// A session the centre opened: its id and the challenge the card must sign.
+#[derive(Debug, Clone)]
+pub struct Begun {
+    pub session: SessionId,
+    pub challenge: Vec<u8>,
+}
+
+/// Why the kiosk got no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CentreError {
+    /// The centre said no, for a reason the holder can be told.
+    #[error("the centre refused: {0}")]
+    Refused(Refusal),
+    /// The centre does not know this kiosk (wrong id or credential).
+    #[error("the centre does not know this kiosk")]
+    UnknownKiosk,
+    /// No answer: the centre is down or the network is.
+    #[error("the centre cannot be reached: {0}")]
+    Unreachable(String),
+    /// No answer within the deadline.
+    #[error("the centre did not answer within {0:?}")]
+    Timeout(Duration),
+    /// An answer that is not the protocol (or the centre's own internal error).
+    #[error("the centre's answer was not understood: {0}")]
+    Protocol(String),
+}
+
+/// The reset centre, as the kiosk's flow uses it.
+pub trait ResetCentre: Send + Sync {
+    /// The early look-up, before any PIN: is there a usable reservation for this card and kind?
+    /// Returns when it stops being valid (RFC 3339).
+    fn check_reservation(
+        &self,
+        kind: ResetKind,
+        auth_certificate: &[u8],
+    ) -> Result<String, CentreError>;
+    /// Opens a session and gets the challenge for the holder's proof.
+    fn begin(&self, kind: ResetKind, auth_certificate: &[u8]) -> Result<Begun, CentreError>;
+    /// Sends the card's signature over [`crate::api::proof_digest`]; for an auth-PIN reset with
+    /// the signing certificate.
+    fn prove(
+        &self,
+        session: &SessionId,
+        signature: &[u8],
+        certificate: Option<&[u8]>,
+    ) -> Result<(), CentreError>;
+    /// Gets the card's reset command for `new_pin` and the card challenge just read.
+    fn reset_command(
+        &self,
+        session: &SessionId,
+        card_challenge: &[u8],
+        new_pin: &Pin,
+    ) -> Result<ResetCommand, CentreError>;
+    /// Reports what the card answered (or that it got nothing); repeating it is harmless.
+    fn complete(
+        &self,
+        session: &SessionId,
+        outcome: Outcome,
+    ) -> Result<ReservationState, CentreError>;
+}
+
+/// The centre in the same process.
+#[derive(Debug, Clone)]
+pub struct InProcessCentre {
+    centre: Arc<Centre>,
+    kiosk: KioskId,
+}
+
+impl InProcessCentre {
+    pub fn new(centre: Arc<Centre>, kiosk_id: &str) -> InProcessCentre {
+        InProcessCentre {
+            centre,
+            kiosk: KioskId(kiosk_id.to_string()),
+        }
+    }
+}
+
+fn in_process(failure: CentreFailure) -> CentreError {
+    match failure {
+        CentreFailure::Refused(refusal) => CentreError::Refused(refusal),
+        CentreFailure::Internal(message) => CentreError::Protocol(message),
+    }
+}
+
+impl ResetCentre for InProcessCentre {
+    fn check_reservation(
+        &self,
+        kind: ResetKind,
+        auth_certificate: &[u8],
+    ) -> Result<String, CentreError> {
+        self.centre
+            .check(&self.kiosk, kind, auth_certificate)
+            .map(|until| until.to_rfc3339())
+            .map_err(in_process)
+    }
+
+    fn begin(&self, kind: ResetKind, auth_certificate: &[u8]) -> Result<Begun, CentreError> {
+        let (session, challenge) = self
+            .centre
+            .begin(&self.kiosk, kind, auth_certificate)
+            .map_err(in_process)?;
+        Ok(Begun { session, challenge })
+    }
+
+    fn prove(
+        &self,
+        session: &SessionId,
+        signature: &[u8],
+        certificate: Option<&[u8]>,
+    ) -> Result<(), CentreError> {
+        self.centre
+            .prove(&self.kiosk, session, signature, certificate)
+            .map_err(in_process)
+    }
+
+    fn reset_command(
+        &self,
+        session: &SessionId,
+        card_challenge: &[u8],
+        new_pin: &Pin,
+    ) -> Result<ResetCommand, CentreError> {
+        self.centre
+            .reset_command(&self.kiosk, session, card_challenge, new_pin)
+            .map_err(in_process)
+    }
+
+    fn complete(
+        &self,
+        session: &SessionId,
+        outcome: Outcome,
+    ) -> Result<ReservationState, CentreError> {
+        self.centre
+            .complete(&self.kiosk, session, outcome)
+            .map_err(in_process)
+    }
+}
+
+/// The centre over HTTP.
+pub struct HttpCentre {
+    agent: ureq::Agent,
+    base: String,
+    kiosk_id: String,
+    credential: Zeroizing<String>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for HttpCentre {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpCentre")
+            .field("base", &self.base)
+            .field("kiosk_id", &self.kiosk_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpCentre {
+    /// `base` like `http://127.0.0.1:8443`; `timeout` bounds each whole request.
+    pub fn new(base: &str, kiosk_id: &str, credential: &str, timeout: Duration) -> HttpCentre {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .timeout_connect(Some(timeout.min(Duration::from_secs(3))))
+            .http_status_as_error(false)
+            .build();
+        HttpCentre {
+            agent: ureq::Agent::new_with_config(config),
+            base: base.trim_end_matches('/').to_string(),
+            kiosk_id: kiosk_id.to_string(),
+            credential: Zeroizing::new(credential.to_string()),
+            timeout,
+        }
+    }
+
+    /// Whether the centre answers and knows this kiosk; the maintenance flag if so.
+    pub fn health(&self) -> Result<bool, CentreError> {
+        let response = self
+            .agent
+            .get(format!("{}/v1/health", self.base))
+            .header("X-Kiosk-Id", &self.kiosk_id)
+            .header(
+                "Authorization",
+                &format!("Bearer {}", self.credential.as_str()),
+            )
+            .call();
+        let health: wire::HealthResponse = self.answer(response)?;
+        Ok(health.maintenance)
+    }
+
+    fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &[u8],
+    ) -> Result<T, CentreError> {
+        let response = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("X-Kiosk-Id", &self.kiosk_id)
+            .header(
+                "Authorization",
+                &format!("Bearer {}", self.credential.as_str()),
+            )
+            .header("Content-Type", "application/json")
+            .send(body);
+        self.answer(response)
+    }
+
+    fn answer<T: serde::de::DeserializeOwned>(
+        &self,
+        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<T, CentreError> {
+        let mut response = response.map_err(|error| self.transport_error(error))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .read_to_vec()
+            .map_err(|error| self.transport_error(error))?;
+        match status {
+            200 => serde_json::from_slice(&body).map_err(|e| CentreError::Protocol(e.to_string())),
+            401 => Err(CentreError::UnknownKiosk),
+            _ => match serde_json::from_slice::<wire::RefusalBody>(&body) {
+                Ok(refusal) => Err(CentreError::Refused(refusal.refusal)),
+                Err(_) => Err(CentreError::Protocol(format!("HTTP {status}"))),
+            },
+        }
+    }
+
+    fn transport_error(&self, error: ureq::Error) -> CentreError {
+        match error {
+            ureq::Error::Timeout(_) => CentreError::Timeout(self.timeout),
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+                CentreError::Timeout(self.timeout)
+            }
+            other => CentreError::Unreachable(other.to_string()),
+        }
+    }
+}
+
+fn json(value: &impl serde::Serialize) -> Result<Zeroizing<Vec<u8>>, CentreError> {
+    serde_json::to_vec(value)
+        .map(Zeroizing::new)
+        .map_err(|e| CentreError::Protocol(e.to_string()))
+}
+
+impl ResetCentre for HttpCentre {
+    fn check_reservation(
+        &self,
+        kind: ResetKind,
+        auth_certificate: &[u8],
+    ) -> Result<String, CentreError> {
+        let body = json(&wire::CertificateRequest {
+            kind,
+            auth_certificate: to_base64(auth_certificate),
+        })?;
+        let response: wire::CheckResponse = self.post("/v1/reservations/check", &body)?;
+        Ok(response.valid_until)
+    }
+
+    fn begin(&self, kind: ResetKind, auth_certificate: &[u8]) -> Result<Begun, CentreError> {
+        let body = json(&wire::CertificateRequest {
+            kind,
+            auth_certificate: to_base64(auth_certificate),
+        })?;
+        let response: wire::BeginResponse = self.post("/v1/sessions", &body)?;
+        let challenge = from_base64(&response.challenge)
+            .ok_or_else(|| CentreError::Protocol("challenge is not base64".into()))?;
+        Ok(Begun {
+            session: response.session,
+            challenge,
+        })
+    }
+
+    fn prove(
+        &self,
+        session: &SessionId,
+        signature: &[u8],
+        certificate: Option<&[u8]>,
+    ) -> Result<(), CentreError> {
+        let body = json(&wire::ProofRequest {
+            signature: to_base64(signature),
+            certificate: certificate.map(to_base64),
+        })?;
+        let _: serde_json::Value = self.post(&format!("/v1/sessions/{session}/proof"), &body)?;
+        Ok(())
+    }
+
+    fn reset_command(
+        &self,
+        session: &SessionId,
+        card_challenge: &[u8],
+        new_pin: &Pin,
+    ) -> Result<ResetCommand, CentreError> {
+        let pin = Zeroizing::new(String::from_utf8_lossy(new_pin.expose()).into_owned());
+        let request = wire::ResetCommandRequest {
+            card_challenge: to_base64(card_challenge),
+            new_pin: pin.to_string(),
+        };
+        let body = json(&request)?;
+        drop(request);
+        let response: wire::ResetCommandResponse =
+            self.post(&format!("/v1/sessions/{session}/reset-command"), &body)?;
+        let apdu = from_base64(&response.apdu)
+            .ok_or_else(|| CentreError::Protocol("apdu is not base64".into()))?;
+        ResetCommand::from_bytes(apdu).map_err(|e| CentreError::Protocol(e.to_string()))
+    }
+
+    fn complete(
+        &self,
+        session: &SessionId,
+        outcome: Outcome,
+    ) -> Result<ReservationState, CentreError> {
+        let body = json(&wire::CompleteRequest { outcome })?;
+        let response: wire::CompleteResponse =
+            self.post(&format!("/v1/sessions/{session}/complete"), &body)?;
+        Ok(response.reservation)
+    }
+}

@@ -1,0 +1,238 @@
+//! The centre's configuration (`config/reset-center.json`): where its database, keys and trust
+//! anchors are, its service hours and time limits. Paths are relative to the file. A bad file is
+//! refused with the field and the reason.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{FixedOffset, NaiveTime};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default, rename = "_comment")]
+    _comment: Option<serde_json::Value>,
+    database: String,
+    master_key_file: String,
+    auth_ca_certificate: String,
+    signing_ca_certificate: String,
+    auth_crl: String,
+    signing_crl: String,
+    registry: String,
+    service_hours: HoursFile,
+    #[serde(default = "default_validity")]
+    reservation_validity_hours: u32,
+    #[serde(default = "default_session")]
+    session_minutes: u32,
+    #[serde(default = "default_lease")]
+    claim_lease_seconds: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoursFile {
+    start: String,
+    end: String,
+    utc_offset: String,
+}
+
+fn default_validity() -> u32 {
+    24
+}
+fn default_session() -> u32 {
+    15
+}
+fn default_lease() -> u32 {
+    120
+}
+
+/// Service hours in local (Japan) time: requests outside them are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    pub offset: FixedOffset,
+}
+
+impl ServiceHours {
+    /// 06:30–23:00 Japan time, as the real service.
+    pub fn japan_default() -> ServiceHours {
+        ServiceHours {
+            start: NaiveTime::from_hms_opt(6, 30, 0).unwrap_or_default(),
+            end: NaiveTime::from_hms_opt(23, 0, 0).unwrap_or_default(),
+            offset: FixedOffset::east_opt(9 * 3600)
+                .unwrap_or_else(|| unreachable!("+09:00 is a valid offset")),
+        }
+    }
+
+    /// Whether `now` falls within the hours. An end before the start wraps past midnight; an
+    /// end equal to the start means all day.
+    pub fn contains(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        let local = now.with_timezone(&self.offset).time();
+        if self.start == self.end {
+            true
+        } else if self.start < self.end {
+            self.start <= local && local < self.end
+        } else {
+            local >= self.start || local < self.end
+        }
+    }
+
+    /// "HH:MM-HH:MM" (Japan time), as the command line takes it.
+    pub fn parse_range(text: &str, offset: FixedOffset) -> Result<ServiceHours, String> {
+        let (start, end) = text
+            .split_once('-')
+            .ok_or_else(|| format!("{text:?} is not HH:MM-HH:MM"))?;
+        Ok(ServiceHours {
+            start: parse_time(start)?,
+            end: parse_time(end)?,
+            offset,
+        })
+    }
+}
+
+/// Everything the centre needs to start, checked.
+#[derive(Debug, Clone)]
+pub struct CentreConfig {
+    pub database: PathBuf,
+    pub master_key_file: PathBuf,
+    pub auth_ca_certificate: PathBuf,
+    pub signing_ca_certificate: PathBuf,
+    pub auth_crl: PathBuf,
+    pub signing_crl: PathBuf,
+    pub registry: PathBuf,
+    pub service_hours: ServiceHours,
+    pub reservation_validity: chrono::Duration,
+    pub session_lifetime: chrono::Duration,
+    pub claim_lease: chrono::Duration,
+}
+
+/// A configuration that cannot be used, with where and why.
+#[derive(Debug, thiserror::Error)]
+#[error("centre configuration {path}: {field}: {problem}")]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub field: String,
+    pub problem: String,
+}
+
+impl CentreConfig {
+    pub fn load(path: &Path) -> Result<CentreConfig, ConfigError> {
+        let error = |field: &str, problem: String| ConfigError {
+            path: path.to_path_buf(),
+            field: field.to_string(),
+            problem,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| error("(file)", e.to_string()))?;
+        let file: ConfigFile =
+            serde_json::from_str(&text).map_err(|e| error("(json)", e.to_string()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let offset = parse_offset(&file.service_hours.utc_offset)
+            .map_err(|problem| error("service_hours.utc_offset", problem))?;
+        let service_hours = ServiceHours {
+            start: parse_time(&file.service_hours.start)
+                .map_err(|p| error("service_hours.start", p))?,
+            end: parse_time(&file.service_hours.end).map_err(|p| error("service_hours.end", p))?,
+            offset,
+        };
+        let positive = |field: &str, value: u32| {
+            if value == 0 {
+                Err(error(field, "must be more than 0".to_string()))
+            } else {
+                Ok(i64::from(value))
+            }
+        };
+        Ok(CentreConfig {
+            database: base.join(&file.database),
+            master_key_file: base.join(&file.master_key_file),
+            auth_ca_certificate: base.join(&file.auth_ca_certificate),
+            signing_ca_certificate: base.join(&file.signing_ca_certificate),
+            auth_crl: base.join(&file.auth_crl),
+            signing_crl: base.join(&file.signing_crl),
+            registry: base.join(&file.registry),
+            service_hours,
+            reservation_validity: chrono::Duration::hours(positive(
+                "reservation_validity_hours",
+                file.reservation_validity_hours,
+            )?),
+            session_lifetime: chrono::Duration::minutes(positive(
+                "session_minutes",
+                file.session_minutes,
+            )?),
+            claim_lease: chrono::Duration::seconds(positive(
+                "claim_lease_seconds",
+                file.claim_lease_seconds,
+            )?),
+        })
+    }
+}
+
+fn parse_time(text: &str) -> Result<NaiveTime, String> {
+    NaiveTime::parse_from_str(text.trim(), "%H:%M")
+        .map_err(|_| format!("{text:?} is not a time HH:MM"))
+}
+
+fn parse_offset(text: &str) -> Result<FixedOffset, String> {
+    let bad = || format!("{text:?} is not an offset like +09:00");
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'+') => (1, &text[1..]),
+        Some(b'-') => (-1, &text[1..]),
+        _ => return Err(bad()),
+    };
+    let (hours, minutes) = rest.split_once(':').ok_or_else(bad)?;
+    let hours: i32 = hours.parse().map_err(|_| bad())?;
+    let minutes: i32 = minutes.parse().map_err(|_| bad())?;
+    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60)).ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn japan_hours_are_0630_to_2300_local() {
+        let hours = ServiceHours::japan_default();
+        let utc = |h, m| {
+            chrono::Utc
+                .with_ymd_and_hms(2026, 11, 27, h, m, 0)
+                .single()
+                .expect("valid")
+        };
+        // 06:30 JST is 21:30 UTC the day before; 23:00 JST is 14:00 UTC.
+        assert!(!hours.contains(utc(21, 29)));
+        assert!(hours.contains(utc(21, 30)));
+        assert!(hours.contains(utc(13, 59)));
+        assert!(!hours.contains(utc(14, 0)));
+    }
+
+    #[test]
+    fn hours_may_wrap_past_midnight() {
+        let offset = FixedOffset::east_opt(0).expect("offset");
+        let hours = ServiceHours::parse_range("22:00-02:00", offset).expect("parses");
+        let at = |h| {
+            chrono::Utc
+                .with_ymd_and_hms(2026, 1, 1, h, 0, 0)
+                .single()
+                .expect("valid")
+        };
+        assert!(hours.contains(at(23)) && hours.contains(at(1)));
+        assert!(!hours.contains(at(2)) && !hours.contains(at(12)));
+        let all_day = ServiceHours::parse_range("00:00-00:00", offset).expect("parses");
+        assert!((0..24).all(|h| all_day.contains(at(h))));
+    }
+
+    #[test]
+    fn offsets_and_times_are_checked() {
+        assert_eq!(
+            parse_offset("+09:00").expect("ok").local_minus_utc(),
+            9 * 3600
+        );
+        assert!(parse_offset("09:00").is_err());
+        assert!(parse_time("25:00").is_err());
+        assert!(
+            ServiceHours::parse_range("0630", FixedOffset::east_opt(0).expect("offset")).is_err()
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! The kiosk's side of a reset, step by step, over a card ([`Jpki`]) and a centre
+//! ([`ResetCentre`]). The kiosk application calls these steps between its screens; the
+//! `reset-client` tool and the tests call them in a row.
+//!
+//! The last step carries the rules that keep card and reservation consistent: the centre learns
+//! the card's own answer; if the answer was lost, the outcome is read back from the card before
+//! anything is claimed; a completion that cannot be delivered is returned to the caller to retry.
+
+use std::time::Duration;
+
+use card_driver::jpki::{Certificate, Jpki, JpkiError, ResetRefusal};
+use card_driver::pin::{Pin, PinKind, SigningPin};
+use card_driver::transport::Transport;
+
+use crate::api::{Outcome, ReservationState, ResetKind, SessionId, proof_digest};
+use crate::client::{CentreError, ResetCentre};
+
+/// Why a step stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StepError {
+    #[error("card: {0}")]
+    Card(#[from] JpkiError),
+    #[error("centre: {0}")]
+    Centre(#[from] CentreError),
+    /// The card's answer is known but the centre could not be told: retry `complete` with this
+    /// outcome (nothing else may be claimed until it is delivered).
+    #[error("the outcome {outcome:?} of session {session} could not be delivered: {error}")]
+    CompletionPending {
+        session: SessionId,
+        outcome: Outcome,
+        error: CentreError,
+    },
+}
+
+/// How often and how long `reset` tries to deliver the completion before giving it back.
+const COMPLETION_ATTEMPTS: u32 = 3;
+const COMPLETION_BACKOFF: Duration = Duration::from_millis(300);
+
+/// Reads the card's identity: SELECT JPKI-AP (a My Number Card?) and its auth certificate.
+pub fn read_identity<T: Transport>(card: &mut Jpki<T>) -> Result<Vec<u8>, StepError> {
+    card.select_application()?;
+    Ok(card.read_certificate(Certificate::Auth)?)
+}
+
+/// After the holder's PIN was verified: opens a session and proves possession by having the
+/// card sign the centre's challenge with the key of the PIN they know. For an auth-PIN reset
+/// the signing certificate (readable now that the signing PIN is verified) goes along.
+pub fn prove_holder<T: Transport>(
+    card: &mut Jpki<T>,
+    centre: &dyn ResetCentre,
+    kind: ResetKind,
+    auth_certificate: &[u8],
+) -> Result<SessionId, StepError> {
+    let begun = centre.begin(kind, auth_certificate)?;
+    let digest = proof_digest(&begun.session, &begun.challenge);
+    let signature = match card.sign_sha256(kind.proof(), &digest) {
+        Ok(signature) => signature,
+        Err(error) => {
+            let _ = centre.complete(&begun.session, Outcome::Unchanged);
+            return Err(error.into());
+        }
+    };
+    let certificate = match kind {
+        ResetKind::Signing => None,
+        ResetKind::Auth => Some(card.read_certificate(Certificate::Signing)?),
+    };
+    centre.prove(&begun.session, &signature, certificate.as_deref())?;
+    Ok(begun.session)
+}
+
+/// Sets `new_pin` on the card through the centre: card challenge, the centre's command, the
+/// card's answer reported back. Returns the reservation's state (`Used` on success).
+pub fn reset<T: Transport>(
+    card: &mut Jpki<T>,
+    centre: &dyn ResetCentre,
+    session: &SessionId,
+    kind: ResetKind,
+    new_pin: &Pin,
+) -> Result<ReservationState, StepError> {
+    let target = kind.target();
+    // The counter before, to read the outcome back if the card's answer gets lost.
+    let tries_before = card.tries_left(target);
+    let prepared = tries_before.clone().and_then(|_| card.get_challenge());
+    let challenge = match prepared {
+        Ok(challenge) => challenge,
+        Err(error) => {
+            let _ = centre.complete(session, Outcome::Unchanged);
+            return Err(error.into());
+        }
+    };
+    let command = match centre.reset_command(session, &challenge, new_pin) {
+        Ok(command) => command,
+        Err(error) => {
+            // The command never reached the card: give the reservation back if the centre
+            // claimed it (its lease frees it otherwise).
+            let _ = centre.complete(session, Outcome::Unchanged);
+            return Err(error.into());
+        }
+    };
+    let outcome = match card.reset_pin(target, &command) {
+        Ok(()) => Outcome::Card { sw: 0x9000 },
+        Err(JpkiError::ResetRefused(refusal)) => Outcome::Card {
+            sw: refusal_sw(refusal),
+        },
+        Err(JpkiError::Unexpected { sw, .. }) => Outcome::Card { sw: sw.0 },
+        // The command may or may not have reached the card.
+        Err(_) => read_back(card, target, tries_before.unwrap_or(0), new_pin),
+    };
+    deliver(centre, session, outcome)
+}
+
+fn refusal_sw(refusal: ResetRefusal) -> u16 {
+    match refusal {
+        ResetRefusal::NoChallenge => 0x6985,
+        ResetRefusal::BadCryptogram => 0x6988,
+        ResetRefusal::BadPinFormat => 0x6A80,
+    }
+}
+
+/// What the card says happened when its answer to the reset was lost, if it can still be
+/// asked. A counter below its maximum before and at its maximum now proves the reset (no
+/// VERIFY can have happened in between); a full counter before is ambiguous, and then the new
+/// PIN is verified: if the reset did not happen that costs one of the old PIN's tries, never the
+/// last one (a counter of 1 is never full).
+fn read_back<T: Transport>(
+    card: &mut Jpki<T>,
+    target: PinKind,
+    tries_before: u8,
+    new_pin: &Pin,
+) -> Outcome {
+    card.forget_selection();
+    let Ok(tries_now) = card.tries_left(target) else {
+        return Outcome::Unknown;
+    };
+    let max = target.max_tries();
+    if tries_before < max {
+        return if tries_now == max {
+            Outcome::Card { sw: 0x9000 }
+        } else {
+            // Still the old counter: the card did not take the command.
+            Outcome::Unchanged
+        };
+    }
+    let verified = match new_pin {
+        Pin::Auth(pin) => card.verify_auth_pin(pin),
+        Pin::Signing(pin) => card.verify_signing_pin(pin),
+    };
+    match verified {
+        Ok(()) => Outcome::Card { sw: 0x9000 },
+        Err(JpkiError::WrongPin { .. }) => Outcome::Unchanged,
+        Err(_) => Outcome::Unknown,
+    }
+}
+
+/// Tells the centre, a few times; gives the outcome back to the caller if it cannot.
+pub fn deliver(
+    centre: &dyn ResetCentre,
+    session: &SessionId,
+    outcome: Outcome,
+) -> Result<ReservationState, StepError> {
+    let mut last = None;
+    for attempt in 0..COMPLETION_ATTEMPTS {
+        if attempt > 0 {
+            std::thread::sleep(COMPLETION_BACKOFF * attempt);
+        }
+        match centre.complete(session, outcome) {
+            Ok(state) => return Ok(state),
+            Err(error @ CentreError::Refused(_)) => return Err(error.into()),
+            Err(error) => last = Some(error),
+        }
+    }
+    Err(StepError::CompletionPending {
+        session: session.clone(),
+        outcome,
+        error: last.unwrap_or(CentreError::Unreachable("no attempt".to_string())),
+    })
+}
+
+/// A whole signing-password reset in a row (for `reset-client` and tests): identity, the early
+/// reservation check, VERIFY of the auth PIN, proof, reset.
+pub fn signing_reset<T: Transport>(
+    card: &mut Jpki<T>,
+    centre: &dyn ResetCentre,
+    auth_pin: &card_driver::pin::AuthPin,
+    new_pin: SigningPin,
+) -> Result<ReservationState, StepError> {
+    let auth_certificate = read_identity(card)?;
+    centre.check_reservation(ResetKind::Signing, &auth_certificate)?;
+    card.verify_auth_pin(auth_pin)?;
+    let session = prove_holder(card, centre, ResetKind::Signing, &auth_certificate)?;
+    reset(
+        card,
+        centre,
+        &session,
+        ResetKind::Signing,
+        &Pin::Signing(new_pin),
+    )
+}

@@ -1,0 +1,105 @@
+//! Shared set-up for the centre's tests: a centre on a temporary database with a clock the test
+//! moves, virtual cards in-process, and the kiosk's steps.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use card_driver::jpki::Jpki;
+use card_driver::pin::{AuthPin, SigningPin};
+use chrono::{DateTime, TimeZone, Utc};
+use reset_center::{Centre, CentreConfig, InProcessCentre, ManualClock, ResetKind};
+use virtual_card::{InProcessReader, InProcessTransport};
+
+pub const KIOSK: &str = "STORE-0001";
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn auth_certificate(card: &str) -> Vec<u8> {
+    std::fs::read(workspace().join(format!("config/cards/{card}/auth-cert.der")))
+        .expect("auth certificate")
+}
+
+/// 2026-11-27 10:00 in Japan: inside service hours.
+pub fn japan_morning() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 1, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+pub struct TestCentre {
+    pub centre: Arc<Centre>,
+    pub clock: Arc<ManualClock>,
+    pub config: CentreConfig,
+    _dir: tempfile::TempDir,
+}
+
+impl TestCentre {
+    pub fn new() -> TestCentre {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut config =
+            CentreConfig::load(&workspace().join("config/reset-center.json")).expect("config");
+        config.database = dir.path().join("centre.sqlite");
+        let clock = Arc::new(ManualClock::new(japan_morning()));
+        let centre = Arc::new(Centre::open(&config, clock.clone()).expect("centre opens"));
+        TestCentre {
+            centre,
+            clock,
+            config,
+            _dir: dir,
+        }
+    }
+
+    /// The same database and clock after a restart: a new centre over the same file.
+    pub fn restart(&mut self) {
+        self.centre =
+            Arc::new(Centre::open(&self.config, self.clock.clone()).expect("centre reopens"));
+    }
+
+    pub fn kiosk(&self) -> InProcessCentre {
+        InProcessCentre::new(self.centre.clone(), KIOSK)
+    }
+
+    pub fn reserve(&self, card: &str, kind: ResetKind) -> i64 {
+        self.centre
+            .reserve(&auth_certificate(card), kind, None)
+            .expect("reserved")
+            .id
+    }
+
+    pub fn reserve_at(&self, card: &str, kind: ResetKind, at: DateTime<Utc>) -> i64 {
+        self.centre
+            .reserve(&auth_certificate(card), kind, Some(at))
+            .expect("reserved")
+            .id
+    }
+}
+
+pub fn card(profile: &str) -> InProcessReader {
+    let reader = InProcessReader::new();
+    let path = workspace().join(format!("config/cards/{profile}.json"));
+    reader.insert(virtual_card::load_card(&path).expect("profile"));
+    reader
+}
+
+pub fn connect(reader: &InProcessReader) -> Jpki<InProcessTransport> {
+    Jpki::new(reader.connect().expect("card present"))
+}
+
+pub fn auth_pin(text: &str) -> AuthPin {
+    AuthPin::new(text).expect("well formed")
+}
+
+pub fn signing_pin(text: &str) -> SigningPin {
+    SigningPin::new(text).expect("well formed")
+}
+
+/// Whether the card accepts `pin` as its signing password (on a fresh connection).
+pub fn signing_pin_is(reader: &InProcessReader, pin: &str) -> bool {
+    connect(reader)
+        .verify_signing_pin(&signing_pin(pin))
+        .is_ok()
+}

@@ -1,0 +1,520 @@
+//! The whole protocol, in-process, against the virtual card: the reset, every refusal, replays,
+//! races, crashes and restarts.
+
+mod common;
+
+use card_driver::jpki::JpkiError;
+use card_driver::pin::{Pin, PinKind};
+use card_driver::transport::{Transport, TransportError};
+use common::*;
+use reset_center::api::proof_digest;
+use reset_center::kiosk_side::{self, StepError};
+use reset_center::{CentreError, Outcome, Refusal, ReservationState, ResetCentre, ResetKind};
+
+fn refused(refusal: Refusal) -> StepError {
+    StepError::Centre(CentreError::Refused(refusal))
+}
+
+fn full_reset(
+    centre: &dyn ResetCentre,
+    reader: &virtual_card::InProcessReader,
+    new_pin: &str,
+) -> Result<ReservationState, StepError> {
+    kiosk_side::signing_reset(
+        &mut connect(reader),
+        centre,
+        &auth_pin("1234"),
+        signing_pin(new_pin),
+    )
+}
+
+#[test]
+fn a_signing_reset_succeeds_once_then_the_reservation_is_used() {
+    let centre = TestCentre::new();
+    centre.reserve("signing-blocked", ResetKind::Signing);
+    let reader = card("signing-blocked");
+    assert_eq!(
+        full_reset(&centre.kiosk(), &reader, "NEWPASS1"),
+        Ok(ReservationState::Used)
+    );
+    assert!(
+        signing_pin_is(&reader, "NEWPASS1"),
+        "the card holds the new password"
+    );
+    assert!(!signing_pin_is(&reader, "ABC123"), "and not the old one");
+    assert_eq!(
+        full_reset(&centre.kiosk(), &reader, "OTHER22"),
+        Err(refused(Refusal::ReservationUsed))
+    );
+    let reservations = centre.centre.reservations().expect("list");
+    assert_eq!(reservations.len(), 1);
+    assert!(reservations[0].used_at.is_some());
+}
+
+#[test]
+fn each_refusal_is_told_before_any_pin() {
+    let check = |centre: &TestCentre, card: &str, kind: ResetKind| {
+        centre
+            .kiosk()
+            .check_reservation(kind, &auth_certificate(card))
+            .map(|_| ())
+    };
+    let centre = TestCentre::new();
+    assert_eq!(
+        check(&centre, "normal", ResetKind::Signing),
+        Err(CentreError::Refused(Refusal::NoReservation))
+    );
+
+    centre.reserve("normal", ResetKind::Auth);
+    assert_eq!(
+        check(&centre, "normal", ResetKind::Signing),
+        Err(CentreError::Refused(Refusal::WrongKind))
+    );
+
+    let day = chrono::Duration::hours(24);
+    let second = chrono::Duration::seconds(1);
+    centre.reserve_at(
+        "signing-last-try",
+        ResetKind::Signing,
+        japan_morning() - day - second,
+    );
+    assert_eq!(
+        check(&centre, "signing-last-try", ResetKind::Signing),
+        Err(CentreError::Refused(Refusal::ReservationExpired))
+    );
+    centre.reserve_at(
+        "signing-blocked",
+        ResetKind::Signing,
+        japan_morning() - day + second,
+    );
+    assert_eq!(
+        check(&centre, "signing-blocked", ResetKind::Signing),
+        Ok(()),
+        "24 h − 1 s is still valid"
+    );
+
+    for (card, refusal) in [
+        ("auth-expired", Refusal::CertExpired),
+        ("signing-revoked", Refusal::CertRevoked),
+        ("untrusted-ca", Refusal::CertUntrusted),
+        ("no-signing-cert", Refusal::NoSigningCertificate),
+    ] {
+        centre.reserve(card, ResetKind::Signing);
+        assert_eq!(
+            check(&centre, card, ResetKind::Signing),
+            Err(CentreError::Refused(refusal)),
+            "{card}"
+        );
+    }
+    // Not a JPKI certificate at all, and one whose signature was tampered with.
+    let ca = std::fs::read(workspace().join("config/test-pki/signing-ca.der")).expect("CA");
+    assert_eq!(
+        centre.kiosk().check_reservation(ResetKind::Signing, &ca),
+        Err(CentreError::Refused(Refusal::CertUntrusted))
+    );
+    let mut tampered = auth_certificate("signing-blocked");
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    assert_eq!(
+        centre
+            .kiosk()
+            .check_reservation(ResetKind::Signing, &tampered),
+        Err(CentreError::Refused(Refusal::CertUntrusted))
+    );
+
+    // 03:00 in Japan, then back in hours but in maintenance.
+    centre
+        .clock
+        .set(japan_morning() - chrono::Duration::hours(7));
+    assert_eq!(
+        check(&centre, "signing-blocked", ResetKind::Signing),
+        Err(CentreError::Refused(Refusal::OutsideHours))
+    );
+    centre.clock.set(japan_morning());
+    centre.centre.set_maintenance(true).expect("maintenance");
+    assert_eq!(
+        check(&centre, "signing-blocked", ResetKind::Signing),
+        Err(CentreError::Refused(Refusal::Maintenance))
+    );
+    centre.centre.set_maintenance(false).expect("maintenance");
+    assert_eq!(
+        check(&centre, "signing-blocked", ResetKind::Signing),
+        Ok(())
+    );
+}
+
+#[test]
+fn replayed_challenges_sessions_and_cryptograms_are_refused() {
+    let centre = TestCentre::new();
+    centre.reserve("signing-blocked", ResetKind::Signing);
+    let kiosk = centre.kiosk();
+    let reader = card("signing-blocked");
+    let mut jpki = connect(&reader);
+    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
+    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
+
+    // A proof over another session's challenge does not verify, and ends that session.
+    let first = kiosk
+        .begin(ResetKind::Signing, &certificate)
+        .expect("begin");
+    let second = kiosk
+        .begin(ResetKind::Signing, &certificate)
+        .expect("begin");
+    let signature = jpki
+        .sign_sha256(
+            PinKind::Auth,
+            &proof_digest(&first.session, &first.challenge),
+        )
+        .expect("sign");
+    assert_eq!(
+        kiosk.prove(&second.session, &signature, None),
+        Err(CentreError::Refused(Refusal::BadProof))
+    );
+    assert_eq!(
+        kiosk.prove(&second.session, &signature, None),
+        Err(CentreError::Refused(Refusal::SessionClosed))
+    );
+    // The right proof once; the same challenge answered again is refused.
+    kiosk
+        .prove(&first.session, &signature, None)
+        .expect("proof");
+    assert_eq!(
+        kiosk.prove(&first.session, &signature, None),
+        Err(CentreError::Refused(Refusal::ChallengeUsed))
+    );
+
+    let card_challenge = jpki.get_challenge().expect("challenge");
+    let new_pin = Pin::Signing(signing_pin("NEWPASS1"));
+    let command = kiosk
+        .reset_command(&first.session, &card_challenge, &new_pin)
+        .expect("command");
+    assert_eq!(
+        kiosk
+            .reset_command(&first.session, &card_challenge, &new_pin)
+            .err(),
+        Some(CentreError::Refused(Refusal::CommandAlreadyIssued))
+    );
+    jpki.reset_pin(PinKind::Signing, &command).expect("reset");
+    // The same cryptogram again: the card's challenge is spent.
+    assert!(matches!(
+        jpki.reset_pin(PinKind::Signing, &command),
+        Err(JpkiError::ResetRefused(_))
+    ));
+    assert_eq!(
+        kiosk.complete(&first.session, Outcome::Card { sw: 0x9000 }),
+        Ok(ReservationState::Used)
+    );
+    // Completing again is harmless and says the same.
+    assert_eq!(
+        kiosk.complete(&first.session, Outcome::Card { sw: 0x9000 }),
+        Ok(ReservationState::Used)
+    );
+    // A finished session gives nothing more.
+    assert_eq!(
+        kiosk.reset_command(&first.session, &[9; 8], &new_pin).err(),
+        Some(CentreError::Refused(Refusal::SessionClosed))
+    );
+    // Another kiosk cannot use this kiosk's session.
+    let token = centre.centre.add_kiosk("STORE-0002").expect("kiosk");
+    assert!(!token.is_empty());
+    let other = reset_center::InProcessCentre::new(centre.centre.clone(), "STORE-0002");
+    assert_eq!(
+        other.complete(&first.session, Outcome::Unchanged),
+        Err(CentreError::Refused(Refusal::SessionUnknown))
+    );
+}
+
+#[test]
+fn a_card_challenge_is_never_accepted_twice() {
+    let centre = TestCentre::new();
+    centre.reserve("normal", ResetKind::Signing);
+    let kiosk = centre.kiosk();
+    let reader = card("normal");
+    let mut jpki = connect(&reader);
+    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
+    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
+    let session = kiosk_side::prove_holder(&mut jpki, &kiosk, ResetKind::Signing, &certificate)
+        .expect("proof");
+    let challenge = jpki.get_challenge().expect("challenge");
+    let pin = Pin::Signing(signing_pin("NEWPASS1"));
+    kiosk
+        .reset_command(&session, &challenge, &pin)
+        .expect("command");
+    // The kiosk never sent it; the reservation comes back.
+    assert_eq!(
+        kiosk.complete(&session, Outcome::Unchanged),
+        Ok(ReservationState::Open)
+    );
+    let session = kiosk_side::prove_holder(&mut jpki, &kiosk, ResetKind::Signing, &certificate)
+        .expect("proof");
+    assert_eq!(
+        kiosk.reset_command(&session, &challenge, &pin).err(),
+        Some(CentreError::Refused(Refusal::CardChallengeReused))
+    );
+}
+
+#[test]
+fn sessions_expire_and_need_a_proof_first() {
+    let centre = TestCentre::new();
+    centre.reserve("normal", ResetKind::Signing);
+    let kiosk = centre.kiosk();
+    let certificate = auth_certificate("normal");
+    let begun = kiosk
+        .begin(ResetKind::Signing, &certificate)
+        .expect("begin");
+    assert_eq!(
+        kiosk
+            .reset_command(
+                &begun.session,
+                &[1; 8],
+                &Pin::Signing(signing_pin("NEWPASS1"))
+            )
+            .err(),
+        Some(CentreError::Refused(Refusal::ProofRequired))
+    );
+    centre.clock.advance(chrono::Duration::minutes(16));
+    assert_eq!(
+        kiosk.prove(&begun.session, &[0; 256], None),
+        Err(CentreError::Refused(Refusal::SessionExpired))
+    );
+}
+
+#[test]
+fn an_unknown_outcome_holds_the_reservation_until_its_lease_ends() {
+    let centre = TestCentre::new();
+    centre.reserve("normal", ResetKind::Signing);
+    let kiosk = centre.kiosk();
+    let reader = card("normal");
+    let mut jpki = connect(&reader);
+    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
+    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
+    let session = kiosk_side::prove_holder(&mut jpki, &kiosk, ResetKind::Signing, &certificate)
+        .expect("proof");
+    let challenge = jpki.get_challenge().expect("challenge");
+    kiosk
+        .reset_command(&session, &challenge, &Pin::Signing(signing_pin("NEWPASS1")))
+        .expect("command");
+    assert_eq!(
+        kiosk.complete(&session, Outcome::Unknown),
+        Ok(ReservationState::Pending)
+    );
+    assert_eq!(
+        kiosk.check_reservation(ResetKind::Signing, &certificate),
+        Err(CentreError::Refused(Refusal::ReservationInUse))
+    );
+    centre.clock.advance(chrono::Duration::seconds(121));
+    assert!(
+        kiosk
+            .check_reservation(ResetKind::Signing, &certificate)
+            .is_ok()
+    );
+    // The card's answer, learnt late, still settles it.
+    assert_eq!(
+        kiosk.complete(&session, Outcome::Card { sw: 0x9000 }),
+        Ok(ReservationState::Used)
+    );
+}
+
+#[test]
+fn two_kiosks_racing_for_one_reservation_make_exactly_one_reset() {
+    let centre = TestCentre::new();
+    centre.reserve("normal", ResetKind::Signing);
+    // Two copies of the same card (the same identity) at two kiosks.
+    let readers = [card("normal"), card("normal")];
+    let barrier = std::sync::Barrier::new(2);
+    let results: Vec<Result<ReservationState, StepError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = readers
+            .iter()
+            .enumerate()
+            .map(|(i, reader)| {
+                let kiosk = centre.kiosk();
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let mut jpki = connect(reader);
+                    let certificate = kiosk_side::read_identity(&mut jpki)?;
+                    jpki.verify_auth_pin(&auth_pin("1234"))?;
+                    let session = kiosk_side::prove_holder(
+                        &mut jpki,
+                        &kiosk,
+                        ResetKind::Signing,
+                        &certificate,
+                    )?;
+                    barrier.wait();
+                    let pin = Pin::Signing(signing_pin(&format!("RACE{i}PIN")));
+                    kiosk_side::reset(&mut jpki, &kiosk, &session, ResetKind::Signing, &pin)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    let winners = results
+        .iter()
+        .filter(|r| **r == Ok(ReservationState::Used))
+        .count();
+    assert_eq!(winners, 1, "{results:?}");
+    let loser = results.iter().find(|r| r.is_err()).expect("one lost");
+    assert!(
+        matches!(
+            loser,
+            Err(StepError::Centre(CentreError::Refused(
+                Refusal::ReservationInUse | Refusal::ReservationUsed
+            )))
+        ),
+        "{loser:?}"
+    );
+    let reset_cards = readers
+        .iter()
+        .enumerate()
+        .filter(|(i, reader)| signing_pin_is(reader, &format!("RACE{i}PIN")))
+        .count();
+    assert_eq!(reset_cards, 1, "exactly one card was reset");
+}
+
+#[test]
+fn a_centre_killed_between_command_and_completion_stays_consistent() {
+    let mut centre = TestCentre::new();
+    centre.reserve("normal", ResetKind::Signing);
+    let reader = card("normal");
+
+    // 1. The command reaches the card, the centre dies before the completion.
+    let mut jpki = connect(&reader);
+    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
+    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
+    let session =
+        kiosk_side::prove_holder(&mut jpki, &centre.kiosk(), ResetKind::Signing, &certificate)
+            .expect("proof");
+    let challenge = jpki.get_challenge().expect("challenge");
+    let command = centre
+        .kiosk()
+        .reset_command(&session, &challenge, &Pin::Signing(signing_pin("NEWPASS1")))
+        .expect("command");
+    centre.restart();
+    jpki.reset_pin(PinKind::Signing, &command)
+        .expect("the card takes it");
+    // The kiosk delivers the card's answer to the restarted centre.
+    assert_eq!(
+        centre
+            .kiosk()
+            .complete(&session, Outcome::Card { sw: 0x9000 }),
+        Ok(ReservationState::Used)
+    );
+    assert!(signing_pin_is(&reader, "NEWPASS1"));
+
+    // 2. The centre dies before the command is sent: the card keeps its PIN, the reservation
+    // comes back, and a retry works.
+    centre.reserve("signing-blocked", ResetKind::Signing);
+    let reader = card("signing-blocked");
+    let mut jpki = connect(&reader);
+    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
+    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
+    let session =
+        kiosk_side::prove_holder(&mut jpki, &centre.kiosk(), ResetKind::Signing, &certificate)
+            .expect("proof");
+    let challenge = jpki.get_challenge().expect("challenge");
+    centre
+        .kiosk()
+        .reset_command(&session, &challenge, &Pin::Signing(signing_pin("NEWPASS2")))
+        .expect("command");
+    centre.restart();
+    assert_eq!(
+        centre.kiosk().complete(&session, Outcome::Unchanged),
+        Ok(ReservationState::Open)
+    );
+    assert_eq!(
+        connect(&reader).tries_left(PinKind::Signing),
+        Ok(0),
+        "the card did not change"
+    );
+    assert_eq!(
+        full_reset(&centre.kiosk(), &reader, "NEWPASS2"),
+        Ok(ReservationState::Used)
+    );
+}
+
+#[test]
+fn reservations_survive_a_restart() {
+    let mut centre = TestCentre::new();
+    let id = centre.reserve("normal", ResetKind::Signing);
+    centre.restart();
+    let reservations = centre.centre.reservations().expect("list");
+    assert_eq!(
+        reservations.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![id]
+    );
+    assert_eq!(
+        full_reset(&centre.kiosk(), &card("normal"), "NEWPASS1"),
+        Ok(ReservationState::Used)
+    );
+}
+
+/// A transport that delivers the reset command to the card but loses its answer.
+struct LosesResetAnswer(virtual_card::InProcessTransport);
+
+impl Transport for LosesResetAnswer {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let answer = self.0.transmit(command)?;
+        if command.first() == Some(&0x0C) {
+            return Err(TransportError::Timeout(std::time::Duration::from_secs(5)));
+        }
+        Ok(answer)
+    }
+}
+
+#[test]
+fn a_lost_answer_is_read_back_from_the_card() {
+    for (profile, how) in [
+        ("signing-blocked", "counter restored"),
+        ("normal", "new password verifies"),
+    ] {
+        let centre = TestCentre::new();
+        centre.reserve(profile, ResetKind::Signing);
+        let reader = card(profile);
+        let mut jpki =
+            card_driver::jpki::Jpki::new(LosesResetAnswer(reader.connect().expect("card")));
+        let result = kiosk_side::signing_reset(
+            &mut jpki,
+            &centre.kiosk(),
+            &auth_pin("1234"),
+            signing_pin("NEWPASS1"),
+        );
+        assert_eq!(result, Ok(ReservationState::Used), "{profile}: {how}");
+        drop(jpki);
+        assert!(signing_pin_is(&reader, "NEWPASS1"), "{profile}");
+    }
+}
+
+#[test]
+fn a_refused_cryptogram_gives_the_reservation_back() {
+    let centre = TestCentre::new();
+    centre.reserve("normal", ResetKind::Signing);
+    let reader = card("normal");
+    let kiosk = centre.kiosk();
+    let mut jpki = connect(&reader);
+    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
+    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
+    let session = kiosk_side::prove_holder(&mut jpki, &kiosk, ResetKind::Signing, &certificate)
+        .expect("proof");
+    let challenge = jpki.get_challenge().expect("challenge");
+    let command = kiosk
+        .reset_command(&session, &challenge, &Pin::Signing(signing_pin("NEWPASS1")))
+        .expect("command");
+    // A power event clears the card's challenge before the command arrives.
+    reader.with_card(|card| card.power(virtual_card::PowerEvent::Reset));
+    let mut jpki = connect(&reader);
+    let refused = jpki.reset_pin(PinKind::Signing, &command);
+    assert!(
+        matches!(refused, Err(JpkiError::ResetRefused(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        kiosk.complete(&session, Outcome::Card { sw: 0x6985 }),
+        Ok(ReservationState::Open)
+    );
+    assert_eq!(
+        full_reset(&kiosk, &reader, "NEWPASS1"),
+        Ok(ReservationState::Used)
+    );
+}
