@@ -20,3 +20,4 @@ test: deps
 # Benchmarks print figures; they are not tests.
 bench: deps
 	cargo bench -p system-tests --bench card_driver
+	cargo bench -p reset-center --bench sessions
