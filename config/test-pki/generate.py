@@ -53,6 +53,8 @@ CARDS_TO_MAKE = [
     ("no-signing-cert", "A holder under 15: no signing certificate, key or password on the card.", 3, None, VALID, False, True),
     ("not-mynumber", "Some other smart card: no JPKI applet (answers 6A82).", None, None, VALID, False, False),
     ("untrusted-ca", "A JPKI card whose certificates come from a CA the centre does not trust.", 3, 5, VALID, False, True),
+    ("no-reservation", "A valid card for which the demo makes no reservation.", 3, 5, VALID, False, True),
+    ("old-reservation", "A valid card whose demo reservation is 25 hours old.", 3, 5, VALID, False, True),
 ]
 # Cards whose certificates an unknown CA issued (the centre must refuse them as untrusted).
 FOREIGN = {"untrusted-ca"}

@@ -1,12 +1,145 @@
-//! The kiosk's touchscreen application. Not built yet: this crate is an empty shell until the
-//! kiosk issue (the iced customer flow and maintenance mode) lands.
+//! `kiosk-app [--config config/kiosk.json] [--window WIDTHxHEIGHT]`
+//!
+//! Opens the kiosk full screen on the monitor (a demo on virtual cards when the configuration
+//! says `"demo": true`, the default one). `--window` opens a window of that size instead, for
+//! development and screenshots.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use clap::Parser;
+use iced::{Size, Task, window};
+use kiosk_app::app::App;
+use kiosk_app::config::{CentreSetting, Config};
+use kiosk_app::theme;
+use kiosk_app::worker::Reader;
+use reset_center::{HttpCentre, ResetCentre};
+
+/// The My Number Card password-reset kiosk.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The kiosk's configuration.
+    #[arg(long, default_value = "config/kiosk.json")]
+    config: PathBuf,
+    /// Open a window of this size (e.g. 1280x800) instead of filling the monitor.
+    #[arg(long, value_parser = parse_size)]
+    window: Option<Size>,
+}
+
+fn parse_size(text: &str) -> Result<Size, String> {
+    let (w, h) = text
+        .split_once('x')
+        .ok_or_else(|| format!("{text:?} is not WIDTHxHEIGHT"))?;
+    let w: f32 = w
+        .parse()
+        .map_err(|_| format!("{text:?} is not WIDTHxHEIGHT"))?;
+    let h: f32 = h
+        .parse()
+        .map_err(|_| format!("{text:?} is not WIDTHxHEIGHT"))?;
+    Ok(Size::new(w, h))
+}
 
 fn main() -> ExitCode {
-    eprintln!(
-        "kiosk-app: the touchscreen application is not built yet (only the card driver, the virtual \
-         card and their tests are). See README.md."
-    );
-    ExitCode::FAILURE
+    let args = Args::parse();
+    let config = match Config::load(&args.config) {
+        Ok(config) => Arc::new(config),
+        Err(error) => {
+            eprintln!("kiosk-app: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The demo's database must live as long as the kiosk.
+    let mut keep_alive = None;
+    let (reader, centre, demo) = if config.demo {
+        match kiosk_app::demo::services(&config, &args.config) {
+            Ok(services) => {
+                let (reader, centre, demo, database) = services.into_parts();
+                keep_alive = Some(database);
+                (reader, centre, Some(demo))
+            }
+            Err(error) => {
+                eprintln!("kiosk-app: demo: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        match production_centre(&config) {
+            Ok(centre) => (
+                Reader::Pcsc {
+                    name: config.reader.clone(),
+                },
+                centre,
+                None,
+            ),
+            Err(error) => {
+                eprintln!("kiosk-app: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    let mut app = App::new(config.clone(), reader, centre, demo);
+    match args.window {
+        Some(size) => app.set_window_size(size),
+        None => app.fill_monitor(),
+    }
+    let boot = Mutex::new(Some(app));
+    let settings = window::Settings {
+        size: args.window.unwrap_or(Size::new(1920.0, 1080.0)),
+        decorations: args.window.is_some(),
+        resizable: args.window.is_some(),
+        position: window::Position::Specific(iced::Point::ORIGIN),
+        ..window::Settings::default()
+    };
+    let result = iced::application(
+        move || {
+            let app = boot.lock().ok().and_then(|mut app| app.take());
+            (app.expect("iced boots an application once"), Task::none())
+        },
+        App::update,
+        App::view,
+    )
+    .subscription(App::subscription)
+    .title(App::title)
+    .font(theme::REGULAR_FONT)
+    .font(theme::BOLD_FONT)
+    .default_font(theme::FONT)
+    .window(settings)
+    .run();
+    drop(keep_alive);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("kiosk-app: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn production_centre(config: &Config) -> Result<Arc<dyn ResetCentre>, String> {
+    match &config.centre {
+        CentreSetting::Http {
+            url,
+            kiosk_id,
+            credential_file,
+            timeout,
+        } => {
+            let credential =
+                zeroize::Zeroizing::new(std::fs::read_to_string(credential_file).map_err(|e| {
+                    format!("centre.credential_file {}: {e}", display(credential_file))
+                })?);
+            Ok(Arc::new(HttpCentre::new(
+                url,
+                kiosk_id,
+                credential.trim(),
+                *timeout,
+            )))
+        }
+        CentreSetting::InProcess => Err("the in-process centre is for the demo only".to_string()),
+    }
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
 }

@@ -1,0 +1,869 @@
+//! The whole customer flow in one place: [`Screen`] says where the customer is, with the data
+//! that step needs, and [`App::update`] moves between screens. Reading `update` and
+//! `worker_event` tells the story of the eight screens:
+//!
+//! 0 Top → 1 Services → 2 ResetMenu → 3 Consent → 4 InsertCard (→ Reading) → 5 CurrentPin
+//! (→ Checking) → 6 NewPin, twice (→ Processing) → 7 RemoveCard → 8 Done,
+//! with Error, OutOfService, and the inactivity warning over any timed screen.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use iced::widget::{column, container, opaque, row, stack, text};
+use iced::{Alignment, Element, Length, Size, Subscription, Task, window};
+use reset_center::{ResetCentre, ResetKind};
+
+use crate::config::{Config, KeypadLayout};
+use crate::errors::FlowError;
+use crate::i18n::Language;
+use crate::screen::remove_card::{ESCALATE_AFTER, Ending};
+use crate::screen::{
+    consent, done, error, insert_card, new_pin, out_of_service, pin_entry, processing, remove_card,
+    reset_menu, services, top,
+};
+use crate::theme::{self, Metrics, Tone, colour};
+use crate::widget::keypad::{self, Order};
+use crate::widget::{Ctx, frame, text_button};
+use crate::worker::{self, Command, Deadlines, Reader, WorkerHandle};
+
+/// Where the customer is.
+#[derive(Debug)]
+pub enum Screen {
+    Top,
+    Services,
+    ResetMenu,
+    Consent(ResetKind),
+    InsertCard(ResetKind),
+    /// The card is on the reader and being read (reservation checked before any PIN).
+    Reading(ResetKind),
+    CurrentPin(pin_entry::PinEntry),
+    /// The PIN is being verified and the holder's proof sent to the centre.
+    Checking {
+        kind: ResetKind,
+        tries_left: u8,
+    },
+    NewPin(new_pin::NewPin),
+    /// The reset itself: 「カードを動かさないでください」.
+    Processing(ResetKind),
+    RemoveCard {
+        ending: Ending,
+        kind: ResetKind,
+        since: Instant,
+    },
+    Done(ResetKind),
+    Error {
+        error: FlowError,
+        kind: ResetKind,
+    },
+    OutOfService,
+}
+
+impl Screen {
+    /// The step shown in the header (1–8), if the screen is one of the eight.
+    fn step(&self) -> Option<u8> {
+        Some(match self {
+            Screen::Services => 1,
+            Screen::ResetMenu => 2,
+            Screen::Consent(_) => 3,
+            Screen::InsertCard(_) | Screen::Reading(_) => 4,
+            Screen::CurrentPin(_) | Screen::Checking { .. } => 5,
+            Screen::NewPin(_) | Screen::Processing(_) => 6,
+            Screen::RemoveCard { .. } => 7,
+            Screen::Done(_) => 8,
+            _ => return None,
+        })
+    }
+
+    /// The name of the screen, for tests and the audit log (never any data).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Screen::Top => "top",
+            Screen::Services => "services",
+            Screen::ResetMenu => "reset_menu",
+            Screen::Consent(_) => "consent",
+            Screen::InsertCard(_) => "insert_card",
+            Screen::Reading(_) => "reading",
+            Screen::CurrentPin(_) => "current_pin",
+            Screen::Checking { .. } => "checking",
+            Screen::NewPin(_) => "new_pin",
+            Screen::Processing(_) => "processing",
+            Screen::RemoveCard { .. } => "remove_card",
+            Screen::Done(_) => "done",
+            Screen::Error { .. } => "error",
+            Screen::OutOfService => "out_of_service",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Top(top::Message),
+    Services(services::Message),
+    ResetMenu(reset_menu::Message),
+    Consent(consent::Message),
+    InsertCard(insert_card::Message),
+    CurrentPin(pin_entry::Message),
+    NewPin(new_pin::Message),
+    Done(done::Message),
+    Error(error::Message),
+    /// The language button.
+    Language,
+    /// 「続ける」 on the inactivity warning.
+    Continue,
+    Tick(Instant),
+    WorkerReady(WorkerHandle),
+    Worker(worker::Event),
+    DemoPlace(String),
+    DemoPull,
+    WindowOpened(window::Id),
+    MonitorSize(window::Id, Option<Size>),
+    WindowResized(Size),
+}
+
+/// The inactivity limit of the current screen.
+#[derive(Debug, Clone, Copy)]
+struct Timer {
+    started: Instant,
+    limit: Duration,
+    /// Whether the warning with 「続ける」 comes first (not on the done and error screens,
+    /// which simply return to the top).
+    warns: bool,
+    extensions: u32,
+}
+
+/// What the demo panel shows.
+#[derive(Debug, Clone, Default)]
+pub struct Demo {
+    pub profiles: Vec<String>,
+    pub on_reader: Option<String>,
+}
+
+/// The kiosk application.
+#[allow(missing_debug_implementations)]
+pub struct App {
+    config: Arc<Config>,
+    pub language: Language,
+    pub screen: Screen,
+    metrics: Metrics,
+    window: Size,
+    worker: Option<WorkerHandle>,
+    /// Handed to the worker subscription once, at start.
+    setup: WorkerSetup,
+    reader_ok: bool,
+    card_present: bool,
+    timer: Option<Timer>,
+    /// The inactivity warning is showing.
+    pub warning: bool,
+    /// When the removal sound last played.
+    last_alert: Option<Instant>,
+    demo: Option<Demo>,
+    /// The time of the last tick, for views that show a countdown.
+    now: Instant,
+    /// Size the window to the monitor when it opens (not when a window size was asked for).
+    fill_monitor: bool,
+}
+
+impl App {
+    /// A kiosk with its worker to be started by the subscription (the running application).
+    pub fn new(
+        config: Arc<Config>,
+        reader: Reader,
+        centre: Arc<dyn ResetCentre>,
+        demo: Option<Demo>,
+    ) -> App {
+        let deadlines = deadlines(&config);
+        let setup = WorkerSetup::new(reader, centre, deadlines);
+        App::with_setup(config, setup, demo)
+    }
+
+    /// A kiosk talking to a worker the caller started (tests drive the worker's events).
+    pub fn with_worker(config: Arc<Config>, worker: WorkerHandle, demo: Option<Demo>) -> App {
+        let mut app = App::with_setup(config, WorkerSetup::empty(), demo);
+        app.worker = Some(worker);
+        app
+    }
+
+    fn with_setup(config: Arc<Config>, setup: WorkerSetup, demo: Option<Demo>) -> App {
+        let mut app = App {
+            language: config.default_language,
+            config,
+            screen: Screen::Top,
+            metrics: Metrics::default(),
+            window: Size::new(1920.0, 1080.0),
+            worker: None,
+            setup,
+            reader_ok: false,
+            card_present: false,
+            timer: None,
+            warning: false,
+            last_alert: None,
+            demo,
+            now: Instant::now(),
+            fill_monitor: false,
+        };
+        app.set_window_size(app.window);
+        app
+    }
+
+    /// The kiosk's screen takes the window, less the demo panel in the demo.
+    pub fn set_window_size(&mut self, size: Size) {
+        self.window = size;
+        let width = match self.demo {
+            Some(_) => size.width - crate::demo::panel_width(size.width),
+            None => size.width,
+        };
+        self.metrics = Metrics::for_size(Size::new(width, size.height));
+    }
+
+    /// Fill the monitor when the window opens (the kiosk's normal way).
+    pub fn fill_monitor(&mut self) {
+        self.fill_monitor = true;
+    }
+
+    fn ctx(&self) -> Ctx {
+        Ctx {
+            language: self.language,
+            metrics: self.metrics,
+            hide_cursor: self.config.hide_cursor,
+        }
+    }
+
+    fn send(&self, command: Command) {
+        if let Some(worker) = &self.worker {
+            worker.send(command);
+        }
+    }
+
+    fn keypad_order(&self) -> Order {
+        match self.config.keypad {
+            KeypadLayout::Fixed => keypad::PHONE_ORDER,
+            KeypadLayout::Shuffled => keypad::shuffled_order(),
+        }
+    }
+
+    /// Why the customer flow is not offered now, if it is not.
+    fn unavailable(&self) -> Option<top::Unavailable> {
+        if !self.reader_ok {
+            return Some(top::Unavailable::OutOfService);
+        }
+        if !self.config.in_service_hours(crate::config::japan_now()) {
+            let (start, end) = self.config.hours_text();
+            return Some(top::Unavailable::OutsideHours { start, end });
+        }
+        None
+    }
+
+    // ---- moving between screens ----
+
+    fn go(&mut self, screen: Screen) {
+        self.screen = screen;
+        self.warning = false;
+        let timeouts = self.config.timeouts;
+        let limit = match &self.screen {
+            Screen::Services | Screen::ResetMenu | Screen::Consent(_) | Screen::InsertCard(_) => {
+                Some((timeouts.screen, true))
+            }
+            Screen::CurrentPin(_) | Screen::NewPin(_) => Some((timeouts.pin, true)),
+            Screen::Done(_) | Screen::Error { .. } => Some((timeouts.done, false)),
+            _ => None,
+        };
+        self.timer = limit.map(|(limit, warns)| Timer {
+            started: Instant::now(),
+            limit,
+            warns,
+            extensions: 0,
+        });
+    }
+
+    /// Back to the idle screen: the next customer starts afresh, in the default language.
+    fn to_top(&mut self) {
+        self.send(Command::Release);
+        self.language = self.config.default_language;
+        if self.card_present && self.reader_ok {
+            self.go(Screen::RemoveCard {
+                ending: Ending::LeftBehind,
+                kind: ResetKind::Signing,
+                since: Instant::now(),
+            });
+        } else if self.reader_ok {
+            self.go(Screen::Top);
+        } else {
+            self.go(Screen::OutOfService);
+        }
+    }
+
+    /// The customer cancelled: a card on the reader must be taken back first.
+    fn cancel(&mut self, kind: ResetKind) {
+        self.send(Command::Release);
+        if self.card_present {
+            self.go(Screen::RemoveCard {
+                ending: Ending::Cancelled,
+                kind,
+                since: Instant::now(),
+            });
+        } else {
+            self.to_top();
+        }
+    }
+
+    /// The session cannot go on: the card comes back first, then the guidance.
+    fn fail(&mut self, error: FlowError, kind: ResetKind) {
+        self.send(Command::Release);
+        if self.card_present {
+            self.go(Screen::RemoveCard {
+                ending: Ending::Failed(error),
+                kind,
+                since: Instant::now(),
+            });
+        } else {
+            self.go(Screen::Error { error, kind });
+        }
+    }
+
+    /// The customer did something: the inactivity limit starts again.
+    fn activity(&mut self) {
+        if let Some(timer) = &mut self.timer {
+            timer.started = Instant::now();
+        }
+        self.warning = false;
+    }
+
+    /// The user-visible flow.
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::Top(top::Message::Government) => {
+                if self.unavailable().is_none() {
+                    self.go(Screen::Services);
+                }
+            }
+            Message::Services(message) => match message {
+                services::Message::PasswordReset => self.go(Screen::ResetMenu),
+                services::Message::Back => self.to_top(),
+            },
+            Message::ResetMenu(message) => match message {
+                reset_menu::Message::Choose(kind) if self.config.offered.contains(&kind) => {
+                    self.go(Screen::Consent(kind))
+                }
+                reset_menu::Message::Choose(_) => {}
+                reset_menu::Message::Back => self.go(Screen::Services),
+            },
+            Message::Consent(message) => {
+                let Screen::Consent(kind) = self.screen else {
+                    return Task::none();
+                };
+                match message {
+                    consent::Message::Agree => self.insert_card(kind),
+                    consent::Message::Decline => self.to_top(),
+                    consent::Message::Back => self.go(Screen::ResetMenu),
+                }
+            }
+            Message::InsertCard(message) => match (&self.screen, message) {
+                (Screen::InsertCard(kind), insert_card::Message::Back) => {
+                    let kind = *kind;
+                    self.go(Screen::Consent(kind));
+                }
+                (Screen::Reading(kind), insert_card::Message::Cancel) => {
+                    let kind = *kind;
+                    self.cancel(kind);
+                }
+                _ => {}
+            },
+            Message::CurrentPin(message) => self.current_pin(message),
+            Message::NewPin(message) => self.new_pin(message),
+            Message::Done(done::Message::Finish) | Message::Error(error::Message::Finish) => {
+                self.to_top()
+            }
+            Message::Language => {
+                self.language = self.language.other();
+                self.activity();
+            }
+            Message::Continue => {
+                if let Some(timer) = &mut self.timer
+                    && timer.extensions < self.config.timeouts.max_extensions
+                {
+                    timer.extensions += 1;
+                    timer.started = Instant::now();
+                    self.warning = false;
+                }
+            }
+            Message::Tick(now) => self.tick(now),
+            Message::WorkerReady(handle) => self.worker = Some(handle),
+            Message::Worker(event) => self.worker_event(event),
+            Message::DemoPlace(profile) => self.send(Command::DemoPlace(profile)),
+            Message::DemoPull => self.send(Command::DemoPull),
+            Message::WindowOpened(id) if self.fill_monitor => {
+                return window::monitor_size(id).map(move |size| Message::MonitorSize(id, size));
+            }
+            Message::WindowOpened(_) => {}
+            Message::MonitorSize(id, size) => return self.size_to_monitor(id, size),
+            Message::WindowResized(size) => self.set_window_size(size),
+        }
+        Task::none()
+    }
+
+    fn insert_card(&mut self, kind: ResetKind) {
+        if self.card_present {
+            // Placed early: read it straight away.
+            self.go(Screen::Reading(kind));
+            self.send(Command::Read { kind });
+        } else {
+            self.go(Screen::InsertCard(kind));
+        }
+    }
+
+    fn current_pin(&mut self, message: pin_entry::Message) {
+        let Screen::CurrentPin(entry) = &mut self.screen else {
+            return;
+        };
+        let (kind, tries_left) = (entry.kind, entry.tries_left);
+        match entry.update(message) {
+            Some(pin_entry::Event::Typed) => self.activity(),
+            Some(pin_entry::Event::Submit(pin)) => {
+                self.send(Command::Verify { kind, pin });
+                self.go(Screen::Checking { kind, tries_left });
+            }
+            Some(pin_entry::Event::Cancel) => self.cancel(kind),
+            None => {}
+        }
+    }
+
+    fn new_pin(&mut self, message: new_pin::Message) {
+        let Screen::NewPin(entry) = &mut self.screen else {
+            return;
+        };
+        let kind = entry.kind;
+        match entry.update(message) {
+            Some(new_pin::Event::Typed) => self.activity(),
+            Some(new_pin::Event::Set(pin)) => {
+                self.send(Command::Reset { kind, new_pin: pin });
+                self.go(Screen::Processing(kind));
+            }
+            Some(new_pin::Event::Cancel) => self.cancel(kind),
+            None => {}
+        }
+    }
+
+    /// What the card and the centre say.
+    fn worker_event(&mut self, event: worker::Event) {
+        match event {
+            worker::Event::ReaderReady => {
+                self.reader_ok = true;
+                if matches!(self.screen, Screen::OutOfService) {
+                    self.to_top();
+                }
+            }
+            worker::Event::ReaderLost => {
+                self.reader_ok = false;
+                self.card_present = false;
+                self.send(Command::Release);
+                self.go(Screen::OutOfService);
+            }
+            worker::Event::CardPresent(true) => {
+                self.card_present = true;
+                match self.screen {
+                    Screen::InsertCard(kind) => {
+                        self.go(Screen::Reading(kind));
+                        self.send(Command::Read { kind });
+                    }
+                    // No session may start while a card lies on the reader.
+                    Screen::Top | Screen::Done(_) | Screen::Error { .. } => self.to_top(),
+                    _ => {}
+                }
+            }
+            worker::Event::CardPresent(false) => {
+                self.card_present = false;
+                self.card_removed();
+            }
+            worker::Event::CardRead(result) => {
+                if let Screen::Reading(kind) = self.screen {
+                    match result {
+                        Ok(tries_left) => {
+                            let order = self.keypad_order();
+                            self.go(Screen::CurrentPin(pin_entry::PinEntry::new(
+                                kind, tries_left, order,
+                            )));
+                        }
+                        Err(error) => self.fail(error, kind),
+                    }
+                }
+            }
+            worker::Event::Verified(result) => {
+                if let Screen::Checking { kind, .. } = self.screen {
+                    match result {
+                        Ok(()) => {
+                            let order = self.keypad_order();
+                            self.go(Screen::NewPin(new_pin::NewPin::new(kind, order)));
+                        }
+                        Err(FlowError::WrongPin { tries_left: 0 }) => {
+                            self.fail(FlowError::PinLocked(kind.proof()), kind)
+                        }
+                        Err(FlowError::WrongPin { tries_left }) => {
+                            let order = self.keypad_order();
+                            self.go(Screen::CurrentPin(pin_entry::PinEntry::after_wrong_pin(
+                                kind, tries_left, order,
+                            )));
+                        }
+                        Err(error) => self.fail(error, kind),
+                    }
+                }
+            }
+            worker::Event::ResetDone(result) => {
+                if let Screen::Processing(kind) = self.screen {
+                    match result {
+                        Ok(()) if self.card_present => self.go(Screen::RemoveCard {
+                            ending: Ending::Success,
+                            kind,
+                            since: Instant::now(),
+                        }),
+                        Ok(()) => self.go(Screen::Done(kind)),
+                        Err(error) => self.fail(error, kind),
+                    }
+                }
+            }
+            worker::Event::DemoCard(name) => {
+                if let Some(demo) = &mut self.demo {
+                    demo.on_reader = name;
+                }
+            }
+        }
+    }
+
+    /// The card left the reader: where that leads depends on where the customer was.
+    fn card_removed(&mut self) {
+        match &self.screen {
+            Screen::RemoveCard { ending, kind, .. } => {
+                let kind = *kind;
+                match ending.clone() {
+                    Ending::Success => self.go(Screen::Done(kind)),
+                    Ending::Failed(error) => self.go(Screen::Error { error, kind }),
+                    Ending::Cancelled | Ending::TimedOut | Ending::LeftBehind => self.to_top(),
+                }
+            }
+            Screen::Reading(kind) => {
+                let kind = *kind;
+                self.fail(FlowError::CardMoved, kind);
+            }
+            Screen::CurrentPin(entry) => {
+                let kind = entry.kind;
+                self.fail(FlowError::CardMoved, kind);
+            }
+            Screen::Checking { kind, .. } => {
+                let kind = *kind;
+                self.fail(FlowError::CardMoved, kind);
+            }
+            Screen::NewPin(entry) => {
+                let kind = entry.kind;
+                self.fail(FlowError::CardMoved, kind);
+            }
+            // The reset may be under way: its outcome is read back from the card before
+            // anything is said (the worker's answer decides).
+            _ => {}
+        }
+    }
+
+    fn tick(&mut self, now: Instant) {
+        self.now = now;
+        if let Screen::RemoveCard { since, .. } = self.screen {
+            let waiting = now.saturating_duration_since(since);
+            let due = self
+                .last_alert
+                .is_none_or(|last| now.saturating_duration_since(last) >= Duration::from_secs(5));
+            if waiting >= ESCALATE_AFTER && due {
+                self.last_alert = Some(now);
+                if self.config.sound {
+                    crate::sound::alert();
+                }
+            }
+        }
+        let Some(timer) = self.timer else {
+            return;
+        };
+        let elapsed = now.saturating_duration_since(timer.started);
+        let remaining = timer.limit.saturating_sub(elapsed);
+        if remaining.is_zero() {
+            self.expire();
+        } else if timer.warns && remaining <= self.config.timeouts.warning {
+            self.warning = true;
+        }
+    }
+
+    /// Nobody is there any more: every PIN typed is wiped (the screens holding them are
+    /// dropped), and the card, if any, must be taken back.
+    fn expire(&mut self) {
+        let kind = self.session_kind();
+        match self.screen {
+            Screen::Done(_) | Screen::Error { .. } => self.to_top(),
+            _ if self.card_present => {
+                self.send(Command::Release);
+                self.go(Screen::RemoveCard {
+                    ending: Ending::TimedOut,
+                    kind,
+                    since: Instant::now(),
+                });
+            }
+            _ => self.to_top(),
+        }
+    }
+
+    fn session_kind(&self) -> ResetKind {
+        match &self.screen {
+            Screen::Consent(kind)
+            | Screen::InsertCard(kind)
+            | Screen::Reading(kind)
+            | Screen::Processing(kind)
+            | Screen::Done(kind)
+            | Screen::Checking { kind, .. }
+            | Screen::RemoveCard { kind, .. }
+            | Screen::Error { kind, .. } => *kind,
+            Screen::CurrentPin(entry) => entry.kind,
+            Screen::NewPin(entry) => entry.kind,
+            _ => ResetKind::Signing,
+        }
+    }
+
+    /// Seconds left before the current screen ends (for the warning's countdown).
+    fn seconds_left(&self) -> u64 {
+        self.timer.map_or(0, |timer| {
+            let elapsed = self.now.saturating_duration_since(timer.started);
+            timer.limit.saturating_sub(elapsed).as_secs_f64().ceil() as u64
+        })
+    }
+
+    /// Sizes the window to the monitor: fullscreen is ignored on X11 without a window manager.
+    fn size_to_monitor(&mut self, id: window::Id, size: Option<Size>) -> Task<Message> {
+        let Some(size) = size else {
+            return window::set_mode(id, window::Mode::Fullscreen);
+        };
+        self.set_window_size(size);
+        Task::batch([
+            window::move_to(id, iced::Point::ORIGIN),
+            window::resize(id, size),
+            window::set_mode(id, window::Mode::Fullscreen),
+        ])
+    }
+
+    // ---- what is on screen ----
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let ctx = self.ctx();
+        let language = Some(Message::Language);
+        let hours = self.config.hours_text();
+        let (body, footer): (Element<'_, Message>, Option<Element<'_, Message>>) =
+            match &self.screen {
+                Screen::Top => (
+                    top::view(&ctx, self.unavailable().as_ref()).map(Message::Top),
+                    None,
+                ),
+                Screen::Services => (
+                    services::view(&ctx).map(Message::Services),
+                    Some(services::footer_view(&ctx).map(Message::Services)),
+                ),
+                Screen::ResetMenu => (
+                    reset_menu::view(&ctx, &self.config.offered).map(Message::ResetMenu),
+                    Some(reset_menu::footer_view(&ctx).map(Message::ResetMenu)),
+                ),
+                Screen::Consent(kind) => (
+                    consent::view(&ctx, *kind).map(Message::Consent),
+                    Some(consent::footer_view(&ctx).map(Message::Consent)),
+                ),
+                Screen::InsertCard(_) => (
+                    insert_card::view(&ctx, false).map(Message::InsertCard),
+                    Some(insert_card::footer_view(&ctx, false).map(Message::InsertCard)),
+                ),
+                Screen::Reading(_) => (
+                    insert_card::view(&ctx, true).map(Message::InsertCard),
+                    Some(insert_card::footer_view(&ctx, true).map(Message::InsertCard)),
+                ),
+                Screen::CurrentPin(entry) => (
+                    entry.view(&ctx).map(Message::CurrentPin),
+                    Some(entry.footer(&ctx).map(Message::CurrentPin)),
+                ),
+                Screen::Checking { .. } => (processing::view(&ctx, ctx.t("pin.checking")), None),
+                Screen::NewPin(entry) => (
+                    entry.view(&ctx).map(Message::NewPin),
+                    Some(entry.footer(&ctx).map(Message::NewPin)),
+                ),
+                Screen::Processing(_) => (processing::view(&ctx, ctx.t("processing.title")), None),
+                Screen::RemoveCard {
+                    ending,
+                    kind,
+                    since,
+                } => {
+                    let failure = match ending {
+                        Ending::Failed(error) => Some(ctx.t(&error::title_id(error, *kind))),
+                        _ => None,
+                    };
+                    let waiting = self.now.saturating_duration_since(*since);
+                    (remove_card::view(&ctx, ending, waiting, failure), None)
+                }
+                Screen::Done(kind) => (
+                    done::view(&ctx, *kind).map(Message::Done),
+                    Some(done::footer_view(&ctx).map(Message::Done)),
+                ),
+                Screen::Error { error, kind } => (
+                    error::view(&ctx, error, *kind, &hours).map(Message::Error),
+                    Some(error::footer_view(&ctx).map(Message::Error)),
+                ),
+                Screen::OutOfService => (out_of_service::view(&ctx), None),
+            };
+        let centred = container(body).center_x(Length::Fill).height(Length::Fill);
+        let mut page = frame(&ctx, self.screen.step(), language, centred.into(), footer);
+        if self.warning {
+            page = stack![page, opaque(self.warning_view(&ctx))].into();
+        }
+        let page = match &self.demo {
+            Some(demo) => row![
+                container(page).width(Length::Fill),
+                crate::demo::panel(&ctx, demo, crate::demo::panel_width(self.window.width))
+            ]
+            .into(),
+            None => page,
+        };
+        if self.config.hide_cursor {
+            iced::widget::mouse_area(page)
+                .interaction(iced::mouse::Interaction::Hidden)
+                .into()
+        } else {
+            page
+        }
+    }
+
+    /// The full-screen warning before a screen ends, with one big 「続ける」.
+    fn warning_view(&self, ctx: &Ctx) -> Element<'_, Message> {
+        let m = ctx.metrics;
+        let can_extend = self
+            .timer
+            .is_some_and(|t| t.extensions < self.config.timeouts.max_extensions);
+        let mut panel = column![
+            text(ctx.t("warning.title"))
+                .size(m.title())
+                .font(theme::BOLD),
+            text(ctx.f(
+                "warning.countdown",
+                &[("n", &self.seconds_left().to_string())]
+            ))
+            .size(m.px(64.0))
+            .font(theme::BOLD)
+            .color(colour::WARNING),
+        ]
+        .spacing(m.px(36.0))
+        .align_x(Alignment::Center);
+        if can_extend {
+            panel = panel.push(text_button(
+                ctx,
+                ctx.t("common.continue"),
+                Tone::Primary,
+                Some(Message::Continue),
+                Length::Fixed(m.px(560.0)),
+            ));
+        }
+        let radius = m.radius();
+        container(
+            container(panel)
+                .padding(m.px(64.0))
+                .style(move |_| theme::panel_style(colour::SURFACE, colour::WARNING, radius)),
+        )
+        .center(Length::Fill)
+        .style(|_| container::Style {
+            background: Some(colour::OVERLAY.into()),
+            ..Default::default()
+        })
+        .into()
+    }
+
+    pub fn subscription(&self) -> Subscription<Message> {
+        let timed = self.timer.is_some() || matches!(self.screen, Screen::RemoveCard { .. });
+        let ticks = if timed {
+            iced::time::every(Duration::from_millis(500)).map(Message::Tick)
+        } else {
+            // Nothing moves on an idle screen: no timer, no CPU.
+            Subscription::none()
+        };
+        Subscription::batch([
+            ticks,
+            Subscription::run_with(self.setup.clone(), worker_stream),
+            window::open_events().map(Message::WindowOpened),
+            window::resize_events().map(|(_, size)| Message::WindowResized(size)),
+        ])
+    }
+
+    pub fn title(&self) -> String {
+        crate::i18n::text(self.language, "header.service").to_string()
+    }
+}
+
+fn deadlines(config: &Config) -> Deadlines {
+    let centre = match &config.centre {
+        crate::config::CentreSetting::Http { timeout, .. } => *timeout,
+        crate::config::CentreSetting::InProcess => Duration::from_secs(5),
+    };
+    Deadlines {
+        card: config.timeouts.card,
+        // A proof or a reset: a few card operations and up to four centre calls (with the
+        // completion's retries).
+        with_centre: config.timeouts.card * 3 + centre * 5,
+    }
+}
+
+/// What the worker subscription needs, handed over once. Hashed by its id only.
+#[derive(Clone)]
+struct WorkerSetup {
+    id: u64,
+    parts: Arc<Mutex<Option<(Reader, Arc<dyn ResetCentre>, Deadlines)>>>,
+}
+
+impl WorkerSetup {
+    fn new(reader: Reader, centre: Arc<dyn ResetCentre>, deadlines: Deadlines) -> WorkerSetup {
+        WorkerSetup {
+            id: 1,
+            parts: Arc::new(Mutex::new(Some((reader, centre, deadlines)))),
+        }
+    }
+
+    fn empty() -> WorkerSetup {
+        WorkerSetup {
+            id: 0,
+            parts: Arc::new(Mutex::new(None)),
+        }
+    }
+}
+
+impl std::hash::Hash for WorkerSetup {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+/// Starts the worker (once) and turns its events into messages.
+fn worker_stream(setup: &WorkerSetup) -> impl iced::futures::Stream<Item = Message> + use<> {
+    use iced::futures::SinkExt;
+    let parts = setup.parts.lock().ok().and_then(|mut parts| parts.take());
+    iced::stream::channel(
+        64,
+        async move |mut output: iced::futures::channel::mpsc::Sender<Message>| {
+            let Some((reader, centre, deadlines)) = parts else {
+                return;
+            };
+            let (handle, events) = worker::spawn(reader, centre, deadlines);
+            if output.send(Message::WorkerReady(handle)).await.is_err() {
+                return;
+            }
+            // The worker speaks std channels; a small thread carries its events to the async side.
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let _ = std::thread::Builder::new()
+                .name("worker events".to_string())
+                .spawn(move || {
+                    while let Ok(event) = events.recv() {
+                        if tx.send(event).is_err() {
+                            return;
+                        }
+                    }
+                });
+            while let Some(event) = rx.recv().await {
+                if output.send(Message::Worker(event)).await.is_err() {
+                    return;
+                }
+            }
+        },
+    )
+}

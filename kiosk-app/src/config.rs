@@ -1,0 +1,424 @@
+//! `config/kiosk.json`: everything a store or a kiosk maker sets. Every field is documented in
+//! `config/README.md`; a bad file or field is refused at start with the field and the reason.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveTime;
+use reset_center::ResetKind;
+use serde::Deserialize;
+
+use crate::i18n::Language;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default, rename = "_comment")]
+    _comment: Option<serde_json::Value>,
+    store_id: String,
+    offered_resets: Vec<String>,
+    service_hours: HoursFile,
+    timeouts: TimeoutsFile,
+    default_language: String,
+    keypad_layout: String,
+    reader: Option<String>,
+    centre: CentreFile,
+    demo: bool,
+    hide_cursor: bool,
+    #[serde(default = "default_sound")]
+    sound: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoursFile {
+    start: String,
+    end: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimeoutsFile {
+    screen_seconds: u64,
+    pin_seconds: u64,
+    warning_seconds: u64,
+    max_extensions: u32,
+    done_seconds: u64,
+    slow_mode: bool,
+    card_seconds: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, tag = "mode", rename_all = "snake_case")]
+enum CentreFile {
+    InProcess,
+    Http {
+        url: String,
+        kiosk_id: String,
+        credential_file: String,
+        timeout_seconds: u64,
+    },
+}
+
+fn default_sound() -> bool {
+    true
+}
+
+/// How the kiosk reaches the reset centre.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CentreSetting {
+    /// The stand-in centre inside the kiosk process (the demo).
+    InProcess,
+    /// `reset-center serve` (or the real service) over HTTP.
+    Http {
+        url: String,
+        kiosk_id: String,
+        credential_file: PathBuf,
+        timeout: Duration,
+    },
+}
+
+/// The digit order of the numeric keypad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeypadLayout {
+    /// 1 2 3 / 4 5 6 / 7 8 9 / 0, like a phone.
+    Fixed,
+    /// A new random order for every PIN entry (against shoulder-surfing by position).
+    Shuffled,
+}
+
+/// Inactivity limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Menus, consent, card insertion.
+    pub screen: Duration,
+    /// PIN screens, counted from the last key.
+    pub pin: Duration,
+    /// The warning with 「続ける」 shows this long before the end.
+    pub warning: Duration,
+    pub max_extensions: u32,
+    /// The done screen returns to the top after this.
+    pub done: Duration,
+    /// Deadline of each card operation.
+    pub card: Duration,
+}
+
+/// The kiosk's configuration, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub store_id: String,
+    pub offered: Vec<ResetKind>,
+    pub service_start: NaiveTime,
+    pub service_end: NaiveTime,
+    pub timeouts: Timeouts,
+    pub default_language: Language,
+    pub keypad: KeypadLayout,
+    /// `None`: the first reader with a card.
+    pub reader: Option<String>,
+    pub centre: CentreSetting,
+    pub demo: bool,
+    pub hide_cursor: bool,
+    pub sound: bool,
+}
+
+/// A configuration that cannot be used, with where and why.
+#[derive(Debug, thiserror::Error)]
+#[error("kiosk configuration {path}: {field}: {problem}")]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub field: String,
+    pub problem: String,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            field: "(file)".to_string(),
+            problem: e.to_string(),
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses the text of a configuration file; `path` names it in errors and anchors relative
+    /// paths inside it.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let error = |field: &str, problem: String| ConfigError {
+            path: path.to_path_buf(),
+            field: field.to_string(),
+            problem,
+        };
+        let file: ConfigFile =
+            serde_json::from_str(text).map_err(|e| error(&json_field(&e), e.to_string()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+
+        if file.store_id.trim().is_empty() {
+            return Err(error("store_id", "must not be empty".to_string()));
+        }
+        let mut offered = Vec::new();
+        for name in &file.offered_resets {
+            let kind = ResetKind::parse(name).ok_or_else(|| {
+                error(
+                    "offered_resets",
+                    format!("{name:?} is not \"signing\" or \"auth\""),
+                )
+            })?;
+            if !offered.contains(&kind) {
+                offered.push(kind);
+            }
+        }
+        if offered.is_empty() {
+            return Err(error(
+                "offered_resets",
+                "must offer at least one reset".to_string(),
+            ));
+        }
+        let time = |field: &str, text: &str| {
+            NaiveTime::parse_from_str(text, "%H:%M")
+                .map_err(|_| error(field, format!("{text:?} is not a time HH:MM")))
+        };
+        let service_start = time("service_hours.start", &file.service_hours.start)?;
+        let service_end = time("service_hours.end", &file.service_hours.end)?;
+
+        let t = &file.timeouts;
+        let slow = if t.slow_mode { 2 } else { 1 };
+        let seconds = |field: &str, value: u64, minimum: u64| {
+            if value < minimum {
+                Err(error(
+                    field,
+                    format!("{value} is less than the minimum of {minimum} seconds"),
+                ))
+            } else {
+                Ok(Duration::from_secs(value))
+            }
+        };
+        // The warning must leave at least 20 s to react; screens must outlast their warning.
+        let warning = seconds("timeouts.warning_seconds", t.warning_seconds, 20)?;
+        let screen = seconds(
+            "timeouts.screen_seconds",
+            t.screen_seconds,
+            t.warning_seconds + 10,
+        )? * slow;
+        let pin = seconds(
+            "timeouts.pin_seconds",
+            t.pin_seconds,
+            t.warning_seconds + 10,
+        )? * slow;
+        if t.max_extensions < 10 {
+            return Err(error(
+                "timeouts.max_extensions",
+                format!("{} is less than 10", t.max_extensions),
+            ));
+        }
+        let timeouts = Timeouts {
+            screen,
+            pin,
+            warning,
+            max_extensions: t.max_extensions,
+            done: seconds("timeouts.done_seconds", t.done_seconds, 3)?,
+            card: seconds("timeouts.card_seconds", t.card_seconds, 1)?,
+        };
+
+        let default_language = match file.default_language.as_str() {
+            "ja" => Language::Japanese,
+            "en" => Language::English,
+            other => {
+                return Err(error(
+                    "default_language",
+                    format!("{other:?} is not \"ja\" or \"en\""),
+                ));
+            }
+        };
+        let keypad = match file.keypad_layout.as_str() {
+            "fixed" => KeypadLayout::Fixed,
+            "shuffled" => KeypadLayout::Shuffled,
+            other => {
+                return Err(error(
+                    "keypad_layout",
+                    format!("{other:?} is not \"fixed\" or \"shuffled\""),
+                ));
+            }
+        };
+        let reader = file.reader.filter(|r| !r.trim().is_empty());
+        let centre = match file.centre {
+            CentreFile::InProcess => CentreSetting::InProcess,
+            CentreFile::Http {
+                url,
+                kiosk_id,
+                credential_file,
+                timeout_seconds,
+            } => {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(error(
+                        "centre.url",
+                        format!("{url:?} is not an http(s) URL"),
+                    ));
+                }
+                if kiosk_id.trim().is_empty() {
+                    return Err(error("centre.kiosk_id", "must not be empty".to_string()));
+                }
+                CentreSetting::Http {
+                    url,
+                    kiosk_id,
+                    credential_file: base.join(credential_file),
+                    timeout: seconds("centre.timeout_seconds", timeout_seconds, 1)?,
+                }
+            }
+        };
+        if !file.demo && centre == CentreSetting::InProcess {
+            return Err(error(
+                "centre",
+                "the in-process centre is for the demo only; production needs {\"mode\": \"http\", …}".to_string(),
+            ));
+        }
+        Ok(Config {
+            store_id: file.store_id,
+            offered,
+            service_start,
+            service_end,
+            timeouts,
+            default_language,
+            keypad,
+            reader,
+            centre,
+            demo: file.demo,
+            hide_cursor: file.hide_cursor,
+            sound: file.sound,
+        })
+    }
+
+    /// Whether `now` (Japan time) is within service hours.
+    pub fn in_service_hours(&self, now: NaiveTime) -> bool {
+        if self.service_start == self.service_end {
+            return true;
+        }
+        if self.service_start < self.service_end {
+            self.service_start <= now && now < self.service_end
+        } else {
+            now >= self.service_start || now < self.service_end
+        }
+    }
+
+    pub fn hours_text(&self) -> (String, String) {
+        (
+            self.service_start.format("%-H:%M").to_string(),
+            self.service_end.format("%-H:%M").to_string(),
+        )
+    }
+}
+
+/// The field serde complained about, when it says ("unknown field `x`", "missing field `x`").
+fn json_field(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    text.split('`')
+        .nth(1)
+        .map(str::to_string)
+        .unwrap_or_else(|| "(json)".to_string())
+}
+
+/// The current time in Japan (the service hours are Japan time whatever the machine's zone).
+pub fn japan_now() -> NaiveTime {
+    let japan =
+        chrono::FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| unreachable!("+09:00 is valid"));
+    chrono::Utc::now().with_timezone(&japan).time()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = include_str!("../../config/kiosk.json");
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("config/kiosk.json"))
+    }
+
+    #[test]
+    fn the_shipped_config_is_valid() {
+        let config = parse(GOOD).expect("valid");
+        assert!(config.demo);
+        assert_eq!(config.offered, vec![ResetKind::Signing]);
+        assert_eq!(config.default_language, Language::Japanese);
+    }
+
+    #[test]
+    fn each_bad_field_is_named_with_its_reason() {
+        let cases = [
+            (
+                "\"offered_resets\": [\"signing\"]",
+                "\"offered_resets\": [\"sign-in\"]",
+                "offered_resets",
+                "not \"signing\"",
+            ),
+            (
+                "\"offered_resets\": [\"signing\"]",
+                "\"offered_resets\": []",
+                "offered_resets",
+                "at least one",
+            ),
+            (
+                "\"start\": \"00:00\"",
+                "\"start\": \"6h30\"",
+                "service_hours.start",
+                "not a time",
+            ),
+            (
+                "\"warning_seconds\": 20",
+                "\"warning_seconds\": 5",
+                "timeouts.warning_seconds",
+                "minimum of 20",
+            ),
+            (
+                "\"max_extensions\": 10",
+                "\"max_extensions\": 3",
+                "timeouts.max_extensions",
+                "less than 10",
+            ),
+            (
+                "\"default_language\": \"ja\"",
+                "\"default_language\": \"fr\"",
+                "default_language",
+                "\"fr\"",
+            ),
+            (
+                "\"keypad_layout\": \"fixed\"",
+                "\"keypad_layout\": \"random\"",
+                "keypad_layout",
+                "\"random\"",
+            ),
+            (
+                "\"store_id\"",
+                "\"store_name\"",
+                "store_name",
+                "unknown field",
+            ),
+        ];
+        for (from, to, field, problem) in cases {
+            assert!(GOOD.contains(from), "{from}");
+            let error = parse(&GOOD.replace(from, to)).expect_err("refused");
+            assert_eq!(error.field, field, "{error}");
+            assert!(error.problem.contains(problem), "{error}");
+        }
+    }
+
+    #[test]
+    fn production_needs_the_http_centre() {
+        let error = parse(&GOOD.replace("\"demo\": true", "\"demo\": false")).expect_err("refused");
+        assert_eq!(error.field, "centre");
+    }
+
+    #[test]
+    fn service_hours_wrap_and_equal_means_all_day() {
+        let mut config = Config::parse(
+            include_str!("../../config/kiosk.production.json"),
+            Path::new("config/kiosk.production.json"),
+        )
+        .expect("valid");
+        let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).expect("time");
+        assert!(!config.in_service_hours(at(6, 29)));
+        assert!(config.in_service_hours(at(6, 30)));
+        assert!(!config.in_service_hours(at(23, 0)));
+        config.service_end = config.service_start;
+        assert!(config.in_service_hours(at(3, 0)));
+    }
+}

@@ -1,0 +1,184 @@
+//! The demo: no reader, no network. Virtual cards from `config/cards/` on an in-process reader,
+//! the stand-in centre in the same process on a fresh database with fresh reservations, and a
+//! clearly marked panel to place and take the demo cards.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use iced::widget::{column, container, scrollable, text};
+use iced::{Element, Length};
+use reset_center::config::ServiceHours;
+use reset_center::{Centre, CentreConfig, InProcessCentre, ResetCentre, SystemClock};
+use serde::Deserialize;
+use virtual_card::InProcessReader;
+
+use crate::app::{Demo, Message};
+use crate::config::Config;
+use crate::theme::{self, Tone, colour};
+use crate::widget::{Ctx, touch};
+use crate::worker::Reader;
+
+/// Which demo cards get which reservations (`config/demo-reservations.json`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoReservations {
+    #[serde(default, rename = "_comment")]
+    _comment: Option<serde_json::Value>,
+    /// Cards that get no reservation at all.
+    none: Vec<String>,
+    /// Cards whose reservation is 25 hours old.
+    expired: Vec<String>,
+}
+
+/// Everything the demo runs on.
+#[allow(missing_debug_implementations)]
+pub struct DemoServices {
+    pub reader: Reader,
+    pub centre: Arc<dyn ResetCentre>,
+    pub demo: Demo,
+    database: tempfile::TempDir,
+}
+
+impl DemoServices {
+    /// The parts, and the centre's temporary database to keep alive as long as the kiosk runs.
+    pub fn into_parts(self) -> (Reader, Arc<dyn ResetCentre>, Demo, tempfile::TempDir) {
+        (self.reader, self.centre, self.demo, self.database)
+    }
+}
+
+pub fn services(config: &Config, config_path: &Path) -> Result<DemoServices, String> {
+    let base = config_path.parent().unwrap_or(Path::new("."));
+    let profiles = profiles(&base.join("cards"))?;
+    let database = tempfile::tempdir().map_err(|e| format!("demo database: {e}"))?;
+    let centre_path = base.join("reset-center.json");
+    let mut centre_config = CentreConfig::load(&centre_path).map_err(|e| e.to_string())?;
+    centre_config.database = database.path().join("demo-centre.sqlite");
+    // The demo centre keeps the kiosk's hours.
+    centre_config.service_hours = ServiceHours {
+        start: config.service_start,
+        end: config.service_end,
+        ..centre_config.service_hours
+    };
+    let centre =
+        Arc::new(Centre::open(&centre_config, Arc::new(SystemClock)).map_err(|e| e.to_string())?);
+
+    let plan_path = base.join("demo-reservations.json");
+    let plan: DemoReservations = serde_json::from_str(
+        &std::fs::read_to_string(&plan_path)
+            .map_err(|e| format!("{}: {e}", plan_path.display()))?,
+    )
+    .map_err(|e| format!("{}: {e}", plan_path.display()))?;
+    for (name, path) in &profiles {
+        if plan.none.contains(name) {
+            continue;
+        }
+        let Ok(certificate) = std::fs::read(path.with_extension("").join("auth-cert.der")) else {
+            continue; // not a My Number Card
+        };
+        let made_at = plan
+            .expired
+            .contains(name)
+            .then(|| chrono::Utc::now() - chrono::Duration::hours(25));
+        for kind in &config.offered {
+            centre
+                .reserve(&certificate, *kind, made_at)
+                .map_err(|e| format!("demo reservation for {name}: {e}"))?;
+        }
+    }
+    let demo = Demo {
+        profiles: profiles.iter().map(|(name, _)| name.clone()).collect(),
+        on_reader: None,
+    };
+    Ok(DemoServices {
+        reader: Reader::Demo {
+            reader: InProcessReader::new(),
+            profiles,
+        },
+        centre: Arc::new(InProcessCentre::new(centre, &config.store_id)),
+        demo,
+        database,
+    })
+}
+
+/// The card profiles, by name, `normal` first.
+fn profiles(folder: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+    let entries = std::fs::read_dir(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+    let mut profiles: Vec<(String, PathBuf)> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .filter_map(|path| Some((path.file_stem()?.to_string_lossy().into_owned(), path)))
+        .collect();
+    profiles.sort_by_key(|(name, _)| (name != "normal", name.clone()));
+    if profiles.is_empty() {
+        return Err(format!("no card profiles in {}", folder.display()));
+    }
+    Ok(profiles)
+}
+
+/// The width of the demo panel for a window width.
+pub fn panel_width(window_width: f32) -> f32 {
+    (window_width * 0.16).clamp(220.0, 320.0)
+}
+
+/// The demo panel: which card is on the reader, one button per card, and "take the card".
+pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
+    let m = ctx.metrics;
+    let small = m.small().min(22.0);
+    let status = match &demo.on_reader {
+        Some(card) => ctx.f("demo.on_reader", &[("card", card)]),
+        None => ctx.t("demo.empty").to_string(),
+    };
+    let mut list = column![
+        text(ctx.t("demo.place"))
+            .size(small)
+            .color(colour::HEADER_TEXT)
+    ]
+    .spacing(8.0);
+    for profile in &demo.profiles {
+        list = list.push(touch(
+            ctx,
+            text(profile.clone()).size(small.min(20.0)),
+            Tone::Secondary,
+            demo.on_reader
+                .is_none()
+                .then(|| Message::DemoPlace(profile.clone())),
+            Length::Fill,
+            48.0,
+        ));
+    }
+    let pull = touch(
+        ctx,
+        text(ctx.t("demo.pull")).size(small).font(theme::BOLD),
+        Tone::Primary,
+        demo.on_reader.is_some().then_some(Message::DemoPull),
+        Length::Fill,
+        72.0,
+    );
+    container(
+        column![
+            text(ctx.t("demo.title"))
+                .size(m.heading())
+                .font(theme::BOLD)
+                .color(colour::HEADER_TEXT),
+            text(ctx.t("demo.note"))
+                .size(small)
+                .color(colour::HEADER_TEXT),
+            text(status)
+                .size(small)
+                .font(theme::BOLD)
+                .color(colour::HEADER_TEXT),
+            pull,
+            scrollable(list).height(Length::Fill),
+        ]
+        .spacing(12.0),
+    )
+    .padding(16.0)
+    .width(Length::Fixed(width))
+    .height(Length::Fill)
+    .style(|_| container::Style {
+        background: Some(colour::DEMO.into()),
+        ..Default::default()
+    })
+    .into()
+}

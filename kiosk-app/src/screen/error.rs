@@ -1,0 +1,71 @@
+//! The error screens: what happened, what to do next, and the way out (back to the top).
+
+use iced::widget::{column, container, text};
+use iced::{Alignment, Element, Length};
+use reset_center::ResetKind;
+
+use crate::errors::{FlowError, guidance};
+use crate::theme::{self, Tone, colour};
+use crate::widget::{Ctx, footer, text_button};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Finish,
+}
+
+pub fn view<'a>(
+    ctx: &Ctx,
+    error: &FlowError,
+    kind: ResetKind,
+    hours: &(String, String),
+) -> Element<'a, Message> {
+    let m = ctx.metrics;
+    let (title_id, guide_id) = guidance(error, kind);
+    let guide = ctx.f(guide_id, &[("start", &hours.0), ("end", &hours.1)]);
+    let radius = m.radius();
+    column![
+        text(ctx.t("mark.alert"))
+            .size(m.px(120.0))
+            .font(theme::BOLD)
+            .color(colour::WARNING),
+        text(ctx.t(&title_id))
+            .size(m.title())
+            .font(theme::BOLD)
+            .align_x(iced::alignment::Horizontal::Center),
+        container(
+            column![
+                text(ctx.t("error.next"))
+                    .size(m.heading())
+                    .font(theme::BOLD)
+                    .color(colour::HEADER),
+                text(guide).size(m.body()),
+            ]
+            .spacing(m.px(16.0))
+        )
+        .padding(m.px(32.0))
+        .max_width(m.px(1400.0))
+        .style(move |_| theme::panel_style(colour::SURFACE, colour::KEY_BORDER, radius)),
+    ]
+    .spacing(m.spacing())
+    .align_x(Alignment::Center)
+    .width(Length::Fill)
+    .into()
+}
+
+/// The title of an error, for the removal screen that comes first when a card is present.
+pub fn title_id(error: &FlowError, kind: ResetKind) -> String {
+    guidance(error, kind).0
+}
+
+pub fn footer_view<'a>(ctx: &Ctx) -> Element<'a, Message> {
+    footer(
+        vec![],
+        vec![text_button(
+            ctx,
+            ctx.t("common.finish"),
+            Tone::Primary,
+            Some(Message::Finish),
+            Length::Fixed(ctx.metrics.px(400.0)),
+        )],
+    )
+}

@@ -1,0 +1,69 @@
+//! 4 カード設置: where the card goes; then "reading" while the worker reads it.
+
+use iced::widget::{column, text};
+use iced::{Alignment, Element, Length};
+
+use crate::theme::{self, Tone, colour};
+use crate::widget::card_art::{Scene, card_art};
+use crate::widget::{Ctx, body, footer, text_button, title};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Back,
+    Cancel,
+}
+
+pub fn view<'a>(ctx: &Ctx, reading: bool) -> Element<'a, Message> {
+    let m = ctx.metrics;
+    let art_height = (m.size.height * 0.42).max(220.0);
+    let mut page = column![
+        title(ctx, ctx.t("insert.title")),
+        card_art(
+            if reading { Scene::Hold } else { Scene::Place },
+            art_height * 1.5,
+            art_height
+        ),
+    ]
+    .spacing(m.spacing())
+    .align_x(Alignment::Center);
+    if reading {
+        page = page.push(
+            text(ctx.t("insert.reading"))
+                .size(m.heading())
+                .font(theme::BOLD)
+                .color(colour::HEADER),
+        );
+    } else {
+        page = page.push(body(ctx, ctx.t("insert.instruction")));
+    }
+    page = page.push(
+        text(ctx.t("insert.hold"))
+            .size(m.body())
+            .color(colour::MUTED),
+    );
+    page.width(Length::Fill).into()
+}
+
+/// Before a card is placed: back to the consent. Once it is being read: cancel (the card must
+/// then be taken back).
+pub fn footer_view<'a>(ctx: &Ctx, reading: bool) -> Element<'a, Message> {
+    let m = ctx.metrics;
+    let button = if reading {
+        text_button(
+            ctx,
+            ctx.t("common.cancel"),
+            Tone::Secondary,
+            Some(Message::Cancel),
+            Length::Fixed(m.px(300.0)),
+        )
+    } else {
+        text_button(
+            ctx,
+            ctx.t("common.back"),
+            Tone::Secondary,
+            Some(Message::Back),
+            Length::Fixed(m.px(300.0)),
+        )
+    };
+    footer(vec![button], vec![])
+}

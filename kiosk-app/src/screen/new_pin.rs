@@ -1,0 +1,190 @@
+//! 6 新しい署名用パスワード入力 (or the new auth PIN): entered twice, the rules shown and checked
+//! as the holder types.
+
+use card_driver::pin::{Pin, PinKind};
+use iced::widget::{column, row, text};
+use iced::{Alignment, Element, Length};
+use reset_center::ResetKind;
+
+use super::entry::Entry;
+use crate::theme::{self, Tone};
+use crate::widget::keyboard::{self, keyboard};
+use crate::widget::keypad::{self, Order, keypad};
+use crate::widget::{Ctx, footer, masked, notice, rule, text_button};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Keypad(keypad::Key),
+    Keyboard(keyboard::Key),
+    Next,
+    Back,
+    Cancel,
+}
+
+#[derive(Debug)]
+pub enum Event {
+    Typed,
+    /// Both entries match: the new PIN to set.
+    Set(Pin),
+    Cancel,
+}
+
+#[derive(Debug)]
+pub struct NewPin {
+    pub kind: ResetKind,
+    entry: Entry,
+    /// The first entry, once made: the screen now asks for it again.
+    first: Option<Pin>,
+    mismatch: bool,
+    order: Order,
+}
+
+impl NewPin {
+    pub fn new(kind: ResetKind, order: Order) -> NewPin {
+        NewPin {
+            kind,
+            entry: Entry::new(kind.target()),
+            first: None,
+            mismatch: false,
+            order,
+        }
+    }
+
+    pub fn confirming(&self) -> bool {
+        self.first.is_some()
+    }
+
+    pub fn update(&mut self, message: Message) -> Option<Event> {
+        match message {
+            Message::Keypad(keypad::Key::Digit(d)) => {
+                self.entry.push(char::from(b'0' + d));
+            }
+            Message::Keyboard(keyboard::Key::Char(c)) => {
+                self.entry.push(c);
+            }
+            Message::Keypad(keypad::Key::Delete) | Message::Keyboard(keyboard::Key::Delete) => {
+                self.entry.pop()
+            }
+            Message::Keypad(keypad::Key::Clear) | Message::Keyboard(keyboard::Key::Clear) => {
+                self.entry.clear()
+            }
+            Message::Next => return self.next(),
+            // Back from the second entry to the first; from the first there is only cancel.
+            Message::Back => {
+                self.first = None;
+                self.entry.clear();
+                self.mismatch = false;
+            }
+            Message::Cancel => return Some(Event::Cancel),
+        }
+        Some(Event::Typed)
+    }
+
+    fn next(&mut self) -> Option<Event> {
+        let pin = self.entry.pin().ok()?;
+        self.entry.clear();
+        match self.first.take() {
+            None => {
+                self.first = Some(pin);
+                self.mismatch = false;
+                Some(Event::Typed)
+            }
+            Some(first) if first.expose() == pin.expose() => Some(Event::Set(pin)),
+            Some(_) => {
+                // Start again from the first entry: a typo in either is possible.
+                self.mismatch = true;
+                Some(Event::Typed)
+            }
+        }
+    }
+
+    pub fn view<'a>(&self, ctx: &Ctx) -> Element<'a, Message> {
+        let m = ctx.metrics;
+        let heading = if self.confirming() {
+            ctx.t("new.again").to_string()
+        } else {
+            ctx.t(match self.kind.target() {
+                PinKind::Signing => "new.title.signing",
+                PinKind::Auth => "new.title.auth",
+            })
+            .to_string()
+        };
+        let mut info =
+            column![text(heading).size(m.heading()).font(theme::BOLD)].spacing(m.px(18.0));
+        if self.mismatch {
+            info = info.push(notice(ctx, ctx.t("new.mismatch"), true));
+        }
+        match self.kind.target() {
+            PinKind::Signing => {
+                let (length, letter, digit) = self.entry.signing_rules();
+                let rules = row![
+                    rule(ctx, ctx.t("new.rule.length"), length),
+                    rule(ctx, ctx.t("new.rule.letter"), letter),
+                    rule(ctx, ctx.t("new.rule.digit"), digit),
+                ]
+                .spacing(m.px(40.0));
+                column![
+                    info,
+                    masked(ctx, self.entry.len(), None),
+                    rules,
+                    keyboard(ctx, Message::Keyboard)
+                ]
+                .spacing(m.px(20.0))
+                .align_x(Alignment::Center)
+                .into()
+            }
+            PinKind::Auth => {
+                let info = info
+                    .push(rule(
+                        ctx,
+                        ctx.t("new.rule.four_digits"),
+                        self.entry.len() == 4,
+                    ))
+                    .push(masked(ctx, self.entry.len(), Some(4)));
+                row![
+                    info.width(Length::Fill),
+                    keypad(ctx, &self.order, Message::Keypad)
+                ]
+                .spacing(m.px(48.0))
+                .align_y(Alignment::Center)
+                .into()
+            }
+        }
+    }
+
+    pub fn footer<'a>(&self, ctx: &Ctx) -> Element<'a, Message> {
+        let m = ctx.metrics;
+        let ready = self.entry.pin().is_ok().then_some(Message::Next);
+        let mut left = vec![text_button(
+            ctx,
+            ctx.t("common.cancel"),
+            Tone::Secondary,
+            Some(Message::Cancel),
+            Length::Fixed(m.px(300.0)),
+        )];
+        if self.confirming() {
+            left.push(text_button(
+                ctx,
+                ctx.t("common.back"),
+                Tone::Secondary,
+                Some(Message::Back),
+                Length::Fixed(m.px(300.0)),
+            ));
+        }
+        let label = if self.confirming() {
+            "new.set"
+        } else {
+            "new.next"
+        };
+        footer(
+            left,
+            vec![text_button(
+                ctx,
+                ctx.t(label),
+                Tone::Primary,
+                ready,
+                Length::Fixed(m.px(400.0)),
+            )],
+        )
+    }
+}

@@ -1,0 +1,25 @@
+//! Out of service: the reader or pcscd is gone. Customers are told, staff see it in maintenance.
+
+use iced::widget::{column, text};
+use iced::{Alignment, Element, Length};
+
+use crate::theme::{self, colour};
+use crate::widget::{Ctx, body};
+
+pub fn view<'a, M: 'a>(ctx: &Ctx) -> Element<'a, M> {
+    let m = ctx.metrics;
+    column![
+        text(ctx.t("mark.alert"))
+            .size(m.px(140.0))
+            .font(theme::BOLD)
+            .color(colour::MUTED),
+        text(ctx.t("out_of_service.title"))
+            .size(m.title())
+            .font(theme::BOLD),
+        body(ctx, ctx.t("out_of_service.guide")),
+    ]
+    .spacing(m.spacing())
+    .align_x(Alignment::Center)
+    .width(Length::Fill)
+    .into()
+}

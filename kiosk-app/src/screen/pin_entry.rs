@@ -1,0 +1,163 @@
+//! 5 利用者証明用パスワード入力 (or, for an auth-PIN reset, the signing password): the PIN the
+//! holder still knows, with the tries left shown before entry and a warning on the last try.
+
+use card_driver::pin::{Pin, PinKind};
+use iced::widget::{column, row, space, text};
+use iced::{Alignment, Element, Length};
+use reset_center::ResetKind;
+
+use super::entry::Entry;
+use crate::theme::{self, Tone, colour};
+use crate::widget::keyboard::{self, keyboard};
+use crate::widget::keypad::{self, Order, keypad};
+use crate::widget::{Ctx, footer, masked, notice, text_button};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Keypad(keypad::Key),
+    Keyboard(keyboard::Key),
+    Confirm,
+    Cancel,
+}
+
+/// What the screen reports to the app.
+#[derive(Debug)]
+pub enum Event {
+    /// A key was pressed (the inactivity timer starts again).
+    Typed,
+    /// A well-formed PIN to verify.
+    Submit(Pin),
+    Cancel,
+}
+
+#[derive(Debug)]
+pub struct PinEntry {
+    pub kind: ResetKind,
+    pub tries_left: u8,
+    entry: Entry,
+    wrong: bool,
+    order: Order,
+}
+
+impl PinEntry {
+    pub fn new(kind: ResetKind, tries_left: u8, order: Order) -> PinEntry {
+        PinEntry {
+            kind,
+            tries_left,
+            entry: Entry::new(kind.proof()),
+            wrong: false,
+            order,
+        }
+    }
+
+    /// Back after a wrong PIN, with the card's new count.
+    pub fn after_wrong_pin(kind: ResetKind, tries_left: u8, order: Order) -> PinEntry {
+        PinEntry {
+            wrong: true,
+            ..PinEntry::new(kind, tries_left, order)
+        }
+    }
+
+    pub fn update(&mut self, message: Message) -> Option<Event> {
+        match message {
+            Message::Keypad(keypad::Key::Digit(d)) => self.typed(|e| e.push(char::from(b'0' + d))),
+            Message::Keyboard(keyboard::Key::Char(c)) => self.typed(|e| e.push(c)),
+            Message::Keypad(keypad::Key::Delete) | Message::Keyboard(keyboard::Key::Delete) => self
+                .typed(|e| {
+                    e.pop();
+                    true
+                }),
+            Message::Keypad(keypad::Key::Clear) | Message::Keyboard(keyboard::Key::Clear) => self
+                .typed(|e| {
+                    e.clear();
+                    true
+                }),
+            // A malformed PIN never leaves the screen: it cannot cost a try.
+            Message::Confirm => match self.entry.pin() {
+                Ok(pin) => {
+                    self.entry.clear();
+                    Some(Event::Submit(pin))
+                }
+                Err(_) => None,
+            },
+            Message::Cancel => Some(Event::Cancel),
+        }
+    }
+
+    fn typed(&mut self, change: impl FnOnce(&mut Entry) -> bool) -> Option<Event> {
+        change(&mut self.entry);
+        Some(Event::Typed)
+    }
+
+    pub fn view<'a>(&self, ctx: &Ctx) -> Element<'a, Message> {
+        let m = ctx.metrics;
+        let pin = self.kind.proof();
+        let title_id = match pin {
+            PinKind::Auth => "pin.title.auth",
+            PinKind::Signing => "pin.title.signing",
+        };
+        let mut info = column![
+            text(ctx.t(title_id)).size(m.heading()).font(theme::BOLD),
+            text(ctx.f("pin.tries", &[("n", &self.tries_left.to_string())]))
+                .size(m.px(44.0))
+                .font(theme::BOLD)
+                .color(if self.tries_left == 1 {
+                    colour::WARNING
+                } else {
+                    colour::HEADER
+                }),
+        ]
+        .spacing(m.spacing());
+        if self.wrong {
+            info = info.push(notice(ctx, ctx.t("pin.wrong"), true));
+        }
+        if self.tries_left == 1 {
+            info = info.push(notice(ctx, ctx.t("pin.last_try"), false));
+        }
+        match pin {
+            PinKind::Auth => {
+                info = info.push(space().height(m.px(8.0))).push(masked(
+                    ctx,
+                    self.entry.len(),
+                    Some(4),
+                ));
+                row![
+                    info.width(Length::Fill),
+                    keypad(ctx, &self.order, Message::Keypad)
+                ]
+                .spacing(m.px(48.0))
+                .align_y(Alignment::Center)
+                .into()
+            }
+            PinKind::Signing => column![
+                info,
+                masked(ctx, self.entry.len(), None),
+                keyboard(ctx, Message::Keyboard)
+            ]
+            .spacing(m.spacing())
+            .align_x(Alignment::Center)
+            .into(),
+        }
+    }
+
+    pub fn footer<'a>(&self, ctx: &Ctx) -> Element<'a, Message> {
+        let m = ctx.metrics;
+        let ready = self.entry.pin().is_ok().then_some(Message::Confirm);
+        footer(
+            vec![text_button(
+                ctx,
+                ctx.t("common.cancel"),
+                Tone::Secondary,
+                Some(Message::Cancel),
+                Length::Fixed(m.px(300.0)),
+            )],
+            vec![text_button(
+                ctx,
+                ctx.t("pin.confirm"),
+                Tone::Primary,
+                ready,
+                Length::Fixed(m.px(400.0)),
+            )],
+        )
+    }
+}

@@ -1,0 +1,26 @@
+//! The processing screen between 6 and 7: 「カードを動かさないでください」 while the card and the
+//! centre work (also while the card is read and the PIN checked).
+
+use iced::widget::{column, text};
+use iced::{Alignment, Element, Length};
+
+use crate::theme::{self, colour};
+use crate::widget::card_art::{Scene, card_art};
+use crate::widget::{Ctx, title};
+
+pub fn view<'a, M: 'a>(ctx: &Ctx, heading: &str) -> Element<'a, M> {
+    let m = ctx.metrics;
+    let art_height = (m.size.height * 0.4).max(200.0);
+    column![
+        title(ctx, heading.to_string()),
+        card_art(Scene::Hold, art_height * 1.5, art_height),
+        text(ctx.t("processing.hold"))
+            .size(m.px(64.0))
+            .font(theme::BOLD)
+            .color(colour::WARNING),
+    ]
+    .spacing(m.spacing())
+    .align_x(Alignment::Center)
+    .width(Length::Fill)
+    .into()
+}

@@ -1,0 +1,87 @@
+//! 7 カード取り出し: 「カードをお取りください」, escalating while the card stays: a red banner
+//! after 10 s, and a sound from then on where the kiosk has an audio device.
+
+use std::time::Duration;
+
+use iced::widget::{column, container, text};
+use iced::{Alignment, Element, Length};
+
+use crate::errors::FlowError;
+use crate::theme::{self, colour};
+use crate::widget::card_art::{Scene, card_art};
+use crate::widget::{Ctx, notice, title};
+
+/// How the session ended, shown on the removal screen and carried to the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// The new PIN is set.
+    Success,
+    Failed(FlowError),
+    Cancelled,
+    TimedOut,
+    /// A card was found on the reader with no session (left by someone, or placed early).
+    LeftBehind,
+}
+
+/// After this long the screen turns red and the sound starts.
+pub const ESCALATE_AFTER: Duration = Duration::from_secs(10);
+
+pub fn view<'a, M: 'a>(
+    ctx: &Ctx,
+    ending: &Ending,
+    waiting: Duration,
+    failure_title: Option<&str>,
+) -> Element<'a, M> {
+    let m = ctx.metrics;
+    let urgent = waiting >= ESCALATE_AFTER;
+    let art_height = (m.size.height * 0.36).max(200.0);
+    let reason: Option<String> = match ending {
+        Ending::Success => Some(ctx.t("remove.done").to_string()),
+        Ending::Cancelled => Some(ctx.t("remove.cancelled").to_string()),
+        Ending::TimedOut => Some(ctx.t("remove.timed_out").to_string()),
+        Ending::Failed(_) => failure_title.map(str::to_string),
+        Ending::LeftBehind => None,
+    };
+    let mut page = column![title(ctx, ctx.t("remove.title"))]
+        .spacing(m.spacing())
+        .align_x(Alignment::Center);
+    if let Some(reason) = reason {
+        let colour = if matches!(ending, Ending::Failed(_)) {
+            colour::WARNING
+        } else {
+            colour::HEADER
+        };
+        page = page.push(
+            text(reason)
+                .size(m.heading())
+                .font(theme::BOLD)
+                .color(colour),
+        );
+    }
+    page = page.push(card_art(
+        Scene::TakeBack { urgent },
+        art_height * 1.5,
+        art_height,
+    ));
+    if urgent {
+        page = page.push(notice(ctx, ctx.t("remove.escalated"), true));
+    } else {
+        page = page.push(
+            text(ctx.t("remove.reminder"))
+                .size(m.body())
+                .color(colour::MUTED),
+        );
+    }
+    let radius = m.radius();
+    container(page)
+        .padding(m.px(16.0))
+        .width(Length::Fill)
+        .style(move |_| {
+            if urgent {
+                theme::panel_style(colour::WARNING_SOFT, colour::WARNING, radius)
+            } else {
+                iced::widget::container::Style::default()
+            }
+        })
+        .into()
+}

@@ -1,0 +1,46 @@
+//! 2 パスワード再設定: which password to reset. The auth-PIN reset appears only where the store
+//! offers it (configuration).
+
+use iced::widget::column;
+use iced::{Element, Length};
+use reset_center::ResetKind;
+
+use crate::theme::Tone;
+use crate::widget::{Ctx, choice, footer, text_button, title};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Choose(ResetKind),
+    Back,
+}
+
+pub fn view<'a>(ctx: &Ctx, offered: &[ResetKind]) -> Element<'a, Message> {
+    let m = ctx.metrics;
+    let mut page = column![title(ctx, ctx.t("reset_menu.title"))].spacing(m.spacing());
+    for kind in offered {
+        let (label, note) = match kind {
+            ResetKind::Signing => ("reset_menu.signing", "reset_menu.signing_note"),
+            ResetKind::Auth => ("reset_menu.auth", "reset_menu.auth_note"),
+        };
+        page = page.push(choice(
+            ctx,
+            ctx.t(label),
+            ctx.t(note),
+            Some(Message::Choose(*kind)),
+        ));
+    }
+    page.max_width(m.px(1300.0)).into()
+}
+
+pub fn footer_view<'a>(ctx: &Ctx) -> Element<'a, Message> {
+    footer(
+        vec![text_button(
+            ctx,
+            ctx.t("common.back"),
+            Tone::Secondary,
+            Some(Message::Back),
+            Length::Fixed(ctx.metrics.px(300.0)),
+        )],
+        vec![],
+    )
+}

@@ -1,0 +1,64 @@
+//! 0 待受: the kiosk's idle screen. 「行政サービス」 among the machine's other services (shown,
+//! not offered here); why government services are unavailable, when they are.
+
+use iced::widget::{column, container, row, space, text};
+use iced::{Alignment, Element, Length};
+
+use crate::theme::{self, Tone};
+use crate::widget::{Ctx, choice, notice, title, touch};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Government,
+}
+
+/// Why the customer flow is not offered now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unavailable {
+    OutsideHours { start: String, end: String },
+    OutOfService,
+}
+
+pub fn view<'a>(ctx: &Ctx, unavailable: Option<&Unavailable>) -> Element<'a, Message> {
+    let m = ctx.metrics;
+    let government = choice(
+        ctx,
+        ctx.t("top.government"),
+        ctx.t("top.government_note"),
+        unavailable.is_none().then_some(Message::Government),
+    );
+    // The machine's other services, shown as on a real multi-copy machine but not offered here.
+    let other = |id: &str| -> Element<'a, Message> {
+        let content = column![
+            text(ctx.t(id)).size(m.heading()).font(theme::BOLD),
+            text(ctx.t("top.not_in_this_demo")).size(m.small()),
+        ]
+        .spacing(m.px(8.0))
+        .align_x(Alignment::Center);
+        touch(
+            ctx,
+            content,
+            Tone::Disabled,
+            None,
+            Length::Fill,
+            m.px(150.0).max(96.0),
+        )
+    };
+    let mut page =
+        column![title(ctx, ctx.t("top.title")), space().height(m.px(16.0)),].spacing(m.spacing());
+    if let Some(reason) = unavailable {
+        let words = match reason {
+            Unavailable::OutsideHours { start, end } => {
+                ctx.f("top.outside_hours", &[("start", start), ("end", end)])
+            }
+            Unavailable::OutOfService => ctx.t("top.out_of_service").to_string(),
+        };
+        page = page.push(notice(ctx, words, false));
+    }
+    page = page
+        .push(government)
+        .push(row![other("top.copy"), other("top.print"), other("top.photo")].spacing(m.spacing()));
+    container(page.max_width(m.px(1300.0)))
+        .center(Length::Fill)
+        .into()
+}

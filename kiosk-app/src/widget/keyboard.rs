@@ -1,0 +1,55 @@
+//! The A–Z / 0–9 keyboard for the signing password: digits on top, then the alphabet in order
+//! (easier to find than QWERTY for people who rarely type), delete and clear. Only upper case:
+//! the card takes the password in upper case.
+
+use iced::widget::{column, row, text};
+use iced::{Element, Length};
+
+use super::{Ctx, touch};
+use crate::theme::{self, Tone};
+
+const ROWS: [&str; 4] = ["1234567890", "ABCDEFGHIJ", "KLMNOPQRST", "UVWXYZ"];
+
+/// What a key press means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Delete,
+    Clear,
+}
+
+pub fn keyboard<'a, M: Clone + 'a>(ctx: &Ctx, on_key: impl Fn(Key) -> M) -> Element<'a, M> {
+    let m = ctx.metrics;
+    let size = m.letter_key();
+    let gap = m.px(10.0);
+    let key = |c: char| -> Element<'a, M> {
+        touch(
+            ctx,
+            text(c.to_string()).size(m.px(44.0)).font(theme::BOLD),
+            Tone::Key,
+            Some(on_key(Key::Char(c))),
+            Length::Fixed(size),
+            size,
+        )
+    };
+    let word = |label: &str, k: Key| -> Element<'a, M> {
+        touch(
+            ctx,
+            text(label.to_string()).size(m.small()).font(theme::BOLD),
+            Tone::Secondary,
+            Some(on_key(k)),
+            Length::Fixed(size * 2.0 + gap),
+            size,
+        )
+    };
+    let mut rows = column![].spacing(gap);
+    for (index, letters) in ROWS.iter().enumerate() {
+        let mut line = row(letters.chars().map(key)).spacing(gap);
+        if index == ROWS.len() - 1 {
+            line = line.push(word(ctx.t("pin.clear"), Key::Clear));
+            line = line.push(word(ctx.t("pin.delete"), Key::Delete));
+        }
+        rows = rows.push(line);
+    }
+    rows.into()
+}

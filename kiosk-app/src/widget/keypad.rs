@@ -1,0 +1,73 @@
+//! The 4-digit keypad: ten digits in a phone layout (or a shuffled order, where configured),
+//! with delete and clear. Keys fire on press and are large enough for fingers.
+
+use iced::widget::{column, row, text};
+use iced::{Element, Length};
+
+use super::{Ctx, touch};
+use crate::theme::{self, Tone};
+
+/// The digits in reading order: three rows of three, then the last digit between clear and
+/// delete.
+pub type Order = [u8; 10];
+
+pub const PHONE_ORDER: Order = [1, 2, 3, 4, 5, 6, 7, 8, 9, 0];
+
+/// A new random order (for the shuffled layout).
+pub fn shuffled_order() -> Order {
+    use rand::seq::SliceRandom;
+    let mut order = PHONE_ORDER;
+    order.shuffle(&mut rand::thread_rng());
+    order
+}
+
+/// What a key press means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Digit(u8),
+    Delete,
+    Clear,
+}
+
+pub fn keypad<'a, M: Clone + 'a>(
+    ctx: &Ctx,
+    order: &Order,
+    on_key: impl Fn(Key) -> M,
+) -> Element<'a, M> {
+    let m = ctx.metrics;
+    let size = m.key();
+    let digit = |d: u8| -> Element<'a, M> {
+        touch(
+            ctx,
+            text(d.to_string()).size(m.px(56.0)).font(theme::BOLD),
+            Tone::Key,
+            Some(on_key(Key::Digit(d))),
+            Length::Fixed(size * 1.25),
+            size,
+        )
+    };
+    let word = |label: &str, key: Key| -> Element<'a, M> {
+        touch(
+            ctx,
+            text(label.to_string()).size(m.small()).font(theme::BOLD),
+            Tone::Secondary,
+            Some(on_key(key)),
+            Length::Fixed(size * 1.25),
+            size,
+        )
+    };
+    let gap = m.px(14.0);
+    column![
+        row![digit(order[0]), digit(order[1]), digit(order[2])].spacing(gap),
+        row![digit(order[3]), digit(order[4]), digit(order[5])].spacing(gap),
+        row![digit(order[6]), digit(order[7]), digit(order[8])].spacing(gap),
+        row![
+            word(ctx.t("pin.clear"), Key::Clear),
+            digit(order[9]),
+            word(ctx.t("pin.delete"), Key::Delete)
+        ]
+        .spacing(gap),
+    ]
+    .spacing(gap)
+    .into()
+}

@@ -1,0 +1,297 @@
+//! The kiosk's shared widgets: touch buttons that fire on press, the numeric keypad, the
+//! A–Z/0–9 keyboard, masked entry, the card illustrations, and the screen frame.
+
+pub mod card_art;
+pub mod keyboard;
+pub mod keypad;
+
+use iced::widget::{column, container, mouse_area, row, space, text};
+use iced::{Alignment, Element, Length, mouse};
+
+use crate::i18n::{self, Language};
+use crate::theme::{self, Metrics, Tone, colour};
+
+/// What every view needs to draw itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx {
+    pub language: Language,
+    pub metrics: Metrics,
+    /// The cursor is hidden on a kiosk's touchscreen (configuration).
+    pub hide_cursor: bool,
+}
+
+impl Ctx {
+    pub fn t(&self, id: &str) -> &'static str {
+        i18n::text(self.language, id)
+    }
+
+    pub fn f(&self, id: &str, values: &[(&str, &str)]) -> String {
+        i18n::format(self.language, id, values)
+    }
+}
+
+/// A touch target that fires on press (not on release: iced's buttons drop touch taps after
+/// any movement, iced issue 3471). `None` draws it disabled.
+pub fn touch<'a, M: Clone + 'a>(
+    ctx: &Ctx,
+    label: impl Into<Element<'a, M>>,
+    tone: Tone,
+    on_press: Option<M>,
+    width: Length,
+    height: f32,
+) -> Element<'a, M> {
+    let tone = if on_press.is_none() {
+        Tone::Disabled
+    } else {
+        tone
+    };
+    let radius = ctx.metrics.radius();
+    let body = container(label)
+        .center_x(width)
+        .center_y(Length::Fixed(height))
+        .padding([0.0, ctx.metrics.px(20.0)])
+        .style(move |_| theme::button_style(tone, radius));
+    match on_press {
+        Some(message) => {
+            let area = mouse_area(body).on_press(message);
+            if ctx.hide_cursor {
+                area.into()
+            } else {
+                area.interaction(mouse::Interaction::Pointer).into()
+            }
+        }
+        None => body.into(),
+    }
+}
+
+/// A button with one line of text.
+pub fn text_button<'a, M: Clone + 'a>(
+    ctx: &Ctx,
+    label: &str,
+    tone: Tone,
+    on_press: Option<M>,
+    width: Length,
+) -> Element<'a, M> {
+    let size = ctx.metrics.body();
+    let font = if tone == Tone::Primary {
+        theme::BOLD
+    } else {
+        theme::FONT
+    };
+    touch(
+        ctx,
+        text(label.to_string()).size(size).font(font),
+        tone,
+        on_press,
+        width,
+        ctx.metrics.button_height(),
+    )
+}
+
+/// A large menu choice: a title and a note under it.
+pub fn choice<'a, M: Clone + 'a>(
+    ctx: &Ctx,
+    title: &str,
+    note: &str,
+    on_press: Option<M>,
+) -> Element<'a, M> {
+    let m = ctx.metrics;
+    let content = column![
+        text(title.to_string()).size(m.heading()).font(theme::BOLD),
+        text(note.to_string()).size(m.small()),
+    ]
+    .spacing(m.px(10.0))
+    .align_x(Alignment::Center);
+    touch(
+        ctx,
+        content,
+        Tone::Choice,
+        on_press,
+        Length::Fill,
+        m.px(190.0).max(110.0),
+    )
+}
+
+/// A screen title.
+pub fn title<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>) -> Element<'a, M> {
+    text(words.into())
+        .size(ctx.metrics.title())
+        .font(theme::BOLD)
+        .color(colour::TEXT)
+        .align_x(iced::alignment::Horizontal::Center)
+        .width(Length::Fill)
+        .into()
+}
+
+/// Body text.
+pub fn body<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>) -> Element<'a, M> {
+    text(words.into())
+        .size(ctx.metrics.body())
+        .color(colour::TEXT)
+        .into()
+}
+
+/// A highlighted notice: caution (yellow) or warning (red).
+pub fn notice<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>, warning: bool) -> Element<'a, M> {
+    let m = ctx.metrics;
+    let (background, border, fg) = if warning {
+        (colour::WARNING_SOFT, colour::WARNING, colour::WARNING)
+    } else {
+        (colour::CAUTION, colour::CAUTION_BORDER, colour::TEXT)
+    };
+    let radius = m.radius();
+    container(
+        row![
+            text(ctx.t("mark.alert"))
+                .size(m.heading())
+                .font(theme::BOLD)
+                .color(fg),
+            text(words.into())
+                .size(m.body())
+                .font(theme::BOLD)
+                .color(fg),
+        ]
+        .spacing(m.px(16.0))
+        .align_y(Alignment::Center),
+    )
+    .padding([m.px(18.0), m.px(28.0)])
+    .width(Length::Fill)
+    .style(move |_| theme::panel_style(background, border, radius))
+    .into()
+}
+
+/// The masked PIN: one ● per character typed; for a fixed-length PIN, ○ for the ones to come.
+pub fn masked<'a, M: 'a>(ctx: &Ctx, typed: usize, fixed_length: Option<usize>) -> Element<'a, M> {
+    let m = ctx.metrics;
+    let cell = m.px(84.0).max(56.0);
+    let radius = m.radius();
+    let boxed = move |filled: bool, ctx: &Ctx| -> Element<'a, M> {
+        container(
+            text(if filled { ctx.t("mark.mask") } else { "" })
+                .size(m.heading())
+                .color(colour::TEXT),
+        )
+        .center_x(Length::Fixed(cell))
+        .center_y(Length::Fixed(cell))
+        .style(move |_| theme::panel_style(colour::SURFACE, colour::KEY_BORDER, radius / 2.0))
+        .into()
+    };
+    match fixed_length {
+        Some(length) => row((0..length).map(|i| boxed(i < typed, ctx)))
+            .spacing(m.px(16.0))
+            .into(),
+        None => {
+            let dots: String = ctx.t("mark.mask").repeat(typed);
+            container(text(dots).size(m.heading()).color(colour::TEXT))
+                .padding([0.0, m.px(24.0)])
+                .center_y(Length::Fixed(cell))
+                .width(Length::Fixed(m.px(900.0).min(m.size.width * 0.7)))
+                .style(move |_| {
+                    theme::panel_style(colour::SURFACE, colour::KEY_BORDER, radius / 2.0)
+                })
+                .into()
+        }
+    }
+}
+
+/// A rule of the new password, ticked when met.
+pub fn rule<'a, M: 'a>(ctx: &Ctx, label: &str, met: bool) -> Element<'a, M> {
+    let m = ctx.metrics;
+    let (mark, fg) = if met {
+        (ctx.t("mark.ok"), colour::OK)
+    } else {
+        (ctx.t("mark.todo"), colour::MUTED)
+    };
+    row![
+        text(mark).size(m.body()).font(theme::BOLD).color(fg),
+        text(label.to_string()).size(m.body()).color(fg),
+    ]
+    .spacing(m.px(8.0))
+    .into()
+}
+
+/// The frame of every screen: header (service, step, language), body, footer.
+pub fn frame<'a, M: Clone + 'a>(
+    ctx: &Ctx,
+    step: Option<u8>,
+    on_language: Option<M>,
+    body: Element<'a, M>,
+    footer: Option<Element<'a, M>>,
+) -> Element<'a, M> {
+    let m = ctx.metrics;
+    let step_text: Element<'a, M> = match step {
+        Some(n) => text(ctx.f("header.step", &[("n", &n.to_string())]))
+            .size(m.body())
+            .color(colour::HEADER_TEXT)
+            .into(),
+        None => space().into(),
+    };
+    let language: Element<'a, M> = match on_language {
+        Some(message) => touch(
+            ctx,
+            text(ctx.t("language.switch"))
+                .size(m.body())
+                .font(theme::BOLD),
+            Tone::Secondary,
+            Some(message),
+            Length::Fixed(m.px(260.0).max(180.0)),
+            (m.header_height() - m.px(20.0)).max(60.0),
+        ),
+        None => space().into(),
+    };
+    let header = container(
+        row![
+            text(ctx.t("header.service"))
+                .size(m.heading())
+                .font(theme::BOLD)
+                .color(colour::HEADER_TEXT),
+            space::horizontal(),
+            step_text,
+            language,
+        ]
+        .spacing(m.px(32.0))
+        .align_y(Alignment::Center),
+    )
+    .padding([0.0, m.padding()])
+    .center_y(Length::Fixed(m.header_height()))
+    .width(Length::Fill)
+    .style(|_| iced::widget::container::Style {
+        background: Some(colour::HEADER.into()),
+        ..Default::default()
+    });
+    let mut page = column![
+        header,
+        container(body)
+            .padding([m.px(28.0), m.padding()])
+            .height(Length::Fill)
+    ];
+    if let Some(footer) = footer {
+        page = page.push(
+            container(footer)
+                .padding([m.px(20.0), m.padding()])
+                .width(Length::Fill),
+        );
+    }
+    container(page)
+        .width(Length::Fill)
+        .height(Length::Fill)
+        .style(|_| iced::widget::container::Style {
+            background: Some(colour::BACKGROUND.into()),
+            text_color: Some(colour::TEXT),
+            ..Default::default()
+        })
+        .into()
+}
+
+/// Back on the left, the way forward on the right.
+pub fn footer<'a, M: 'a>(left: Vec<Element<'a, M>>, right: Vec<Element<'a, M>>) -> Element<'a, M> {
+    let mut bar = row![].spacing(24.0).align_y(Alignment::Center);
+    for element in left {
+        bar = bar.push(element);
+    }
+    bar = bar.push(space::horizontal());
+    for element in right {
+        bar = bar.push(element);
+    }
+    bar.into()
+}

@@ -1,0 +1,489 @@
+//! The card and the centre, off the UI thread.
+//!
+//! One worker thread owns the reader (PC/SC, or the demo's in-process reader), the card
+//! connection and the centre client. The app sends it [`Command`]s and receives [`Event`]s.
+//! Card work runs on a [`CardThread`] with a deadline (pcsc-lite cannot time out a stalled
+//! card); centre calls have the HTTP client's timeouts. PINs reach the worker inside commands,
+//! never inside UI messages, and are dropped (wiped) as soon as the card or centre has them.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Duration;
+
+use card_driver::card_thread::CardThread;
+use card_driver::jpki::{Jpki, JpkiError};
+use card_driver::pcsc::{PcscConnection, ReaderEvent, ReaderMonitor, Sharing};
+use card_driver::pin::{Pin, PinKind};
+use card_driver::transport::{Transport, TransportError};
+use reset_center::kiosk_side::{self, StepError};
+use reset_center::{CentreError, Outcome, ReservationState, ResetCentre, ResetKind, SessionId};
+use virtual_card::{InProcessReader, VirtualCard};
+
+use crate::errors::FlowError;
+
+type Card = Jpki<Box<dyn Transport>>;
+
+/// What the app asks of the worker.
+pub enum Command {
+    /// A card was placed: connect, recognise it, check the reservation and the tries left of the
+    /// PIN the holder must enter.
+    Read {
+        kind: ResetKind,
+    },
+    /// Verify the PIN the holder knows; if right, prove possession to the centre.
+    Verify {
+        kind: ResetKind,
+        pin: Pin,
+    },
+    /// Set the new PIN through the centre.
+    Reset {
+        kind: ResetKind,
+        new_pin: Pin,
+    },
+    /// The session is over: close it at the centre if still open, and let the card go.
+    Release,
+    /// Demo only: put a virtual card on the reader, or take it away.
+    DemoPlace(String),
+    DemoPull,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Command::Read { kind } => write!(f, "Read({kind})"),
+            Command::Verify { kind, .. } => write!(f, "Verify({kind}, <PIN>)"),
+            Command::Reset { kind, .. } => write!(f, "Reset({kind}, <PIN>)"),
+            Command::Release => f.write_str("Release"),
+            Command::DemoPlace(profile) => write!(f, "DemoPlace({profile})"),
+            Command::DemoPull => f.write_str("DemoPull"),
+        }
+    }
+}
+
+/// What the worker tells the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A reader is there and pcscd answers.
+    ReaderReady,
+    /// No reader, or pcscd is gone: the kiosk is out of service until it is back.
+    ReaderLost,
+    /// A card was placed on, or taken off, the reader.
+    CardPresent(bool),
+    /// The card was read: the tries left of the PIN to enter, or why not to go on.
+    CardRead(Result<u8, FlowError>),
+    /// The PIN was verified and the holder proved to the centre, or not.
+    Verified(Result<(), FlowError>),
+    /// The new PIN was set and the reservation used, or not.
+    ResetDone(Result<(), FlowError>),
+    /// Demo only: which card is on the demo reader.
+    DemoCard(Option<String>),
+}
+
+/// The app's end of the worker.
+#[derive(Debug, Clone)]
+pub struct WorkerHandle(Sender<Input>);
+
+impl WorkerHandle {
+    pub fn send(&self, command: Command) {
+        // A worker that is gone has already reported the reader lost.
+        let _ = self.0.send(Input::Command(command));
+    }
+}
+
+/// What reaches the worker thread: the app's commands and the reader's events.
+enum Input {
+    Command(Command),
+    Card(CardEvent),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CardEvent {
+    ReaderReady,
+    ReaderLost,
+    /// A card came (with the reader it is in, for PC/SC) or went.
+    Present(bool, Option<String>),
+    DemoCard(Option<String>),
+}
+
+/// Where the card is: a PC/SC reader, or the demo's in-process reader.
+#[derive(Debug)]
+pub enum Reader {
+    Pcsc {
+        /// `None`: the first reader that shows up.
+        name: Option<String>,
+    },
+    Demo {
+        reader: InProcessReader,
+        /// Profile name → path, for `DemoPlace`.
+        profiles: Vec<(String, std::path::PathBuf)>,
+    },
+}
+
+/// Time limits of the worker's operations.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines {
+    /// One card operation.
+    pub card: Duration,
+    /// An operation that also waits for the centre (proof, reset).
+    pub with_centre: Duration,
+}
+
+/// Starts the worker; its events come out of the returned receiver.
+pub fn spawn(
+    reader: Reader,
+    centre: Arc<dyn ResetCentre>,
+    deadlines: Deadlines,
+) -> (WorkerHandle, Receiver<Event>) {
+    let (input_tx, input_rx) = channel();
+    let (event_tx, event_rx) = channel();
+    let handle = WorkerHandle(input_tx.clone());
+    let started = std::thread::Builder::new()
+        .name("kiosk worker".to_string())
+        .spawn(move || {
+            let mut worker = Worker {
+                reader,
+                centre,
+                deadlines,
+                events: event_tx,
+                inputs: input_tx,
+                card: None,
+                monitor: None,
+                reader_name: None,
+                session: None,
+                auth_certificate: None,
+                pending: Vec::new(),
+                shelf: Vec::new(),
+            };
+            worker.run(&input_rx);
+        });
+    if started.is_err() {
+        // Without a worker the kiosk cannot serve anyone: the app shows out of service.
+        let (tx, rx) = channel();
+        let _ = tx.send(Event::ReaderLost);
+        return (handle, rx);
+    }
+    (handle, event_rx)
+}
+
+struct Worker {
+    reader: Reader,
+    centre: Arc<dyn ResetCentre>,
+    deadlines: Deadlines,
+    events: Sender<Event>,
+    inputs: Sender<Input>,
+    card: Option<CardThread<Card>>,
+    monitor: Option<ReaderMonitor>,
+    /// The PC/SC reader in use (the configured one, or the first seen).
+    reader_name: Option<String>,
+    session: Option<SessionId>,
+    auth_certificate: Option<Vec<u8>>,
+    /// Completions the centre could not take yet (the card's answer is known): retried.
+    pending: Vec<(SessionId, Outcome)>,
+    /// Demo cards taken off the reader keep their PINs and counters, as real cards do.
+    shelf: Vec<VirtualCard>,
+}
+
+/// How often undelivered completions are retried.
+const RETRY_INTERVAL: Duration = Duration::from_secs(30);
+
+impl Worker {
+    fn run(&mut self, inputs: &Receiver<Input>) {
+        self.watch();
+        loop {
+            let input = match inputs.recv_timeout(RETRY_INTERVAL) {
+                Ok(input) => input,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    self.retry_pending();
+                    continue;
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+            };
+            match input {
+                Input::Card(event) => self.card_event(event),
+                Input::Command(command) => self.command(command),
+            }
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    /// Starts watching the reader: the PC/SC monitor, or the demo reader's own state.
+    fn watch(&mut self) {
+        match &self.reader {
+            Reader::Pcsc { name } => {
+                let wanted = name.clone();
+                let inputs = self.inputs.clone();
+                self.monitor = Some(ReaderMonitor::start(move |event| {
+                    if let Some(event) = translate(&event, wanted.as_deref()) {
+                        let _ = inputs.send(Input::Card(event));
+                    }
+                }));
+            }
+            Reader::Demo { reader, .. } => {
+                self.emit(Event::ReaderReady);
+                let present = reader.has_card();
+                self.emit(Event::CardPresent(present));
+                self.emit(Event::DemoCard(
+                    reader.with_card(|card| card.name().to_string()),
+                ));
+            }
+        }
+    }
+
+    fn card_event(&mut self, event: CardEvent) {
+        match event {
+            CardEvent::ReaderReady => self.emit(Event::ReaderReady),
+            CardEvent::ReaderLost => {
+                self.card = None;
+                self.emit(Event::ReaderLost);
+            }
+            CardEvent::Present(present, reader) => {
+                if present {
+                    if reader.is_some() {
+                        self.reader_name = reader;
+                    }
+                } else {
+                    self.card = None;
+                }
+                self.emit(Event::CardPresent(present));
+            }
+            CardEvent::DemoCard(name) => self.emit(Event::DemoCard(name)),
+        }
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Read { kind } => {
+                let result = self.read(kind);
+                self.emit(Event::CardRead(result));
+            }
+            Command::Verify { kind, pin } => {
+                let result = self.verify(kind, pin);
+                self.emit(Event::Verified(result));
+            }
+            Command::Reset { kind, new_pin } => {
+                let result = self.reset(kind, new_pin);
+                self.emit(Event::ResetDone(result));
+            }
+            Command::Release => self.release(),
+            Command::DemoPlace(profile) => self.demo_place(&profile),
+            Command::DemoPull => self.demo_pull(),
+        }
+    }
+
+    /// Connects to the card now on the reader, with the card deadline.
+    fn connect(&mut self) -> Result<(), FlowError> {
+        self.card = None;
+        let connect: Box<dyn FnOnce() -> Result<Card, TransportError> + Send> = match &self.reader {
+            Reader::Pcsc { name } => {
+                let name = name
+                    .clone()
+                    .or_else(|| self.reader_name.clone())
+                    .ok_or(FlowError::CardMoved)?;
+                Box::new(move || {
+                    PcscConnection::open(&name, Sharing::Exclusive)
+                        .map(|c| Jpki::new(Box::new(c) as Box<dyn Transport>))
+                })
+            }
+            Reader::Demo { reader, .. } => {
+                let reader = reader.clone();
+                Box::new(move || {
+                    reader
+                        .connect()
+                        .map(|c| Jpki::new(Box::new(c) as Box<dyn Transport>))
+                })
+            }
+        };
+        let card = CardThread::spawn("card", self.deadlines.card, connect)
+            .map_err(|e| FlowError::from_transport(&e))?;
+        self.card = Some(card);
+        Ok(())
+    }
+
+    /// Runs `operation` on the card with `deadline`; a missed deadline gives the card up.
+    fn on_card<R: Send + 'static>(
+        &mut self,
+        deadline: Duration,
+        operation: impl FnOnce(&mut Card) -> Result<R, FlowError> + Send + 'static,
+    ) -> Result<R, FlowError> {
+        let card = self.card.as_mut().ok_or(FlowError::CardMoved)?;
+        match card.run(deadline, operation) {
+            Ok(result) => result,
+            Err(error) => {
+                self.card = None;
+                Err(FlowError::from_transport(&error))
+            }
+        }
+    }
+
+    fn read(&mut self, kind: ResetKind) -> Result<u8, FlowError> {
+        self.close_session();
+        self.connect()?;
+        let deadline = self.deadlines.card;
+        let (certificate, tries) = self.on_card(deadline, move |card| {
+            let certificate = kiosk_side::read_identity(card).map_err(FlowError::from_step)?;
+            // The card itself tells whether it has a signing certificate (EF missing).
+            if let Err(JpkiError::FileNotFound(_)) = card.tries_left(PinKind::Signing) {
+                return Err(FlowError::NoSigningCertificate);
+            }
+            let tries = card
+                .tries_left(kind.proof())
+                .map_err(FlowError::from_card)?;
+            Ok((certificate, tries))
+        })?;
+        if tries == 0 {
+            return Err(FlowError::PinLocked(kind.proof()));
+        }
+        // The reservation is looked up now, before the holder types any PIN.
+        self.centre
+            .check_reservation(kind, &certificate)
+            .map_err(|e| FlowError::from_centre(&e))?;
+        self.auth_certificate = Some(certificate);
+        Ok(tries)
+    }
+
+    fn verify(&mut self, kind: ResetKind, pin: Pin) -> Result<(), FlowError> {
+        let certificate = self.auth_certificate.clone().ok_or(FlowError::CardMoved)?;
+        let centre = self.centre.clone();
+        let deadline = self.deadlines.with_centre;
+        let session = self.on_card(deadline, move |card| {
+            let verified = match &pin {
+                Pin::Auth(pin) => card.verify_auth_pin(pin),
+                Pin::Signing(pin) => card.verify_signing_pin(pin),
+            };
+            drop(pin);
+            verified.map_err(FlowError::from_card)?;
+            kiosk_side::prove_holder(card, centre.as_ref(), kind, &certificate)
+                .map_err(FlowError::from_step)
+        })?;
+        self.session = Some(session);
+        Ok(())
+    }
+
+    fn reset(&mut self, kind: ResetKind, new_pin: Pin) -> Result<(), FlowError> {
+        let session = self.session.clone().ok_or(FlowError::CardMoved)?;
+        let centre = self.centre.clone();
+        let deadline = self.deadlines.with_centre;
+        let outcome = self.on_card(deadline, move |card| {
+            let result = kiosk_side::reset(card, centre.as_ref(), &session, kind, &new_pin);
+            // The read-back: the card must now accept the new PIN.
+            let confirmed = match (&result, &new_pin) {
+                (Ok(ReservationState::Used), Pin::Auth(pin)) => card.verify_auth_pin(pin).is_ok(),
+                (Ok(ReservationState::Used), Pin::Signing(pin)) => {
+                    card.verify_signing_pin(pin).is_ok()
+                }
+                _ => true,
+            };
+            drop(new_pin);
+            Ok((result, confirmed))
+        });
+        let session = self.session.take();
+        let (result, confirmed) = match outcome {
+            Ok(pair) => pair,
+            // The card thread missed its deadline mid-reset: the card may or may not hold the
+            // new PIN; the lease at the centre keeps the reservation from being used twice.
+            Err(error) => {
+                if let Some(session) = session {
+                    let _ = self.centre.complete(&session, Outcome::Unknown);
+                }
+                return Err(match error {
+                    FlowError::CardMoved | FlowError::CardUnresponsive => FlowError::Unconfirmed,
+                    other => other,
+                });
+            }
+        };
+        match result {
+            Ok(ReservationState::Used) if confirmed => Ok(()),
+            Ok(ReservationState::Used) => Err(FlowError::Unconfirmed),
+            Ok(_) => Err(FlowError::Unconfirmed),
+            // The card holds the new PIN; only the centre has not heard yet: keep trying.
+            Err(StepError::CompletionPending {
+                session,
+                outcome: outcome @ Outcome::Card { sw: 0x9000 },
+                ..
+            }) => {
+                self.pending.push((session, outcome));
+                Ok(())
+            }
+            Err(StepError::CompletionPending { .. }) => Err(FlowError::Unconfirmed),
+            Err(error) => Err(FlowError::from_step(error)),
+        }
+    }
+
+    /// Closes a session that got no reset command (nothing can have changed on the card).
+    fn close_session(&mut self) {
+        if let Some(session) = self.session.take() {
+            let _ = self.centre.complete(&session, Outcome::Unchanged);
+        }
+        self.auth_certificate = None;
+    }
+
+    fn release(&mut self) {
+        self.close_session();
+        // Dropping the connection resets the card: no verified PIN outlives the session.
+        self.card = None;
+    }
+
+    fn retry_pending(&mut self) {
+        let centre = self.centre.clone();
+        self.pending.retain(
+            |(session, outcome)| match centre.complete(session, *outcome) {
+                Ok(_) | Err(CentreError::Refused(_)) => false,
+                Err(_) => true,
+            },
+        );
+    }
+
+    fn demo_place(&mut self, profile: &str) {
+        let Reader::Demo { reader, profiles } = &self.reader else {
+            return;
+        };
+        let Some((_, path)) = profiles.iter().find(|(name, _)| name == profile) else {
+            return;
+        };
+        let kept = self
+            .shelf
+            .iter()
+            .position(|card| card.name() == profile)
+            .map(|i| self.shelf.remove(i));
+        if let Some(card) = kept.or_else(|| virtual_card::load_card(path).ok()) {
+            reader.insert(card);
+            let inputs = self.inputs.clone();
+            let _ = inputs.send(Input::Card(CardEvent::DemoCard(Some(profile.to_string()))));
+            let _ = inputs.send(Input::Card(CardEvent::Present(true, None)));
+        }
+    }
+
+    fn demo_pull(&mut self) {
+        let Reader::Demo { reader, .. } = &self.reader else {
+            return;
+        };
+        if let Some(card) = reader.remove() {
+            self.shelf.push(card);
+            let _ = self.inputs.send(Input::Card(CardEvent::DemoCard(None)));
+            let _ = self
+                .inputs
+                .send(Input::Card(CardEvent::Present(false, None)));
+        }
+    }
+}
+
+/// The reader events the kiosk cares about, for the configured reader (or any reader when
+/// none is configured).
+fn translate(event: &ReaderEvent, wanted: Option<&str>) -> Option<CardEvent> {
+    let ours = |reader: &str| wanted.is_none_or(|wanted| wanted == reader);
+    match event {
+        ReaderEvent::ReaderAdded { reader } if ours(reader) => Some(CardEvent::ReaderReady),
+        ReaderEvent::ReaderRemoved { reader } if ours(reader) => Some(CardEvent::ReaderLost),
+        ReaderEvent::CardInserted { reader, .. } if ours(reader) => {
+            Some(CardEvent::Present(true, Some(reader.clone())))
+        }
+        ReaderEvent::CardRemoved { reader } if ours(reader) => {
+            Some(CardEvent::Present(false, Some(reader.clone())))
+        }
+        ReaderEvent::ServiceLost => Some(CardEvent::ReaderLost),
+        _ => None,
+    }
+}

@@ -1,0 +1,222 @@
+//! A kiosk under test: the real app, the real worker, the demo's in-process virtual cards and
+//! centre; clicks go through iced_test's simulator on the app's own view, and the worker's
+//! events are fed back into `update`, as the running application does.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use iced::{Size, Theme};
+use iced_test::simulator::Simulator;
+use kiosk_app::app::{App, Message};
+use kiosk_app::config::Config;
+use kiosk_app::theme;
+use kiosk_app::worker::{self, Deadlines, Event};
+
+pub const SIZE: Size = Size::new(1280.0, 800.0);
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub struct Kiosk {
+    pub app: App,
+    /// The demo's reader, shared with the worker: tests look at the card through it.
+    pub reader: virtual_card::InProcessReader,
+    events: Receiver<Event>,
+    size: Size,
+    _database: tempfile::TempDir,
+}
+
+impl Kiosk {
+    /// The demo kiosk as configured in `config/kiosk.json`.
+    pub fn demo() -> Kiosk {
+        Kiosk::with(|_| {})
+    }
+
+    /// The demo kiosk with its configuration changed first.
+    pub fn with(tweak: impl FnOnce(&mut Config)) -> Kiosk {
+        let path = workspace().join("config/kiosk.json");
+        let mut config = Config::load(&path).expect("the demo configuration");
+        tweak(&mut config);
+        let services = kiosk_app::demo::services(&config, &path).expect("demo services");
+        let (reader, centre, demo, database) = services.into_parts();
+        let shared = match &reader {
+            worker::Reader::Demo { reader, .. } => reader.clone(),
+            worker::Reader::Pcsc { .. } => unreachable!("the demo has the in-process reader"),
+        };
+        let deadlines = Deadlines {
+            card: config.timeouts.card,
+            with_centre: Duration::from_secs(30),
+        };
+        let (handle, events) = worker::spawn(reader, centre, deadlines);
+        // The demo panel is left out: snapshots show what a customer sees.
+        let _ = demo;
+        let mut app = App::with_worker(Arc::new(config), handle, None);
+        app.set_window_size(SIZE);
+        let mut kiosk = Kiosk {
+            app,
+            reader: shared,
+            events,
+            size: SIZE,
+            _database: database,
+        };
+        kiosk.settle();
+        kiosk
+    }
+
+    pub fn screen(&self) -> &'static str {
+        self.app.screen.name()
+    }
+
+    fn simulator(&self) -> Simulator<'_, Message> {
+        let settings = iced::Settings {
+            fonts: vec![theme::REGULAR_FONT.into(), theme::BOLD_FONT.into()],
+            default_font: theme::FONT,
+            ..iced::Settings::default()
+        };
+        Simulator::with_size(settings, self.size, self.app.view())
+    }
+
+    /// Taps the element showing exactly `label` and lets the app react.
+    pub fn tap(&mut self, label: &str) {
+        let messages: Vec<Message> = {
+            let mut ui = self.simulator();
+            ui.click(label)
+                .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e}", self.screen()));
+            ui.into_messages().collect()
+        };
+        assert!(
+            !messages.is_empty(),
+            "{label:?} on the {} screen does nothing",
+            self.screen()
+        );
+        for message in messages {
+            let _ = self.app.update(message);
+        }
+        self.settle();
+    }
+
+    /// Taps `label` if it does something; false if it is there but disabled (or absent).
+    pub fn taps(&mut self, label: &str) -> bool {
+        let messages: Vec<Message> = {
+            let mut ui = self.simulator();
+            if ui.click(label).is_err() {
+                return false;
+            }
+            ui.into_messages().collect()
+        };
+        let acted = !messages.is_empty();
+        for message in messages {
+            let _ = self.app.update(message);
+        }
+        self.settle();
+        acted
+    }
+
+    /// Whether `label` is on screen.
+    pub fn shows(&self, label: &str) -> bool {
+        let mut ui = self.simulator();
+        ui.find(label).is_ok()
+    }
+
+    pub fn send(&mut self, message: Message) {
+        let _ = self.app.update(message);
+        self.settle();
+    }
+
+    /// Feeds the worker's events until it has nothing more to say (waiting while the screen
+    /// shows a card or centre operation under way).
+    pub fn settle(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let busy = matches!(self.screen(), "reading" | "checking" | "processing");
+            let wait = if busy {
+                Duration::from_millis(500)
+            } else {
+                Duration::from_millis(120)
+            };
+            match self.events.recv_timeout(wait) {
+                Ok(event) => {
+                    let _ = self.app.update(Message::Worker(event));
+                }
+                Err(RecvTimeoutError::Timeout) if busy && Instant::now() < deadline => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Whether the card on the reader accepts `pin` as its signing password (a wrong one uses a
+    /// try, as on a real card).
+    pub fn card_accepts_signing_pin(&self, pin: &str) -> bool {
+        let transport = self.reader.connect().expect("a card on the reader");
+        let pin = card_driver::pin::SigningPin::new(pin).expect("well formed");
+        card_driver::jpki::Jpki::new(transport)
+            .verify_signing_pin(&pin)
+            .is_ok()
+    }
+
+    pub fn place(&mut self, profile: &str) {
+        self.send(Message::DemoPlace(profile.to_string()));
+    }
+
+    pub fn pull(&mut self) {
+        self.send(Message::DemoPull);
+    }
+
+    /// Types on the keypad or keyboard, key by key.
+    pub fn type_keys(&mut self, keys: &str) {
+        for key in keys.chars() {
+            self.tap(&key.to_string());
+        }
+    }
+
+    /// Lets `seconds` of inactivity pass.
+    pub fn idle(&mut self, seconds: u64) {
+        self.send(Message::Tick(Instant::now() + Duration::from_secs(seconds)));
+    }
+
+    /// Walks from the top to the PIN screen with `profile` on the reader.
+    pub fn to_pin_screen(&mut self, profile: &str) {
+        self.tap("行政サービス");
+        self.tap("マイナンバーカードのパスワード再設定");
+        self.tap("署名用パスワードの初期化・再設定");
+        self.tap("同意する");
+        assert_eq!(self.screen(), "insert_card");
+        self.place(profile);
+    }
+
+    /// Compares the screen with `tests/snapshots/<name>-tiny-skia.png`. A missing snapshot fails
+    /// (CI must not write its own expectations) unless KIOSK_UPDATE_SNAPSHOTS=1.
+    pub fn snapshot(&self, name: &str) {
+        let path = snapshot_path(name);
+        let file = path.with_file_name(format!("{name}-tiny-skia.png"));
+        let updating = std::env::var("KIOSK_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
+        if updating {
+            let _ = std::fs::remove_file(&file);
+        } else {
+            assert!(
+                file.exists(),
+                "snapshot {} is missing (KIOSK_UPDATE_SNAPSHOTS=1 writes it)",
+                file.display()
+            );
+        }
+        let mut ui = self.simulator();
+        let snapshot = ui.snapshot(&Theme::Light).expect("snapshot");
+        assert!(
+            snapshot.matches_image(&path).expect("snapshot compares"),
+            "the {} screen differs from {}",
+            self.screen(),
+            file.display()
+        );
+    }
+}
+
+fn snapshot_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.png"))
+}
