@@ -161,6 +161,8 @@ pub struct App {
     now: Instant,
     /// Size the window to the monitor when it opens (not when a window size was asked for).
     fill_monitor: bool,
+    /// Flipped by every update; see [`App::style`].
+    repaint: bool,
 }
 
 impl App {
@@ -174,6 +176,12 @@ impl App {
         let deadlines = deadlines(&config);
         let setup = WorkerSetup::new(reader, centre, deadlines);
         App::with_setup(config, setup, demo)
+    }
+
+    /// A kiosk with no worker at all: for tools that only need its screens and layout (the
+    /// end-to-end test finds where to tap this way).
+    pub fn detached(config: Arc<Config>) -> App {
+        App::with_setup(config, WorkerSetup::empty(), None)
     }
 
     /// A kiosk talking to a worker the caller started (tests drive the worker's events).
@@ -200,6 +208,7 @@ impl App {
             demo,
             now: Instant::now(),
             fill_monitor: false,
+            repaint: false,
         };
         app.set_window_size(app.window);
         app
@@ -257,6 +266,7 @@ impl App {
 
     fn go(&mut self, screen: Screen) {
         self.screen = screen;
+        log(&format!("screen {}", self.screen.name()));
         self.warning = false;
         let timeouts = self.config.timeouts;
         let limit = match &self.screen {
@@ -330,6 +340,28 @@ impl App {
 
     /// The user-visible flow.
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        let ticking = matches!(message, Message::Tick(_));
+        let before = self.looks();
+        let task = self.flow(message);
+        // A tick that changes nothing on screen must not cost a full repaint.
+        if !ticking || self.looks() != before {
+            self.repaint = !self.repaint;
+        }
+        task
+    }
+
+    /// What a tick can change on screen: the screen, the warning and its countdown, the removal
+    /// alert.
+    fn looks(&self) -> (&'static str, bool, u64, bool) {
+        let escalated = match self.screen {
+            Screen::RemoveCard { since, .. } => self.now.saturating_duration_since(since) >= ESCALATE_AFTER,
+            _ => false,
+        };
+        let countdown = if self.warning { self.seconds_left() } else { 0 };
+        (self.screen.name(), self.warning, countdown, escalated)
+    }
+
+    fn flow(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::Top(top::Message::Government) => {
                 if self.unavailable().is_none() {
@@ -447,18 +479,21 @@ impl App {
     fn worker_event(&mut self, event: worker::Event) {
         match event {
             worker::Event::ReaderReady => {
+                log("reader ready");
                 self.reader_ok = true;
                 if matches!(self.screen, Screen::OutOfService) {
                     self.to_top();
                 }
             }
             worker::Event::ReaderLost => {
+                log("reader lost");
                 self.reader_ok = false;
                 self.card_present = false;
                 self.send(Command::Release);
                 self.go(Screen::OutOfService);
             }
             worker::Event::CardPresent(true) => {
+                log("card placed");
                 self.card_present = true;
                 match self.screen {
                     Screen::InsertCard(kind) => {
@@ -471,6 +506,7 @@ impl App {
                 }
             }
             worker::Event::CardPresent(false) => {
+                log("card taken");
                 self.card_present = false;
                 self.card_removed();
             }
@@ -787,9 +823,27 @@ impl App {
         ])
     }
 
+    /// The window's background, which no one sees (every screen paints its own). It differs
+    /// slightly after every update on purpose: iced's software renderer repaints only the regions
+    /// it thinks changed, and it misses shadows and some text on a screen change (stale pixels
+    /// were seen under Xvfb). A new background colour makes it repaint the whole window once per
+    /// change; an idle kiosk still draws nothing.
+    pub fn style(&self, _theme: &iced::Theme) -> iced::theme::Style {
+        iced::theme::Style {
+            background_color: if self.repaint { colour::BACKGROUND } else { colour::BACKGROUND_ALT },
+            text_color: colour::TEXT,
+        }
+    }
+
     pub fn title(&self) -> String {
         crate::i18n::text(self.language, "header.service").to_string()
     }
+}
+
+/// One line on stderr per screen and reader event: what an integrator needs in the journal,
+/// never a PIN, a certificate or anything about the holder.
+fn log(event: &str) {
+    eprintln!("kiosk: {event}");
 }
 
 fn deadlines(config: &Config) -> Deadlines {

@@ -102,6 +102,7 @@ fn main() -> ExitCode {
     )
     .subscription(App::subscription)
     .title(App::title)
+    .style(App::style)
     .font(theme::REGULAR_FONT)
     .font(theme::BOLD_FONT)
     .default_font(theme::FONT)

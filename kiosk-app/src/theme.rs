@@ -27,6 +27,8 @@ pub mod colour {
     use iced::Color;
 
     pub const BACKGROUND: Color = Color::from_rgb8(0xF4, 0xF6, 0xF9);
+    /// Indistinguishable from BACKGROUND; see `App::style`.
+    pub const BACKGROUND_ALT: Color = Color::from_rgb8(0xF4, 0xF6, 0xF8);
     pub const SURFACE: Color = Color::WHITE;
     pub const HEADER: Color = Color::from_rgb8(0x0B, 0x4F, 0x9C);
     pub const HEADER_TEXT: Color = Color::WHITE;
@@ -188,5 +190,41 @@ pub fn panel_style(
         },
         shadow: Shadow::default(),
         snap: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Language, entries};
+
+    #[test]
+    fn the_bundled_font_has_every_glyph_the_catalogues_use() {
+        for (name, font) in [("regular", REGULAR_FONT), ("bold", BOLD_FONT)] {
+            let face = ttf_parser::Face::parse(font, 0).expect("the bundled font parses");
+            let family = face
+                .names()
+                .into_iter()
+                .find(|n| n.name_id == ttf_parser::name_id::FAMILY)
+                .and_then(|n| n.to_string());
+            assert_eq!(family.as_deref(), Some(FAMILY), "{name}: the family name iced looks up");
+            let mut missing = std::collections::BTreeSet::new();
+            let ascii = (0x20u8..0x7F).map(char::from);
+            let catalogued = Language::ALL.iter().flat_map(|l| entries(*l)).flat_map(|(_, text)| text.chars());
+            for c in ascii.chain(catalogued) {
+                if face.glyph_index(c).is_none() {
+                    missing.insert(c);
+                }
+            }
+            assert!(missing.is_empty(), "{name} lacks {missing:?}: run assets/fonts/subset.py");
+        }
+    }
+
+    #[test]
+    fn touch_targets_stay_large_on_small_screens() {
+        for size in [Size::new(1280.0, 800.0), Size::new(1024.0, 600.0), Size::new(1920.0, 1080.0)] {
+            let m = Metrics::for_size(size);
+            assert!(m.key() >= 80.0 && m.letter_key() >= 80.0 && m.button_height() >= 80.0, "{size:?}");
+        }
     }
 }

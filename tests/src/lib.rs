@@ -56,6 +56,7 @@ pub struct Binaries {
     pub jpki: PathBuf,
     pub reset_center: PathBuf,
     pub reset_client: PathBuf,
+    pub kiosk_app: PathBuf,
 }
 
 /// Starts a stack for the calling test, with the binaries cargo built for this crate.
@@ -69,6 +70,7 @@ macro_rules! pcsc_stack {
                 jpki: env!("CARGO_BIN_EXE_harness-jpki").into(),
                 reset_center: env!("CARGO_BIN_EXE_harness-reset-center").into(),
                 reset_client: env!("CARGO_BIN_EXE_harness-reset-client").into(),
+                kiosk_app: env!("CARGO_BIN_EXE_harness-kiosk-app").into(),
             },
         )
     };
@@ -219,6 +221,18 @@ impl PcscStack {
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.binaries.jpki.display()))
+    }
+
+    /// Where this test keeps what it leaves for people to look at (logs, screenshots).
+    pub fn artifacts(&self) -> PathBuf {
+        let target = workspace_root().join("target/test-artifacts").join(sanitize(&self.name));
+        let _ = fs::create_dir_all(&target);
+        target
+    }
+
+    /// A scratch directory that lives as long as the stack.
+    pub fn scratch(&self) -> &Path {
+        self.dir.path()
     }
 
     fn keep_logs(&self) {

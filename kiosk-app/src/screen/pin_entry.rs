@@ -122,10 +122,10 @@ impl PinEntry {
                     Some(4),
                 ));
                 row![
-                    info.width(Length::Fill),
+                    info.width(Length::Fixed(m.px(820.0))),
                     keypad(ctx, &self.order, Message::Keypad)
                 ]
-                .spacing(m.px(48.0))
+                .spacing(m.px(80.0))
                 .align_y(Alignment::Center)
                 .into()
             }

@@ -1,0 +1,282 @@
+//! The real kiosk binary, end to end: under Xvfb, tapped through the whole signing-password
+//! reset with xdotool, against the virtual card through pcscd + vpcd and the centre over HTTP.
+//! Screenshots of every screen are kept in `target/test-artifacts/<test>/`.
+//!
+//! Where to tap is found the way a tester with the layout would: the same app (detached from
+//! any card) is put on the same screen at the same size, and iced_test finds the text there.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use card_driver::jpki::Jpki;
+use card_driver::pcsc::{PcscConnection, Sharing};
+use card_driver::pin::SigningPin;
+use iced::Size;
+use iced_test::simulator::Simulator;
+use kiosk_app::app::{App, Message};
+use kiosk_app::config::Config;
+use kiosk_app::theme;
+use kiosk_app::worker::Event;
+use system_tests::{PcscStack, Slot, pcsc_stack, workspace_root};
+
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 800;
+const DISPLAY: &str = ":97";
+
+/// A child process killed (and reaped) when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn require(tool: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(found, "{tool} is missing: install xvfb, xdotool and imagemagick (.ci/run does)");
+}
+
+/// The centre over HTTP, with a kiosk registered and the card's reservation made.
+fn start_centre(stack: &PcscStack) -> (Process, String, PathBuf) {
+    let dir = stack.scratch();
+    let binary = &stack.binaries().reset_center;
+    let config = workspace_root().join("config/reset-center.json");
+    let db = dir.join("centre.sqlite");
+    let cli = |args: &[&str]| {
+        Command::new(binary)
+            .arg("--config")
+            .arg(&config)
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .expect("reset-center runs")
+    };
+    let credential = dir.join("kiosk-credential");
+    let added = cli(&["kiosk", "add", "E2E-STORE"]);
+    assert!(added.status.success());
+    std::fs::write(&credential, &added.stdout).expect("credential");
+    let certificate = workspace_root().join("config/cards/signing-blocked/auth-cert.der");
+    let reserved = cli(&["reserve", "--auth-cert", certificate.to_str().expect("utf-8"), "--kind", "signing"]);
+    assert!(reserved.status.success(), "{}", String::from_utf8_lossy(&reserved.stderr));
+    let mut server = Command::new(binary)
+        .arg("--config")
+        .arg(&config)
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--listen", "127.0.0.1:0", "--hours", "00:00-00:00"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("reset-center serve");
+    let mut line = String::new();
+    BufReader::new(server.stderr.take().expect("stderr")).read_line(&mut line).expect("address");
+    let url = line.trim().rsplit(' ').next().expect("url").to_string();
+    (Process(server), url, db)
+}
+
+/// The kiosk's production configuration for this test: PC/SC reader, HTTP centre, all day.
+fn kiosk_config(dir: &Path, url: &str) -> PathBuf {
+    let text = std::fs::read_to_string(workspace_root().join("config/kiosk.production.json"))
+        .expect("production config")
+        .replace("\"store_id\": \"STORE-0001\"", "\"store_id\": \"E2E-STORE\"")
+        .replace("\"kiosk_id\": \"STORE-0001\"", "\"kiosk_id\": \"E2E-STORE\"")
+        .replace("\"url\": \"http://127.0.0.1:8700\"", &format!("\"url\": \"{url}\""))
+        .replace("\"credential_file\": \"../var/kiosk-credential\"", "\"credential_file\": \"kiosk-credential\"")
+        .replace("\"reader\": null", &format!("\"reader\": \"{}\"", Slot::First.reader()))
+        .replace("\"start\": \"06:30\", \"end\": \"23:00\"", "\"start\": \"00:00\", \"end\": \"00:00\"")
+        .replace("\"sound\": true", "\"sound\": false");
+    let path = dir.join("kiosk.json");
+    std::fs::write(&path, text).expect("kiosk config");
+    path
+}
+
+/// The running kiosk: its log, read as it grows.
+struct Kiosk {
+    _process: Process,
+    log: PathBuf,
+    read: usize,
+    shots: PathBuf,
+    shot: usize,
+    /// The same app, detached, on the same screen: where to tap.
+    shadow: App,
+}
+
+impl Kiosk {
+    /// Waits until the kiosk's log says `line` (after what was read before).
+    fn wait_for(&mut self, line: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut text = String::new();
+            if let Ok(mut file) = File::open(&self.log) {
+                let _ = file.read_to_string(&mut text);
+            }
+            if let Some(found) = text.get(self.read..).and_then(|rest| rest.find(line)) {
+                self.read += found + line.len();
+                // Let the frame of the new screen reach the display.
+                std::thread::sleep(Duration::from_millis(400));
+                return;
+            }
+            assert!(Instant::now() < deadline, "the kiosk never logged {line:?}; its log:\n{text}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Taps the centre of `label` as the shadow app lays it out, and applies the same
+    /// messages to the shadow.
+    fn tap(&mut self, label: &str) {
+        let (point, messages) = {
+            let settings = iced::Settings {
+                fonts: vec![theme::REGULAR_FONT.into(), theme::BOLD_FONT.into()],
+                default_font: theme::FONT,
+                ..iced::Settings::default()
+            };
+            let mut ui = Simulator::with_size(settings, Size::new(WIDTH as f32, HEIGHT as f32), self.shadow.view());
+            let target = ui.find(label).unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e}", self.shadow.screen.name()));
+            let point = target.bounds().center();
+            let _ = ui.click(label);
+            (point, ui.into_messages().collect::<Vec<Message>>())
+        };
+        let status = Command::new("xdotool")
+            .env("DISPLAY", DISPLAY)
+            .args(["mousemove", "--sync", &format!("{}", point.x as i32), &format!("{}", point.y as i32), "click", "1"])
+            .status()
+            .expect("xdotool runs");
+        assert!(status.success());
+        for message in messages {
+            let _ = self.shadow.update(message);
+        }
+    }
+
+    fn type_keys(&mut self, keys: &str) {
+        for key in keys.chars() {
+            self.tap(&key.to_string());
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn screenshot(&mut self, name: &str) {
+        self.shot += 1;
+        let path = self.shots.join(format!("{:02}-{name}.png", self.shot));
+        let status = Command::new("import")
+            .env("DISPLAY", DISPLAY)
+            .args(["-window", "root"])
+            .arg(&path)
+            .status()
+            .expect("import runs");
+        assert!(status.success(), "screenshot {name}");
+    }
+}
+
+#[test]
+fn the_kiosk_binary_resets_a_signing_password_end_to_end() {
+    for tool in ["Xvfb", "xdotool", "import"] {
+        require(tool);
+    }
+    let stack = pcsc_stack!("the_kiosk_binary_resets_a_signing_password_end_to_end");
+    let card = stack.card("signing-blocked", Slot::First);
+    card.pull();
+    let (_centre, url, db) = start_centre(&stack);
+    let config_path = kiosk_config(stack.scratch(), &url);
+    let shots = stack.artifacts();
+
+    let _display = Process(
+        Command::new("Xvfb")
+            .args([DISPLAY, "-screen", "0", &format!("{WIDTH}x{HEIGHT}x24"), "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb starts"),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let log = shots.join("kiosk.log");
+    let log_file = File::create(&log).expect("log");
+    let process = Process(
+        Command::new(&stack.binaries().kiosk_app)
+            .arg("--config")
+            .arg(&config_path)
+            .env("DISPLAY", DISPLAY)
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("kiosk-app starts"),
+    );
+    let config = Arc::new(Config::load(&config_path).expect("config"));
+    let mut shadow = App::detached(config);
+    shadow.set_window_size(Size::new(WIDTH as f32, HEIGHT as f32));
+    let _ = shadow.update(Message::Worker(Event::ReaderReady));
+    let mut kiosk = Kiosk {
+        _process: process,
+        log,
+        read: 0,
+        shots,
+        shot: 0,
+        shadow,
+    };
+
+    kiosk.wait_for("reader ready");
+    std::thread::sleep(Duration::from_secs(1));
+    kiosk.screenshot("top");
+    kiosk.tap("行政サービス");
+    kiosk.wait_for("screen services");
+    kiosk.screenshot("services");
+    kiosk.tap("マイナンバーカードのパスワード再設定");
+    kiosk.wait_for("screen reset_menu");
+    kiosk.screenshot("reset-menu");
+    kiosk.tap("署名用パスワードの初期化・再設定");
+    kiosk.wait_for("screen consent");
+    kiosk.screenshot("consent");
+    kiosk.tap("同意する");
+    kiosk.wait_for("screen insert_card");
+    kiosk.screenshot("insert-card");
+
+    card.insert(None);
+    kiosk.wait_for("screen current_pin");
+    // The shadow follows: the card was read, 3 tries left.
+    let _ = kiosk.shadow.update(Message::Worker(Event::CardPresent(true)));
+    let _ = kiosk.shadow.update(Message::Worker(Event::CardRead(Ok(3))));
+    kiosk.screenshot("current-pin");
+    kiosk.type_keys("1234");
+    kiosk.screenshot("current-pin-typed");
+    kiosk.tap("確定");
+    kiosk.wait_for("screen new_pin");
+    let _ = kiosk.shadow.update(Message::Worker(Event::Verified(Ok(()))));
+    kiosk.screenshot("new-pin");
+    kiosk.type_keys("KIOSK2026");
+    kiosk.tap("次へ");
+    std::thread::sleep(Duration::from_millis(300));
+    kiosk.screenshot("new-pin-again");
+    kiosk.type_keys("KIOSK2026");
+    kiosk.tap("設定する");
+    kiosk.wait_for("screen remove_card");
+    kiosk.screenshot("remove-card");
+    card.pull();
+    kiosk.wait_for("screen done");
+    kiosk.screenshot("done");
+
+    // The reservation is used, and the card holds the new password (read through pcscd).
+    let list = Command::new(&stack.binaries().reset_center)
+        .arg("--config")
+        .arg(workspace_root().join("config/reset-center.json"))
+        .arg("--db")
+        .arg(&db)
+        .args(["list", "--json"])
+        .output()
+        .expect("list");
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    assert_eq!(rows[0]["state"], "used");
+    drop(kiosk);
+    card.insert(None);
+    let mut jpki = Jpki::new(PcscConnection::open(Slot::First.reader(), Sharing::Exclusive).expect("card"));
+    jpki.verify_signing_pin(&SigningPin::new("KIOSK2026").expect("valid")).expect("the new password works");
+    assert!(jpki.verify_signing_pin(&SigningPin::new("ABC123").expect("valid")).is_err(), "the old one does not");
+}
