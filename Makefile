@@ -1,5 +1,11 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install the Debian
 # packages they need first (scripts/install-deps).
+#
+# `make run` opens the kiosk full screen on the X display in DISPLAY: the demo (config/kiosk.json), with
+# virtual cards and the centre in-process. `make run CONFIG=config/kiosk.production.json` runs
+# it on a PC/SC reader and the centre over HTTP.
+
+CONFIG ?= config/kiosk.json
 
 .PHONY: run test deps bench
 
@@ -7,7 +13,7 @@ deps:
 	./scripts/install-deps
 
 run: deps
-	cargo run --release -p kiosk-app
+	cargo run --release -p kiosk-app -- --config $(CONFIG)
 
 # The whole suite: formatting, lints, unit tests, and the end-to-end tests through a private
 # pcscd + vpcd + the virtual card (started and stopped by the tests themselves; needs root for
@@ -15,9 +21,10 @@ run: deps
 test: deps
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo test --workspace
+	ICED_TEST_BACKEND=tiny-skia cargo test --workspace
 
 # Benchmarks print figures; they are not tests.
 bench: deps
 	cargo bench -p system-tests --bench card_driver
 	cargo bench -p reset-center --bench sessions
+	./scripts/bench-kiosk

@@ -118,6 +118,8 @@ pub enum Message {
     WindowOpened(window::Id),
     MonitorSize(window::Id, Option<Size>),
     WindowResized(Size),
+    /// The first frame was drawn (reported for the benchmark; see `first_frame`).
+    FirstFrame,
 }
 
 /// The inactivity limit of the current screen.
@@ -286,7 +288,7 @@ impl App {
     }
 
     /// Back to the idle screen: the next customer starts afresh, in the default language.
-    fn to_top(&mut self) {
+    fn back_to_top(&mut self) {
         self.send(Command::Release);
         self.language = self.config.default_language;
         if self.card_present && self.reader_ok {
@@ -312,7 +314,7 @@ impl App {
                 since: Instant::now(),
             });
         } else {
-            self.to_top();
+            self.back_to_top();
         }
     }
 
@@ -354,7 +356,9 @@ impl App {
     /// alert.
     fn looks(&self) -> (&'static str, bool, u64, bool) {
         let escalated = match self.screen {
-            Screen::RemoveCard { since, .. } => self.now.saturating_duration_since(since) >= ESCALATE_AFTER,
+            Screen::RemoveCard { since, .. } => {
+                self.now.saturating_duration_since(since) >= ESCALATE_AFTER
+            }
             _ => false,
         };
         let countdown = if self.warning { self.seconds_left() } else { 0 };
@@ -370,7 +374,7 @@ impl App {
             }
             Message::Services(message) => match message {
                 services::Message::PasswordReset => self.go(Screen::ResetMenu),
-                services::Message::Back => self.to_top(),
+                services::Message::Back => self.back_to_top(),
             },
             Message::ResetMenu(message) => match message {
                 reset_menu::Message::Choose(kind) if self.config.offered.contains(&kind) => {
@@ -385,7 +389,7 @@ impl App {
                 };
                 match message {
                     consent::Message::Agree => self.insert_card(kind),
-                    consent::Message::Decline => self.to_top(),
+                    consent::Message::Decline => self.back_to_top(),
                     consent::Message::Back => self.go(Screen::ResetMenu),
                 }
             }
@@ -403,7 +407,7 @@ impl App {
             Message::CurrentPin(message) => self.current_pin(message),
             Message::NewPin(message) => self.new_pin(message),
             Message::Done(done::Message::Finish) | Message::Error(error::Message::Finish) => {
-                self.to_top()
+                self.back_to_top()
             }
             Message::Language => {
                 self.language = self.language.other();
@@ -429,6 +433,7 @@ impl App {
             Message::WindowOpened(_) => {}
             Message::MonitorSize(id, size) => return self.size_to_monitor(id, size),
             Message::WindowResized(size) => self.set_window_size(size),
+            Message::FirstFrame => crate::startup::report_first_frame(),
         }
         Task::none()
     }
@@ -482,7 +487,7 @@ impl App {
                 log("reader ready");
                 self.reader_ok = true;
                 if matches!(self.screen, Screen::OutOfService) {
-                    self.to_top();
+                    self.back_to_top();
                 }
             }
             worker::Event::ReaderLost => {
@@ -501,7 +506,7 @@ impl App {
                         self.send(Command::Read { kind });
                     }
                     // No session may start while a card lies on the reader.
-                    Screen::Top | Screen::Done(_) | Screen::Error { .. } => self.to_top(),
+                    Screen::Top | Screen::Done(_) | Screen::Error { .. } => self.back_to_top(),
                     _ => {}
                 }
             }
@@ -572,7 +577,7 @@ impl App {
                 match ending.clone() {
                     Ending::Success => self.go(Screen::Done(kind)),
                     Ending::Failed(error) => self.go(Screen::Error { error, kind }),
-                    Ending::Cancelled | Ending::TimedOut | Ending::LeftBehind => self.to_top(),
+                    Ending::Cancelled | Ending::TimedOut | Ending::LeftBehind => self.back_to_top(),
                 }
             }
             Screen::Reading(kind) => {
@@ -628,7 +633,7 @@ impl App {
     fn expire(&mut self) {
         let kind = self.session_kind();
         match self.screen {
-            Screen::Done(_) | Screen::Error { .. } => self.to_top(),
+            Screen::Done(_) | Screen::Error { .. } => self.back_to_top(),
             _ if self.card_present => {
                 self.send(Command::Release);
                 self.go(Screen::RemoveCard {
@@ -637,7 +642,7 @@ impl App {
                     since: Instant::now(),
                 });
             }
-            _ => self.to_top(),
+            _ => self.back_to_top(),
         }
     }
 
@@ -681,6 +686,7 @@ impl App {
     // ---- what is on screen ----
 
     pub fn view(&self) -> Element<'_, Message> {
+        crate::startup::phase_once("first view");
         let ctx = self.ctx();
         let language = Some(Message::Language);
         let hours = self.config.hours_text();
@@ -817,6 +823,7 @@ impl App {
         };
         Subscription::batch([
             ticks,
+            crate::startup::first_frame().map(|()| Message::FirstFrame),
             Subscription::run_with(self.setup.clone(), worker_stream),
             window::open_events().map(Message::WindowOpened),
             window::resize_events().map(|(_, size)| Message::WindowResized(size)),
@@ -830,7 +837,11 @@ impl App {
     /// change; an idle kiosk still draws nothing.
     pub fn style(&self, _theme: &iced::Theme) -> iced::theme::Style {
         iced::theme::Style {
-            background_color: if self.repaint { colour::BACKGROUND } else { colour::BACKGROUND_ALT },
+            background_color: if self.repaint {
+                colour::BACKGROUND
+            } else {
+                colour::BACKGROUND_ALT
+            },
             text_color: colour::TEXT,
         }
     }
@@ -859,11 +870,14 @@ fn deadlines(config: &Config) -> Deadlines {
     }
 }
 
+/// What the worker is started with.
+type WorkerParts = (Reader, Arc<dyn ResetCentre>, Deadlines);
+
 /// What the worker subscription needs, handed over once. Hashed by its id only.
 #[derive(Clone)]
 struct WorkerSetup {
     id: u64,
-    parts: Arc<Mutex<Option<(Reader, Arc<dyn ResetCentre>, Deadlines)>>>,
+    parts: Arc<Mutex<Option<WorkerParts>>>,
 }
 
 impl WorkerSetup {

@@ -3,12 +3,17 @@
 //! clearly marked panel to place and take the demo cards.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 
+use card_driver::pin::Pin;
+use card_driver::reset_cryptogram::ResetCommand;
 use iced::widget::{column, container, scrollable, text};
 use iced::{Element, Length};
 use reset_center::config::ServiceHours;
-use reset_center::{Centre, CentreConfig, InProcessCentre, ResetCentre, SystemClock};
+use reset_center::{
+    Begun, Centre, CentreConfig, CentreError, InProcessCentre, Outcome, ReservationState,
+    ResetCentre, ResetKind, SessionId, SystemClock,
+};
 use serde::Deserialize;
 use virtual_card::InProcessReader;
 
@@ -46,7 +51,20 @@ impl DemoServices {
     }
 }
 
-pub fn services(config: &Config, config_path: &Path) -> Result<DemoServices, String> {
+/// When the demo's centre is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CentreStart {
+    /// At once (tests).
+    Now,
+    /// After the kiosk's first frame (the application: the screen first).
+    AfterFirstFrame,
+}
+
+pub fn services(
+    config: &Config,
+    config_path: &Path,
+    start: CentreStart,
+) -> Result<DemoServices, String> {
     let base = config_path.parent().unwrap_or(Path::new("."));
     let profiles = profiles(&base.join("cards"))?;
     let database = tempfile::tempdir().map_err(|e| format!("demo database: {e}"))?;
@@ -59,15 +77,13 @@ pub fn services(config: &Config, config_path: &Path) -> Result<DemoServices, Str
         end: config.service_end,
         ..centre_config.service_hours
     };
-    let centre =
-        Arc::new(Centre::open(&centre_config, Arc::new(SystemClock)).map_err(|e| e.to_string())?);
-
     let plan_path = base.join("demo-reservations.json");
     let plan: DemoReservations = serde_json::from_str(
         &std::fs::read_to_string(&plan_path)
             .map_err(|e| format!("{}: {e}", plan_path.display()))?,
     )
     .map_err(|e| format!("{}: {e}", plan_path.display()))?;
+    let mut certificates = Vec::new();
     for (name, path) in &profiles {
         if plan.none.contains(name) {
             continue;
@@ -79,12 +95,31 @@ pub fn services(config: &Config, config_path: &Path) -> Result<DemoServices, Str
             .expired
             .contains(name)
             .then(|| chrono::Utc::now() - chrono::Duration::hours(25));
-        for kind in &config.offered {
-            centre
-                .reserve(&certificate, *kind, made_at)
-                .map_err(|e| format!("demo reservation for {name}: {e}"))?;
-        }
+        certificates.push((certificate, made_at));
     }
+    let offered = config.offered.clone();
+    let store_id = config.store_id.clone();
+    // The centre (database, trust anchors, reservations) is made on the side: the kiosk's first
+    // frame does not wait for it, and no customer needs it before a card is read.
+    let centre = LazyCentre::start(move || {
+        if start == CentreStart::AfterFirstFrame {
+            crate::startup::after_first_frame(std::time::Duration::from_secs(2));
+        }
+        let centre =
+            Centre::open(&centre_config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+        let requests: Vec<_> = certificates
+            .iter()
+            .flat_map(|(certificate, made_at)| {
+                offered
+                    .iter()
+                    .map(move |kind| (certificate.as_slice(), *kind, *made_at))
+            })
+            .collect();
+        centre
+            .reserve_many(&requests)
+            .map_err(|e| format!("demo reservations: {e}"))?;
+        Ok(InProcessCentre::new(Arc::new(centre), &store_id))
+    });
     let demo = Demo {
         profiles: profiles.iter().map(|(name, _)| name.clone()).collect(),
         on_reader: None,
@@ -94,10 +129,109 @@ pub fn services(config: &Config, config_path: &Path) -> Result<DemoServices, Str
             reader: InProcessReader::new(),
             profiles,
         },
-        centre: Arc::new(InProcessCentre::new(centre, &config.store_id)),
+        centre: Arc::new(centre),
         demo,
         database,
     })
+}
+
+/// The demo centre once made, or why it could not be.
+type Made = Result<InProcessCentre, String>;
+
+/// The demo centre, being made on a thread of its own; calls wait for it (a card is read
+/// seconds after the start, long after it is ready).
+#[derive(Clone)]
+struct LazyCentre {
+    cell: Arc<(Mutex<Option<Made>>, Condvar)>,
+}
+
+impl LazyCentre {
+    fn start(
+        make: impl FnOnce() -> Result<InProcessCentre, String> + Send + 'static,
+    ) -> LazyCentre {
+        let centre = LazyCentre {
+            cell: Arc::new((Mutex::new(None), Condvar::new())),
+        };
+        let cell = centre.cell.clone();
+        let spawned = std::thread::Builder::new()
+            .name("demo centre".to_string())
+            .spawn(move || {
+                let made = make();
+                if let Err(error) = &made {
+                    eprintln!("kiosk-app: demo centre: {error}");
+                }
+                let (slot, ready) = &*cell;
+                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(made);
+                ready.notify_all();
+            });
+        if spawned.is_err() {
+            let (slot, _) = &*centre.cell;
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(Err("cannot start the demo centre".to_string()));
+        }
+        centre
+    }
+
+    fn get(&self) -> Result<InProcessCentre, CentreError> {
+        let (slot, ready) = &*self.cell;
+        let mut made = slot.lock().unwrap_or_else(|p| p.into_inner());
+        while made.is_none() {
+            made = ready.wait(made).unwrap_or_else(|p| p.into_inner());
+        }
+        match made.as_ref() {
+            Some(Ok(centre)) => Ok(centre.clone()),
+            Some(Err(error)) => Err(CentreError::Unreachable(error.clone())),
+            None => Err(CentreError::Unreachable(
+                "the demo centre is not ready".to_string(),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for LazyCentre {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LazyCentre")
+    }
+}
+
+impl ResetCentre for LazyCentre {
+    fn check_reservation(
+        &self,
+        kind: ResetKind,
+        auth_certificate: &[u8],
+    ) -> Result<String, CentreError> {
+        self.get()?.check_reservation(kind, auth_certificate)
+    }
+
+    fn begin(&self, kind: ResetKind, auth_certificate: &[u8]) -> Result<Begun, CentreError> {
+        self.get()?.begin(kind, auth_certificate)
+    }
+
+    fn prove(
+        &self,
+        session: &SessionId,
+        signature: &[u8],
+        certificate: Option<&[u8]>,
+    ) -> Result<(), CentreError> {
+        self.get()?.prove(session, signature, certificate)
+    }
+
+    fn reset_command(
+        &self,
+        session: &SessionId,
+        card_challenge: &[u8],
+        new_pin: &Pin,
+    ) -> Result<ResetCommand, CentreError> {
+        self.get()?.reset_command(session, card_challenge, new_pin)
+    }
+
+    fn complete(
+        &self,
+        session: &SessionId,
+        outcome: Outcome,
+    ) -> Result<ReservationState, CentreError> {
+        self.get()?.complete(session, outcome)
+    }
 }
 
 /// The card profiles, by name, `normal` first.

@@ -15,6 +15,7 @@ pub mod errors;
 pub mod i18n;
 pub mod screen;
 pub mod sound;
+pub mod startup;
 pub mod theme;
 pub mod widget;
 pub mod worker;

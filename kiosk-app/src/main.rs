@@ -42,6 +42,7 @@ fn parse_size(text: &str) -> Result<Size, String> {
 }
 
 fn main() -> ExitCode {
+    kiosk_app::startup::mark_start();
     let args = Args::parse();
     let config = match Config::load(&args.config) {
         Ok(config) => Arc::new(config),
@@ -50,10 +51,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    kiosk_app::startup::phase("configuration");
     // The demo's database must live as long as the kiosk.
     let mut keep_alive = None;
     let (reader, centre, demo) = if config.demo {
-        match kiosk_app::demo::services(&config, &args.config) {
+        match kiosk_app::demo::services(
+            &config,
+            &args.config,
+            kiosk_app::demo::CentreStart::AfterFirstFrame,
+        ) {
             Ok(services) => {
                 let (reader, centre, demo, database) = services.into_parts();
                 keep_alive = Some(database);
@@ -79,11 +85,13 @@ fn main() -> ExitCode {
             }
         }
     };
+    kiosk_app::startup::phase("services");
     let mut app = App::new(config.clone(), reader, centre, demo);
     match args.window {
         Some(size) => app.set_window_size(size),
         None => app.fill_monitor(),
     }
+    kiosk_app::startup::phase("application state");
     let boot = Mutex::new(Some(app));
     let settings = window::Settings {
         size: args.window.unwrap_or(Size::new(1920.0, 1080.0)),

@@ -223,11 +223,12 @@ impl Worker {
             }
             Reader::Demo { reader, .. } => {
                 self.emit(Event::ReaderReady);
-                let present = reader.has_card();
-                self.emit(Event::CardPresent(present));
-                self.emit(Event::DemoCard(
-                    reader.with_card(|card| card.name().to_string()),
-                ));
+                if reader.has_card() {
+                    self.emit(Event::CardPresent(true));
+                    self.emit(Event::DemoCard(
+                        reader.with_card(|card| card.name().to_string()),
+                    ));
+                }
             }
         }
     }

@@ -55,7 +55,7 @@ fn the_happy_path_goes_through_every_screen_in_order() {
     assert_eq!(kiosk.screen(), "top");
 
     // The same card again: the reservation is used, and the customer is told before any PIN.
-    kiosk.to_pin_screen("signing-blocked");
+    kiosk.walk_to_pin_screen("signing-blocked");
     assert_eq!(kiosk.screen(), "remove_card");
     assert!(kiosk.shows("この予約はすでに使われています"));
 }
@@ -63,7 +63,7 @@ fn the_happy_path_goes_through_every_screen_in_order() {
 #[test]
 fn a_wrong_pin_then_the_right_one() {
     let mut kiosk = Kiosk::demo();
-    kiosk.to_pin_screen("normal");
+    kiosk.walk_to_pin_screen("normal");
     kiosk.type_keys("9999");
     kiosk.tap("確定");
     assert_eq!(kiosk.screen(), "current_pin");
@@ -78,7 +78,7 @@ fn a_wrong_pin_then_the_right_one() {
 #[test]
 fn the_last_try_is_warned_and_a_wrong_one_locks() {
     let mut kiosk = Kiosk::demo();
-    kiosk.to_pin_screen("auth-last-try");
+    kiosk.walk_to_pin_screen("auth-last-try");
     assert!(kiosk.shows("入力できる回数：あと 1 回"));
     assert!(kiosk.shows(
         "次に間違えるとロックされます。ロックされると、市区町村の窓口での手続きが必要になります。"
@@ -96,7 +96,7 @@ fn the_last_try_is_warned_and_a_wrong_one_locks() {
 #[test]
 fn a_locked_pin_is_told_before_any_entry() {
     let mut kiosk = Kiosk::demo();
-    kiosk.to_pin_screen("auth-blocked");
+    kiosk.walk_to_pin_screen("auth-blocked");
     assert_eq!(
         kiosk.screen(),
         "remove_card",
@@ -109,7 +109,7 @@ fn a_locked_pin_is_told_before_any_entry() {
 #[test]
 fn a_malformed_pin_cannot_be_sent() {
     let mut kiosk = Kiosk::demo();
-    kiosk.to_pin_screen("normal");
+    kiosk.walk_to_pin_screen("normal");
     kiosk.type_keys("123");
     assert!(!kiosk.taps("確定"), "three digits cannot be confirmed");
     kiosk.type_keys("45");
@@ -129,7 +129,7 @@ fn a_malformed_pin_cannot_be_sent() {
 #[test]
 fn the_two_new_passwords_must_match() {
     let mut kiosk = Kiosk::demo();
-    kiosk.to_pin_screen("normal");
+    kiosk.walk_to_pin_screen("normal");
     kiosk.type_keys("1234");
     kiosk.tap("確定");
     kiosk.type_keys("NEWPASS1");
@@ -149,7 +149,7 @@ fn the_two_new_passwords_must_match() {
 #[test]
 fn no_reservation_is_told_before_any_pin() {
     let mut kiosk = Kiosk::demo();
-    kiosk.to_pin_screen("no-reservation");
+    kiosk.walk_to_pin_screen("no-reservation");
     assert_eq!(kiosk.screen(), "remove_card");
     assert!(kiosk.shows("再設定の予約が見つかりません"));
     kiosk.pull();
@@ -203,7 +203,7 @@ fn every_error_card_reaches_its_own_guidance() {
     ];
     let mut kiosk = Kiosk::demo();
     for (card, title, snapshot) in cases {
-        kiosk.to_pin_screen(card);
+        kiosk.walk_to_pin_screen(card);
         assert_eq!(kiosk.screen(), "remove_card", "{card}");
         assert!(kiosk.shows(title), "{card}: {title}");
         kiosk.pull();
@@ -222,7 +222,7 @@ fn every_error_card_reaches_its_own_guidance() {
 fn the_card_pulled_on_each_screen_stops_everything() {
     let mut kiosk = Kiosk::demo();
     // On the PIN screen.
-    kiosk.to_pin_screen("normal");
+    kiosk.walk_to_pin_screen("normal");
     kiosk.type_keys("12");
     kiosk.pull();
     assert_eq!(kiosk.screen(), "error");
@@ -231,7 +231,7 @@ fn the_card_pulled_on_each_screen_stops_everything() {
     kiosk.tap("終了");
     // On the new password screen, first and second entry.
     for second in [false, true] {
-        kiosk.to_pin_screen("normal");
+        kiosk.walk_to_pin_screen("normal");
         kiosk.type_keys("1234");
         kiosk.tap("確定");
         kiosk.type_keys("NEWPASS1");
@@ -244,7 +244,7 @@ fn the_card_pulled_on_each_screen_stops_everything() {
         assert_eq!(kiosk.screen(), "top");
     }
     // Nothing changed on the card: the old auth PIN still works, all tries left.
-    kiosk.to_pin_screen("normal");
+    kiosk.walk_to_pin_screen("normal");
     assert!(kiosk.shows("入力できる回数：あと 3 回"));
 }
 
@@ -283,7 +283,7 @@ fn cancel_and_back_on_every_screen() {
     assert!(kiosk.shows("手続きを中止しました。"));
     kiosk.pull();
     assert_eq!(kiosk.screen(), "top");
-    kiosk.to_pin_screen("normal");
+    kiosk.walk_to_pin_screen("normal");
     kiosk.type_keys("1234");
     kiosk.tap("確定");
     kiosk.tap("やめる");
@@ -311,7 +311,7 @@ fn the_inactivity_warning_extends_then_the_session_expires() {
     assert_eq!(kiosk.screen(), "top");
 
     // On a PIN screen with a card: what was typed is dropped and the card must be taken back.
-    kiosk.to_pin_screen("normal");
+    kiosk.walk_to_pin_screen("normal");
     kiosk.type_keys("12");
     kiosk.idle(45);
     assert!(kiosk.app.warning);
@@ -409,9 +409,60 @@ fn out_of_service_and_outside_hours_are_told_on_top() {
 #[test]
 fn done_and_error_screens_return_to_top_by_themselves() {
     let mut kiosk = Kiosk::demo();
-    kiosk.to_pin_screen("no-reservation");
+    kiosk.walk_to_pin_screen("no-reservation");
     kiosk.pull();
     assert_eq!(kiosk.screen(), "error");
     kiosk.idle(16);
     assert_eq!(kiosk.screen(), "top");
+}
+
+/// The screens that last only while the card or the centre works, held still: the app alone,
+/// with the worker's answers withheld.
+#[test]
+fn the_working_screens_look_right() {
+    use kiosk_app::app::{App, Message};
+    use kiosk_app::screen::{consent, pin_entry, reset_menu, services, top};
+    use kiosk_app::widget::keypad::Key;
+    use kiosk_app::worker::Event;
+
+    let config = kiosk_app::config::Config::load(&common::workspace().join("config/kiosk.json"))
+        .expect("config");
+    let mut app = App::detached(std::sync::Arc::new(config));
+    app.set_window_size(common::SIZE);
+    for message in [
+        Message::Worker(Event::ReaderReady),
+        Message::Top(top::Message::Government),
+        Message::Services(services::Message::PasswordReset),
+        Message::ResetMenu(reset_menu::Message::Choose(
+            reset_center::ResetKind::Signing,
+        )),
+        Message::Consent(consent::Message::Agree),
+        Message::Worker(Event::CardPresent(true)),
+    ] {
+        let _ = app.update(message);
+    }
+    assert_eq!(app.screen.name(), "reading");
+    common::snapshot_of(&app, "04-reading");
+    let _ = app.update(Message::Worker(Event::CardRead(Ok(3))));
+    for digit in [1, 2, 3, 4] {
+        let _ = app.update(Message::CurrentPin(pin_entry::Message::Keypad(Key::Digit(
+            digit,
+        ))));
+    }
+    let _ = app.update(Message::CurrentPin(pin_entry::Message::Confirm));
+    assert_eq!(app.screen.name(), "checking");
+    common::snapshot_of(&app, "05-checking");
+    let _ = app.update(Message::Worker(Event::Verified(Ok(()))));
+    for _ in 0..2 {
+        for c in "NEWPASS1".chars() {
+            let _ = app.update(Message::NewPin(
+                kiosk_app::screen::new_pin::Message::Keyboard(
+                    kiosk_app::widget::keyboard::Key::Char(c),
+                ),
+            ));
+        }
+        let _ = app.update(Message::NewPin(kiosk_app::screen::new_pin::Message::Next));
+    }
+    assert_eq!(app.screen.name(), "processing");
+    common::snapshot_of(&app, "06-processing");
 }

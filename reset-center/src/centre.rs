@@ -65,6 +65,10 @@ impl Clock for ManualClock {
     }
 }
 
+/// A reservation to make: the card's auth certificate, the kind, and when it was made (now if
+/// `None`).
+pub type ReservationRequest<'a> = (&'a [u8], ResetKind, Option<DateTime<Utc>>);
+
 /// The time limits and hours the centre applies.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -169,19 +173,40 @@ impl Centre {
         kind: ResetKind,
         made_at: Option<DateTime<Utc>>,
     ) -> Result<Reservation, CentreFailure> {
-        let card = card_of(auth_certificate).ok_or(Refusal::BadRequest)?;
-        let made_at = made_at.unwrap_or_else(|| self.now()).timestamp();
-        let id = self.store.add_reservation(&card, kind, made_at)?;
-        Ok(Reservation {
-            id,
-            issuer: card.issuer,
-            serial: card.serial,
-            kind,
-            made_at,
-            state: ReservationRow::Open,
-            claimed_by: None,
-            lease_until: None,
-            used_at: None,
+        let mut made = self.reserve_many(&[(auth_certificate, kind, made_at)])?;
+        made.pop()
+            .ok_or_else(|| CentreFailure::Internal("no reservation made".to_string()))
+    }
+
+    /// Several reservations in one transaction (one durable write), e.g. the demo's.
+    pub fn reserve_many(
+        &self,
+        requests: &[ReservationRequest<'_>],
+    ) -> Result<Vec<Reservation>, CentreFailure> {
+        let now = self.now();
+        let mut planned = Vec::with_capacity(requests.len());
+        for (certificate, kind, made_at) in requests {
+            let card = card_of(certificate).ok_or(Refusal::BadRequest)?;
+            planned.push((card, *kind, made_at.unwrap_or(now).timestamp()));
+        }
+        self.store.transaction(|transaction| {
+            planned
+                .into_iter()
+                .map(|(card, kind, made_at)| {
+                    let id = store::insert_reservation(transaction, &card, kind, made_at)?;
+                    Ok(Reservation {
+                        id,
+                        issuer: card.issuer,
+                        serial: card.serial,
+                        kind,
+                        made_at,
+                        state: ReservationRow::Open,
+                        claimed_by: None,
+                        lease_until: None,
+                        used_at: None,
+                    })
+                })
+                .collect::<Result<Vec<_>, CentreFailure>>()
         })
     }
 

@@ -201,12 +201,7 @@ impl Store {
         kind: ResetKind,
         made_at: i64,
     ) -> Result<i64, StoreError> {
-        let connection = self.lock();
-        connection.execute(
-            "INSERT INTO reservations (issuer, serial, kind, made_at) VALUES (?1, ?2, ?3, ?4)",
-            params![card.issuer, card.serial, kind.as_str(), made_at],
-        )?;
-        Ok(connection.last_insert_rowid())
+        self.transaction(|transaction| insert_reservation(transaction, card, kind, made_at))
     }
 
     pub fn reservations(&self) -> Result<Vec<Reservation>, StoreError> {
@@ -313,6 +308,19 @@ pub fn reservation_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Reserva
         lease_until: row.get(7)?,
         used_at: row.get(8)?,
     })
+}
+
+pub fn insert_reservation(
+    transaction: &rusqlite::Transaction<'_>,
+    card: &CardRef,
+    kind: ResetKind,
+    made_at: i64,
+) -> Result<i64, StoreError> {
+    transaction.execute(
+        "INSERT INTO reservations (issuer, serial, kind, made_at) VALUES (?1, ?2, ?3, ?4)",
+        params![card.issuer, card.serial, kind.as_str(), made_at],
+    )?;
+    Ok(transaction.last_insert_rowid())
 }
 
 /// The reservations of one card, newest first, inside a transaction.

@@ -225,7 +225,9 @@ impl PcscStack {
 
     /// Where this test keeps what it leaves for people to look at (logs, screenshots).
     pub fn artifacts(&self) -> PathBuf {
-        let target = workspace_root().join("target/test-artifacts").join(sanitize(&self.name));
+        let target = workspace_root()
+            .join("target/test-artifacts")
+            .join(sanitize(&self.name));
         let _ = fs::create_dir_all(&target);
         target
     }

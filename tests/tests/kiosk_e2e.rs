@@ -42,7 +42,10 @@ fn require(tool: &str) {
         .args(["-c", &format!("command -v {tool}")])
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(found, "{tool} is missing: install xvfb, xdotool and imagemagick (.ci/run does)");
+    assert!(
+        found,
+        "{tool} is missing: install xvfb, xdotool and imagemagick (.ci/run does)"
+    );
 }
 
 /// The centre over HTTP, with a kiosk registered and the card's reservation made.
@@ -66,8 +69,18 @@ fn start_centre(stack: &PcscStack) -> (Process, String, PathBuf) {
     assert!(added.status.success());
     std::fs::write(&credential, &added.stdout).expect("credential");
     let certificate = workspace_root().join("config/cards/signing-blocked/auth-cert.der");
-    let reserved = cli(&["reserve", "--auth-cert", certificate.to_str().expect("utf-8"), "--kind", "signing"]);
-    assert!(reserved.status.success(), "{}", String::from_utf8_lossy(&reserved.stderr));
+    let reserved = cli(&[
+        "reserve",
+        "--auth-cert",
+        certificate.to_str().expect("utf-8"),
+        "--kind",
+        "signing",
+    ]);
+    assert!(
+        reserved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reserved.stderr)
+    );
     let mut server = Command::new(binary)
         .arg("--config")
         .arg(&config)
@@ -78,7 +91,9 @@ fn start_centre(stack: &PcscStack) -> (Process, String, PathBuf) {
         .spawn()
         .expect("reset-center serve");
     let mut line = String::new();
-    BufReader::new(server.stderr.take().expect("stderr")).read_line(&mut line).expect("address");
+    BufReader::new(server.stderr.take().expect("stderr"))
+        .read_line(&mut line)
+        .expect("address");
     let url = line.trim().rsplit(' ').next().expect("url").to_string();
     (Process(server), url, db)
 }
@@ -87,12 +102,30 @@ fn start_centre(stack: &PcscStack) -> (Process, String, PathBuf) {
 fn kiosk_config(dir: &Path, url: &str) -> PathBuf {
     let text = std::fs::read_to_string(workspace_root().join("config/kiosk.production.json"))
         .expect("production config")
-        .replace("\"store_id\": \"STORE-0001\"", "\"store_id\": \"E2E-STORE\"")
-        .replace("\"kiosk_id\": \"STORE-0001\"", "\"kiosk_id\": \"E2E-STORE\"")
-        .replace("\"url\": \"http://127.0.0.1:8700\"", &format!("\"url\": \"{url}\""))
-        .replace("\"credential_file\": \"../var/kiosk-credential\"", "\"credential_file\": \"kiosk-credential\"")
-        .replace("\"reader\": null", &format!("\"reader\": \"{}\"", Slot::First.reader()))
-        .replace("\"start\": \"06:30\", \"end\": \"23:00\"", "\"start\": \"00:00\", \"end\": \"00:00\"")
+        .replace(
+            "\"store_id\": \"STORE-0001\"",
+            "\"store_id\": \"E2E-STORE\"",
+        )
+        .replace(
+            "\"kiosk_id\": \"STORE-0001\"",
+            "\"kiosk_id\": \"E2E-STORE\"",
+        )
+        .replace(
+            "\"url\": \"http://127.0.0.1:8700\"",
+            &format!("\"url\": \"{url}\""),
+        )
+        .replace(
+            "\"credential_file\": \"../var/kiosk-credential\"",
+            "\"credential_file\": \"kiosk-credential\"",
+        )
+        .replace(
+            "\"reader\": null",
+            &format!("\"reader\": \"{}\"", Slot::First.reader()),
+        )
+        .replace(
+            "\"start\": \"06:30\", \"end\": \"23:00\"",
+            "\"start\": \"00:00\", \"end\": \"00:00\"",
+        )
         .replace("\"sound\": true", "\"sound\": false");
     let path = dir.join("kiosk.json");
     std::fs::write(&path, text).expect("kiosk config");
@@ -125,7 +158,10 @@ impl Kiosk {
                 std::thread::sleep(Duration::from_millis(400));
                 return;
             }
-            assert!(Instant::now() < deadline, "the kiosk never logged {line:?}; its log:\n{text}");
+            assert!(
+                Instant::now() < deadline,
+                "the kiosk never logged {line:?}; its log:\n{text}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -139,15 +175,31 @@ impl Kiosk {
                 default_font: theme::FONT,
                 ..iced::Settings::default()
             };
-            let mut ui = Simulator::with_size(settings, Size::new(WIDTH as f32, HEIGHT as f32), self.shadow.view());
-            let target = ui.find(label).unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e}", self.shadow.screen.name()));
+            let mut ui = Simulator::with_size(
+                settings,
+                Size::new(WIDTH as f32, HEIGHT as f32),
+                self.shadow.view(),
+            );
+            let target = ui.find(label).unwrap_or_else(|e| {
+                panic!(
+                    "no {label:?} on the {} screen: {e}",
+                    self.shadow.screen.name()
+                )
+            });
             let point = target.bounds().center();
             let _ = ui.click(label);
             (point, ui.into_messages().collect::<Vec<Message>>())
         };
         let status = Command::new("xdotool")
             .env("DISPLAY", DISPLAY)
-            .args(["mousemove", "--sync", &format!("{}", point.x as i32), &format!("{}", point.y as i32), "click", "1"])
+            .args([
+                "mousemove",
+                "--sync",
+                &format!("{}", point.x as i32),
+                &format!("{}", point.y as i32),
+                "click",
+                "1",
+            ])
             .status()
             .expect("xdotool runs");
         assert!(status.success());
@@ -190,7 +242,14 @@ fn the_kiosk_binary_resets_a_signing_password_end_to_end() {
 
     let _display = Process(
         Command::new("Xvfb")
-            .args([DISPLAY, "-screen", "0", &format!("{WIDTH}x{HEIGHT}x24"), "-nolisten", "tcp"])
+            .args([
+                DISPLAY,
+                "-screen",
+                "0",
+                &format!("{WIDTH}x{HEIGHT}x24"),
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -242,14 +301,18 @@ fn the_kiosk_binary_resets_a_signing_password_end_to_end() {
     card.insert(None);
     kiosk.wait_for("screen current_pin");
     // The shadow follows: the card was read, 3 tries left.
-    let _ = kiosk.shadow.update(Message::Worker(Event::CardPresent(true)));
+    let _ = kiosk
+        .shadow
+        .update(Message::Worker(Event::CardPresent(true)));
     let _ = kiosk.shadow.update(Message::Worker(Event::CardRead(Ok(3))));
     kiosk.screenshot("current-pin");
     kiosk.type_keys("1234");
     kiosk.screenshot("current-pin-typed");
     kiosk.tap("確定");
     kiosk.wait_for("screen new_pin");
-    let _ = kiosk.shadow.update(Message::Worker(Event::Verified(Ok(()))));
+    let _ = kiosk
+        .shadow
+        .update(Message::Worker(Event::Verified(Ok(()))));
     kiosk.screenshot("new-pin");
     kiosk.type_keys("KIOSK2026");
     kiosk.tap("次へ");
@@ -276,7 +339,13 @@ fn the_kiosk_binary_resets_a_signing_password_end_to_end() {
     assert_eq!(rows[0]["state"], "used");
     drop(kiosk);
     card.insert(None);
-    let mut jpki = Jpki::new(PcscConnection::open(Slot::First.reader(), Sharing::Exclusive).expect("card"));
-    jpki.verify_signing_pin(&SigningPin::new("KIOSK2026").expect("valid")).expect("the new password works");
-    assert!(jpki.verify_signing_pin(&SigningPin::new("ABC123").expect("valid")).is_err(), "the old one does not");
+    let mut jpki =
+        Jpki::new(PcscConnection::open(Slot::First.reader(), Sharing::Exclusive).expect("card"));
+    jpki.verify_signing_pin(&SigningPin::new("KIOSK2026").expect("valid"))
+        .expect("the new password works");
+    assert!(
+        jpki.verify_signing_pin(&SigningPin::new("ABC123").expect("valid"))
+            .is_err(),
+        "the old one does not"
+    );
 }

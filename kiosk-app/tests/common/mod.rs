@@ -27,7 +27,6 @@ pub struct Kiosk {
     /// The demo's reader, shared with the worker: tests look at the card through it.
     pub reader: virtual_card::InProcessReader,
     events: Receiver<Event>,
-    size: Size,
     _database: tempfile::TempDir,
 }
 
@@ -42,7 +41,8 @@ impl Kiosk {
         let path = workspace().join("config/kiosk.json");
         let mut config = Config::load(&path).expect("the demo configuration");
         tweak(&mut config);
-        let services = kiosk_app::demo::services(&config, &path).expect("demo services");
+        let services = kiosk_app::demo::services(&config, &path, kiosk_app::demo::CentreStart::Now)
+            .expect("demo services");
         let (reader, centre, demo, database) = services.into_parts();
         let shared = match &reader {
             worker::Reader::Demo { reader, .. } => reader.clone(),
@@ -61,7 +61,6 @@ impl Kiosk {
             app,
             reader: shared,
             events,
-            size: SIZE,
             _database: database,
         };
         kiosk.settle();
@@ -73,12 +72,7 @@ impl Kiosk {
     }
 
     fn simulator(&self) -> Simulator<'_, Message> {
-        let settings = iced::Settings {
-            fonts: vec![theme::REGULAR_FONT.into(), theme::BOLD_FONT.into()],
-            default_font: theme::FONT,
-            ..iced::Settings::default()
-        };
-        Simulator::with_size(settings, self.size, self.app.view())
+        simulator_of(&self.app)
     }
 
     /// Taps the element showing exactly `label` and lets the app react.
@@ -180,7 +174,7 @@ impl Kiosk {
     }
 
     /// Walks from the top to the PIN screen with `profile` on the reader.
-    pub fn to_pin_screen(&mut self, profile: &str) {
+    pub fn walk_to_pin_screen(&mut self, profile: &str) {
         self.tap("行政サービス");
         self.tap("マイナンバーカードのパスワード再設定");
         self.tap("署名用パスワードの初期化・再設定");
@@ -189,9 +183,16 @@ impl Kiosk {
         self.place(profile);
     }
 
-    /// Compares the screen with `tests/snapshots/<name>-tiny-skia.png`. A missing snapshot fails
-    /// (CI must not write its own expectations) unless KIOSK_UPDATE_SNAPSHOTS=1.
+    /// Compares the screen with its committed snapshot (see [`snapshot_of`]).
     pub fn snapshot(&self, name: &str) {
+        snapshot_of(&self.app, name);
+    }
+}
+
+/// Compares what `app` shows with `tests/snapshots/<name>-tiny-skia.png`. A missing snapshot
+/// fails (CI must not write its own expectations) unless KIOSK_UPDATE_SNAPSHOTS=1.
+pub fn snapshot_of(app: &App, name: &str) {
+    {
         let path = snapshot_path(name);
         let file = path.with_file_name(format!("{name}-tiny-skia.png"));
         let updating = std::env::var("KIOSK_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
@@ -204,15 +205,25 @@ impl Kiosk {
                 file.display()
             );
         }
-        let mut ui = self.simulator();
+        let mut ui = simulator_of(app);
         let snapshot = ui.snapshot(&Theme::Light).expect("snapshot");
         assert!(
             snapshot.matches_image(&path).expect("snapshot compares"),
             "the {} screen differs from {}",
-            self.screen(),
+            app.screen.name(),
             file.display()
         );
     }
+}
+
+/// The app's view in a simulator of the test size, with the bundled fonts.
+pub fn simulator_of(app: &App) -> Simulator<'_, Message> {
+    let settings = iced::Settings {
+        fonts: vec![theme::REGULAR_FONT.into(), theme::BOLD_FONT.into()],
+        default_font: theme::FONT,
+        ..iced::Settings::default()
+    };
+    Simulator::with_size(settings, SIZE, app.view())
 }
 
 fn snapshot_path(name: &str) -> PathBuf {
