@@ -137,7 +137,7 @@ struct Timer {
 #[derive(Debug, Clone, Default)]
 pub struct Demo {
     pub profiles: Vec<String>,
-    pub on_reader: Option<String>,
+    pub on_reader: Option<worker::DemoCard>,
 }
 
 /// The kiosk application.
@@ -561,9 +561,9 @@ impl App {
                     }
                 }
             }
-            worker::Event::DemoCard(name) => {
+            worker::Event::DemoCard(card) => {
                 if let Some(demo) = &mut self.demo {
-                    demo.on_reader = name;
+                    demo.on_reader = card;
                 }
             }
         }

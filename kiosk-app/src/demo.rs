@@ -259,8 +259,16 @@ pub fn panel_width(window_width: f32) -> f32 {
 pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
     let m = ctx.metrics;
     let small = m.small().min(22.0);
+    let tries = |tries: Option<u8>| tries.map_or_else(|| "-".to_string(), |n| n.to_string());
     let status = match &demo.on_reader {
-        Some(card) => ctx.f("demo.on_reader", &[("card", card)]),
+        Some(card) => ctx.f(
+            "demo.on_reader",
+            &[
+                ("card", &card.name),
+                ("auth", &tries(card.auth_tries)),
+                ("signing", &tries(card.signing_tries)),
+            ],
+        ),
         None => ctx.t("demo.empty").to_string(),
     };
     let mut list = column![

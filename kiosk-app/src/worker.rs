@@ -17,7 +17,7 @@ use card_driver::pin::{Pin, PinKind};
 use card_driver::transport::{Transport, TransportError};
 use reset_center::kiosk_side::{self, StepError};
 use reset_center::{CentreError, Outcome, ReservationState, ResetCentre, ResetKind, SessionId};
-use virtual_card::{InProcessReader, VirtualCard};
+use virtual_card::{InProcessReader, PinId, VirtualCard};
 
 use crate::errors::FlowError;
 
@@ -75,8 +75,16 @@ pub enum Event {
     Verified(Result<(), FlowError>),
     /// The new PIN was set and the reservation used, or not.
     ResetDone(Result<(), FlowError>),
-    /// Demo only: which card is on the demo reader.
-    DemoCard(Option<String>),
+    /// Demo only: which card is on the demo reader, and its counters.
+    DemoCard(Option<DemoCard>),
+}
+
+/// What the demo panel shows of the card on the demo reader: never a PIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoCard {
+    pub name: String,
+    pub auth_tries: Option<u8>,
+    pub signing_tries: Option<u8>,
 }
 
 /// The app's end of the worker.
@@ -102,7 +110,6 @@ enum CardEvent {
     ReaderLost,
     /// A card came (with the reader it is in, for PC/SC) or went.
     Present(bool, Option<String>),
-    DemoCard(Option<String>),
 }
 
 /// Where the card is: a PC/SC reader, or the demo's in-process reader.
@@ -225,9 +232,7 @@ impl Worker {
                 self.emit(Event::ReaderReady);
                 if reader.has_card() {
                     self.emit(Event::CardPresent(true));
-                    self.emit(Event::DemoCard(
-                        reader.with_card(|card| card.name().to_string()),
-                    ));
+                    self.report_demo_card();
                 }
             }
         }
@@ -250,7 +255,6 @@ impl Worker {
                 }
                 self.emit(Event::CardPresent(present));
             }
-            CardEvent::DemoCard(name) => self.emit(Event::DemoCard(name)),
         }
     }
 
@@ -271,6 +275,19 @@ impl Worker {
             Command::Release => self.release(),
             Command::DemoPlace(profile) => self.demo_place(&profile),
             Command::DemoPull => self.demo_pull(),
+        }
+        self.report_demo_card();
+    }
+
+    /// Demo only: tells the panel which card is on the reader and its counters.
+    fn report_demo_card(&self) {
+        if let Reader::Demo { reader, .. } = &self.reader {
+            let card = reader.with_card(|card| DemoCard {
+                name: card.name().to_string(),
+                auth_tries: card.tries_left(PinId::Auth),
+                signing_tries: card.tries_left(PinId::Signing),
+            });
+            self.emit(Event::DemoCard(card));
         }
     }
 
@@ -451,9 +468,9 @@ impl Worker {
             .map(|i| self.shelf.remove(i));
         if let Some(card) = kept.or_else(|| virtual_card::load_card(path).ok()) {
             reader.insert(card);
-            let inputs = self.inputs.clone();
-            let _ = inputs.send(Input::Card(CardEvent::DemoCard(Some(profile.to_string()))));
-            let _ = inputs.send(Input::Card(CardEvent::Present(true, None)));
+            let _ = self
+                .inputs
+                .send(Input::Card(CardEvent::Present(true, None)));
         }
     }
 
@@ -463,7 +480,6 @@ impl Worker {
         };
         if let Some(card) = reader.remove() {
             self.shelf.push(card);
-            let _ = self.inputs.send(Input::Card(CardEvent::DemoCard(None)));
             let _ = self
                 .inputs
                 .send(Input::Card(CardEvent::Present(false, None)));

@@ -318,11 +318,7 @@ fn a_centre_killed_between_command_and_completion_then_restarted() {
     let kiosk = server.kiosk();
     server.reserve("signing-blocked", "signing", None);
     let reader = card("signing-blocked");
-    let mut jpki = connect(&reader);
-    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
-    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
-    let session = kiosk_side::prove_holder(&mut jpki, &kiosk, ResetKind::Signing, &certificate)
-        .expect("proof");
+    let (mut jpki, session) = proven(&kiosk, &reader);
     let challenge = jpki.get_challenge().expect("challenge");
     let command = kiosk
         .reset_command(&session, &challenge, &Pin::Signing(signing_pin("NEWPASS1")))
@@ -345,11 +341,7 @@ fn a_centre_killed_between_command_and_completion_then_restarted() {
     // And a killed centre that never got the card's answer for a command never sent: the retry works.
     server.reserve("normal", "signing", None);
     let reader = card("normal");
-    let mut jpki = connect(&reader);
-    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
-    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
-    let session = kiosk_side::prove_holder(&mut jpki, &kiosk, ResetKind::Signing, &certificate)
-        .expect("proof");
+    let (mut jpki, session) = proven(&kiosk, &reader);
     let challenge = jpki.get_challenge().expect("challenge");
     kiosk
         .reset_command(&session, &challenge, &Pin::Signing(signing_pin("NEWPASS2")))

@@ -230,11 +230,7 @@ fn a_card_challenge_is_never_accepted_twice() {
     centre.reserve("normal", ResetKind::Signing);
     let kiosk = centre.kiosk();
     let reader = card("normal");
-    let mut jpki = connect(&reader);
-    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
-    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
-    let session = kiosk_side::prove_holder(&mut jpki, &kiosk, ResetKind::Signing, &certificate)
-        .expect("proof");
+    let (mut jpki, session) = proven(&kiosk, &reader);
     let challenge = jpki.get_challenge().expect("challenge");
     let pin = Pin::Signing(signing_pin("NEWPASS1"));
     kiosk
@@ -245,6 +241,7 @@ fn a_card_challenge_is_never_accepted_twice() {
         kiosk.complete(&session, Outcome::Unchanged),
         Ok(ReservationState::Open)
     );
+    let certificate = auth_certificate("normal");
     let session = kiosk_side::prove_holder(&mut jpki, &kiosk, ResetKind::Signing, &certificate)
         .expect("proof");
     assert_eq!(
@@ -285,11 +282,7 @@ fn an_unknown_outcome_holds_the_reservation_until_its_lease_ends() {
     centre.reserve("normal", ResetKind::Signing);
     let kiosk = centre.kiosk();
     let reader = card("normal");
-    let mut jpki = connect(&reader);
-    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
-    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
-    let session = kiosk_side::prove_holder(&mut jpki, &kiosk, ResetKind::Signing, &certificate)
-        .expect("proof");
+    let (mut jpki, session) = proven(&kiosk, &reader);
     let challenge = jpki.get_challenge().expect("challenge");
     kiosk
         .reset_command(&session, &challenge, &Pin::Signing(signing_pin("NEWPASS1")))
@@ -298,6 +291,7 @@ fn an_unknown_outcome_holds_the_reservation_until_its_lease_ends() {
         kiosk.complete(&session, Outcome::Unknown),
         Ok(ReservationState::Pending)
     );
+    let certificate = auth_certificate("normal");
     assert_eq!(
         kiosk.check_reservation(ResetKind::Signing, &certificate),
         Err(CentreError::Refused(Refusal::ReservationInUse))
@@ -380,12 +374,7 @@ fn a_centre_killed_between_command_and_completion_stays_consistent() {
     let reader = card("normal");
 
     // 1. The command reaches the card, the centre dies before the completion.
-    let mut jpki = connect(&reader);
-    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
-    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
-    let session =
-        kiosk_side::prove_holder(&mut jpki, &centre.kiosk(), ResetKind::Signing, &certificate)
-            .expect("proof");
+    let (mut jpki, session) = proven(&centre.kiosk(), &reader);
     let challenge = jpki.get_challenge().expect("challenge");
     let command = centre
         .kiosk()
@@ -407,12 +396,7 @@ fn a_centre_killed_between_command_and_completion_stays_consistent() {
     // comes back, and a retry works.
     centre.reserve("signing-blocked", ResetKind::Signing);
     let reader = card("signing-blocked");
-    let mut jpki = connect(&reader);
-    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
-    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
-    let session =
-        kiosk_side::prove_holder(&mut jpki, &centre.kiosk(), ResetKind::Signing, &certificate)
-            .expect("proof");
+    let (mut jpki, session) = proven(&centre.kiosk(), &reader);
     let challenge = jpki.get_challenge().expect("challenge");
     centre
         .kiosk()
@@ -492,11 +476,7 @@ fn a_refused_cryptogram_gives_the_reservation_back() {
     centre.reserve("normal", ResetKind::Signing);
     let reader = card("normal");
     let kiosk = centre.kiosk();
-    let mut jpki = connect(&reader);
-    let certificate = kiosk_side::read_identity(&mut jpki).expect("identity");
-    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
-    let session = kiosk_side::prove_holder(&mut jpki, &kiosk, ResetKind::Signing, &certificate)
-        .expect("proof");
+    let (mut jpki, session) = proven(&kiosk, &reader);
     let challenge = jpki.get_challenge().expect("challenge");
     let command = kiosk
         .reset_command(&session, &challenge, &Pin::Signing(signing_pin("NEWPASS1")))

@@ -262,6 +262,108 @@ impl Drop for PcscStack {
     }
 }
 
+/// `reset-center serve` on a database in the stack's scratch directory (all day, any port),
+/// and the centre's command line on the same database. Stopped when dropped.
+#[derive(Debug)]
+pub struct CentreProcess {
+    binary: PathBuf,
+    db: PathBuf,
+    server: Child,
+    pub url: String,
+}
+
+impl CentreProcess {
+    pub fn start(stack: &PcscStack) -> CentreProcess {
+        let binary = stack.binaries.reset_center.clone();
+        let db = stack.scratch().join("centre.sqlite");
+        let mut server = Command::new(&binary)
+            .arg("--config")
+            .arg(centre_config())
+            .arg("--db")
+            .arg(&db)
+            .args(["serve", "--listen", "127.0.0.1:0", "--hours", "00:00-00:00"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start reset-center serve: {e}"));
+        let mut line = String::new();
+        if let Some(stderr) = server.stderr.take() {
+            let _ = BufReader::new(stderr).read_line(&mut line);
+        }
+        let url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .filter(|url| url.starts_with("http://"))
+            .unwrap_or_else(|| panic!("reset-center serve said {line:?}, not its address"))
+            .to_string();
+        CentreProcess {
+            binary,
+            db,
+            server,
+            url,
+        }
+    }
+
+    /// Runs the centre's command line on the same database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(&self.binary)
+            .arg("--config")
+            .arg(centre_config())
+            .arg("--db")
+            .arg(&self.db)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run reset-center: {e}"))
+    }
+
+    /// Registers a kiosk and writes its credential to `file`.
+    pub fn add_kiosk(&self, id: &str, file: &Path) {
+        let added = self.cli(&["kiosk", "add", id]);
+        assert!(added.status.success(), "{}", output_text(&added));
+        fs::write(file, &added.stdout)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", file.display()));
+    }
+
+    /// Reserves a reset of `kind` for the card whose auth certificate is in `certificate`.
+    pub fn reserve(&self, certificate: &Path, kind: &str) {
+        let reserved = self.cli(&[
+            "reserve",
+            "--auth-cert",
+            &certificate.display().to_string(),
+            "--kind",
+            kind,
+        ]);
+        assert!(reserved.status.success(), "{}", output_text(&reserved));
+    }
+
+    /// The reservations as `list --json` gives them.
+    pub fn reservations(&self) -> serde_json::Value {
+        let list = self.cli(&["list", "--json"]);
+        serde_json::from_slice(&list.stdout)
+            .unwrap_or_else(|e| panic!("list --json: {e}: {}", output_text(&list)))
+    }
+}
+
+impl Drop for CentreProcess {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn centre_config() -> PathBuf {
+    workspace_root().join("config/reset-center.json")
+}
+
+/// What a command printed, both streams, for assertion messages.
+pub fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 /// A running virtual card process, controlled through its socket.
 #[derive(Debug)]
 pub struct CardProcess {

@@ -4,7 +4,7 @@
 
 use std::process::{Command, Output};
 
-use system_tests::{Slot, config_file, pcsc_stack};
+use system_tests::{Slot, config_file, output_text, pcsc_stack};
 
 const PKCS11_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
 
@@ -17,14 +17,6 @@ fn run(program: &str, args: &[&str]) -> Output {
         })
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 #[test]
 fn opensc_recognises_the_card_as_jpki() {
     let stack = pcsc_stack!("opensc_recognises_the_card_as_jpki");
@@ -34,10 +26,10 @@ fn opensc_recognises_the_card_as_jpki() {
         String::from_utf8_lossy(&name.stdout).trim(),
         "jpki",
         "{}",
-        text(&name)
+        output_text(&name)
     );
 
-    let pins = text(&run("pkcs15-tool", &["--reader", "0", "--list-pins"]));
+    let pins = output_text(&run("pkcs15-tool", &["--reader", "0", "--list-pins"]));
     assert!(
         pins.contains("User Authentication PIN") && pins.contains("Digital Signature PIN"),
         "{pins}"
@@ -90,7 +82,7 @@ fn opensc_signs_through_pkcs11_and_counts_wrong_pins() {
         )
     };
     let signed = sign("1234");
-    assert!(signed.status.success(), "{}", text(&signed));
+    assert!(signed.status.success(), "{}", output_text(&signed));
 
     // The signature verifies against the certificate's key, checked by this project's own code.
     let digest: [u8; 32] = {
@@ -113,9 +105,9 @@ fn opensc_signs_through_pkcs11_and_counts_wrong_pins() {
     let refused = sign("9999");
     assert!(!refused.status.success());
     assert!(
-        text(&refused).contains("CKR_PIN_INCORRECT"),
+        output_text(&refused).contains("CKR_PIN_INCORRECT"),
         "{}",
-        text(&refused)
+        output_text(&refused)
     );
     assert_eq!(card.counters(), (Some(2), Some(5)));
 }

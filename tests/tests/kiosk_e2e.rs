@@ -6,7 +6,7 @@
 //! any card) is put on the same screen at the same size, and iced_test finds the text there.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -21,7 +21,7 @@ use kiosk_app::app::{App, Message};
 use kiosk_app::config::Config;
 use kiosk_app::theme;
 use kiosk_app::worker::Event;
-use system_tests::{PcscStack, Slot, pcsc_stack, workspace_root};
+use system_tests::{CentreProcess, PcscStack, Slot, pcsc_stack, workspace_root};
 
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 800;
@@ -48,54 +48,15 @@ fn require(tool: &str) {
     );
 }
 
-/// The centre over HTTP, with a kiosk registered and the card's reservation made.
-fn start_centre(stack: &PcscStack) -> (Process, String, PathBuf) {
-    let dir = stack.scratch();
-    let binary = &stack.binaries().reset_center;
-    let config = workspace_root().join("config/reset-center.json");
-    let db = dir.join("centre.sqlite");
-    let cli = |args: &[&str]| {
-        Command::new(binary)
-            .arg("--config")
-            .arg(&config)
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()
-            .expect("reset-center runs")
-    };
-    let credential = dir.join("kiosk-credential");
-    let added = cli(&["kiosk", "add", "E2E-STORE"]);
-    assert!(added.status.success());
-    std::fs::write(&credential, &added.stdout).expect("credential");
-    let certificate = workspace_root().join("config/cards/signing-blocked/auth-cert.der");
-    let reserved = cli(&[
-        "reserve",
-        "--auth-cert",
-        certificate.to_str().expect("utf-8"),
-        "--kind",
+/// The centre over HTTP, with this kiosk registered and the card's reservation made.
+fn start_centre(stack: &PcscStack) -> CentreProcess {
+    let centre = CentreProcess::start(stack);
+    centre.add_kiosk("E2E-STORE", &stack.scratch().join("kiosk-credential"));
+    centre.reserve(
+        &workspace_root().join("config/cards/signing-blocked/auth-cert.der"),
         "signing",
-    ]);
-    assert!(
-        reserved.status.success(),
-        "{}",
-        String::from_utf8_lossy(&reserved.stderr)
     );
-    let mut server = Command::new(binary)
-        .arg("--config")
-        .arg(&config)
-        .arg("--db")
-        .arg(&db)
-        .args(["serve", "--listen", "127.0.0.1:0", "--hours", "00:00-00:00"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("reset-center serve");
-    let mut line = String::new();
-    BufReader::new(server.stderr.take().expect("stderr"))
-        .read_line(&mut line)
-        .expect("address");
-    let url = line.trim().rsplit(' ').next().expect("url").to_string();
-    (Process(server), url, db)
+    centre
 }
 
 /// The kiosk's production configuration for this test: PC/SC reader, HTTP centre, all day.
@@ -236,8 +197,8 @@ fn the_kiosk_binary_resets_a_signing_password_end_to_end() {
     let stack = pcsc_stack!("the_kiosk_binary_resets_a_signing_password_end_to_end");
     let card = stack.card("signing-blocked", Slot::First);
     card.pull();
-    let (_centre, url, db) = start_centre(&stack);
-    let config_path = kiosk_config(stack.scratch(), &url);
+    let centre = start_centre(&stack);
+    let config_path = kiosk_config(stack.scratch(), &centre.url);
     let shots = stack.artifacts();
 
     let _display = Process(
@@ -327,16 +288,7 @@ fn the_kiosk_binary_resets_a_signing_password_end_to_end() {
     kiosk.screenshot("done");
 
     // The reservation is used, and the card holds the new password (read through pcscd).
-    let list = Command::new(&stack.binaries().reset_center)
-        .arg("--config")
-        .arg(workspace_root().join("config/reset-center.json"))
-        .arg("--db")
-        .arg(&db)
-        .args(["list", "--json"])
-        .output()
-        .expect("list");
-    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
-    assert_eq!(rows[0]["state"], "used");
+    assert_eq!(centre.reservations()[0]["state"], "used");
     drop(kiosk);
     card.insert(None);
     let mut jpki =

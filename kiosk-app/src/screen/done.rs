@@ -4,8 +4,8 @@ use iced::widget::{column, text};
 use iced::{Alignment, Element, Length};
 use reset_center::ResetKind;
 
-use crate::theme::{self, Tone, colour};
-use crate::widget::{Ctx, body, footer, text_button, title};
+use crate::theme::{self, colour};
+use crate::widget::{Ctx, body, finish_footer, title};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -33,14 +33,5 @@ pub fn view<'a>(ctx: &Ctx, kind: ResetKind) -> Element<'a, Message> {
 }
 
 pub fn footer_view<'a>(ctx: &Ctx) -> Element<'a, Message> {
-    footer(
-        vec![],
-        vec![text_button(
-            ctx,
-            ctx.t("common.finish"),
-            Tone::Primary,
-            Some(Message::Finish),
-            Length::Fixed(ctx.metrics.px(400.0)),
-        )],
-    )
+    finish_footer(ctx, Message::Finish)
 }

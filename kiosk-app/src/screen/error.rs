@@ -5,8 +5,8 @@ use iced::{Alignment, Element, Length};
 use reset_center::ResetKind;
 
 use crate::errors::{FlowError, guidance};
-use crate::theme::{self, Tone, colour};
-use crate::widget::{Ctx, footer, text_button};
+use crate::theme::{self, colour};
+use crate::widget::{Ctx, finish_footer};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -58,14 +58,5 @@ pub fn title_id(error: &FlowError, kind: ResetKind) -> String {
 }
 
 pub fn footer_view<'a>(ctx: &Ctx) -> Element<'a, Message> {
-    footer(
-        vec![],
-        vec![text_button(
-            ctx,
-            ctx.t("common.finish"),
-            Tone::Primary,
-            Some(Message::Finish),
-            Length::Fixed(ctx.metrics.px(400.0)),
-        )],
-    )
+    finish_footer(ctx, Message::Finish)
 }

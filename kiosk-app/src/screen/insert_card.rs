@@ -3,9 +3,9 @@
 use iced::widget::{column, text};
 use iced::{Alignment, Element, Length};
 
-use crate::theme::{self, Tone, colour};
+use crate::theme::{self, colour};
 use crate::widget::card_art::{Scene, card_art};
-use crate::widget::{Ctx, body, footer, text_button, title};
+use crate::widget::{Ctx, back_footer, body, title};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -47,23 +47,9 @@ pub fn view<'a>(ctx: &Ctx, reading: bool) -> Element<'a, Message> {
 /// Before a card is placed: back to the consent. Once it is being read: cancel (the card must
 /// then be taken back).
 pub fn footer_view<'a>(ctx: &Ctx, reading: bool) -> Element<'a, Message> {
-    let m = ctx.metrics;
-    let button = if reading {
-        text_button(
-            ctx,
-            ctx.t("common.cancel"),
-            Tone::Secondary,
-            Some(Message::Cancel),
-            Length::Fixed(m.px(300.0)),
-        )
+    if reading {
+        back_footer(ctx, "common.cancel", Message::Cancel)
     } else {
-        text_button(
-            ctx,
-            ctx.t("common.back"),
-            Tone::Secondary,
-            Some(Message::Back),
-            Length::Fixed(m.px(300.0)),
-        )
-    };
-    footer(vec![button], vec![])
+        back_footer(ctx, "common.back", Message::Back)
+    }
 }

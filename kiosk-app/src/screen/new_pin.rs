@@ -10,7 +10,7 @@ use super::entry::Entry;
 use crate::theme::{self, Tone};
 use crate::widget::keyboard::{self, keyboard};
 use crate::widget::keypad::{self, Order, keypad};
-use crate::widget::{Ctx, footer, masked, notice, rule, text_button};
+use crate::widget::{Ctx, beside_keypad, footer, masked, notice, rule, text_button};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -141,13 +141,7 @@ impl NewPin {
                         self.entry.len() == 4,
                     ))
                     .push(masked(ctx, self.entry.len(), Some(4)));
-                row![
-                    info.width(Length::Fixed(m.px(820.0))),
-                    keypad(ctx, &self.order, Message::Keypad)
-                ]
-                .spacing(m.px(80.0))
-                .align_y(Alignment::Center)
-                .into()
+                beside_keypad(ctx, info, keypad(ctx, &self.order, Message::Keypad))
             }
         }
     }

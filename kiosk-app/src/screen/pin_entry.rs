@@ -2,7 +2,7 @@
 //! holder still knows, with the tries left shown before entry and a warning on the last try.
 
 use card_driver::pin::{Pin, PinKind};
-use iced::widget::{column, row, space, text};
+use iced::widget::{column, space, text};
 use iced::{Alignment, Element, Length};
 use reset_center::ResetKind;
 
@@ -10,7 +10,7 @@ use super::entry::Entry;
 use crate::theme::{self, Tone, colour};
 use crate::widget::keyboard::{self, keyboard};
 use crate::widget::keypad::{self, Order, keypad};
-use crate::widget::{Ctx, footer, masked, notice, text_button};
+use crate::widget::{Ctx, beside_keypad, footer, masked, notice, text_button};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -121,13 +121,7 @@ impl PinEntry {
                     self.entry.len(),
                     Some(4),
                 ));
-                row![
-                    info.width(Length::Fixed(m.px(820.0))),
-                    keypad(ctx, &self.order, Message::Keypad)
-                ]
-                .spacing(m.px(80.0))
-                .align_y(Alignment::Center)
-                .into()
+                beside_keypad(ctx, info, keypad(ctx, &self.order, Message::Keypad))
             }
             PinKind::Signing => column![
                 info,

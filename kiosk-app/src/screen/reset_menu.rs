@@ -1,12 +1,11 @@
 //! 2 パスワード再設定: which password to reset. The auth-PIN reset appears only where the store
 //! offers it (configuration).
 
+use iced::Element;
 use iced::widget::column;
-use iced::{Element, Length};
 use reset_center::ResetKind;
 
-use crate::theme::Tone;
-use crate::widget::{Ctx, choice, footer, text_button, title};
+use crate::widget::{Ctx, back_footer, choice, title};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -33,14 +32,5 @@ pub fn view<'a>(ctx: &Ctx, offered: &[ResetKind]) -> Element<'a, Message> {
 }
 
 pub fn footer_view<'a>(ctx: &Ctx) -> Element<'a, Message> {
-    footer(
-        vec![text_button(
-            ctx,
-            ctx.t("common.back"),
-            Tone::Secondary,
-            Some(Message::Back),
-            Length::Fixed(ctx.metrics.px(300.0)),
-        )],
-        vec![],
-    )
+    back_footer(ctx, "common.back", Message::Back)
 }

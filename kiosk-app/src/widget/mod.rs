@@ -283,6 +283,49 @@ pub fn frame<'a, M: Clone + 'a>(
         .into()
 }
 
+/// A footer with one secondary button (back or cancel) on the left.
+pub fn back_footer<'a, M: Clone + 'a>(ctx: &Ctx, label_id: &str, message: M) -> Element<'a, M> {
+    let width = Length::Fixed(ctx.metrics.px(300.0));
+    footer(
+        vec![text_button(
+            ctx,
+            ctx.t(label_id),
+            Tone::Secondary,
+            Some(message),
+            width,
+        )],
+        vec![],
+    )
+}
+
+/// A footer with 終了 on the right (done and error screens).
+pub fn finish_footer<'a, M: Clone + 'a>(ctx: &Ctx, message: M) -> Element<'a, M> {
+    let width = Length::Fixed(ctx.metrics.px(400.0));
+    footer(
+        vec![],
+        vec![text_button(
+            ctx,
+            ctx.t("common.finish"),
+            Tone::Primary,
+            Some(message),
+            width,
+        )],
+    )
+}
+
+/// A PIN screen's body: what to enter on the left, the keypad on the right, centred together.
+pub fn beside_keypad<'a, M: 'a>(
+    ctx: &Ctx,
+    info: iced::widget::Column<'a, M>,
+    keypad: Element<'a, M>,
+) -> Element<'a, M> {
+    let m = ctx.metrics;
+    row![info.width(Length::Fixed(m.px(820.0))), keypad]
+        .spacing(m.px(80.0))
+        .align_y(Alignment::Center)
+        .into()
+}
+
 /// Back on the left, the way forward on the right.
 pub fn footer<'a, M: 'a>(left: Vec<Element<'a, M>>, right: Vec<Element<'a, M>>) -> Element<'a, M> {
     let mut bar = row![].spacing(24.0).align_y(Alignment::Center);

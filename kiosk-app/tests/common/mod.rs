@@ -153,12 +153,28 @@ impl Kiosk {
             .is_ok()
     }
 
+    /// Places a demo card; the screen must react to it (on the top or card screens).
     pub fn place(&mut self, profile: &str) {
-        self.send(Message::DemoPlace(profile.to_string()));
+        self.send_expecting_change(Message::DemoPlace(profile.to_string()));
     }
 
+    /// Takes the demo card; the screen must react to it.
     pub fn pull(&mut self) {
-        self.send(Message::DemoPull);
+        self.send_expecting_change(Message::DemoPull);
+    }
+
+    /// Sends a message whose effect arrives as worker events, and waits (on a busy machine too)
+    /// until the screen has changed.
+    fn send_expecting_change(&mut self, message: Message) {
+        let before = self.screen();
+        let _ = self.app.update(message);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.screen() == before && Instant::now() < deadline {
+            if let Ok(event) = self.events.recv_timeout(Duration::from_millis(100)) {
+                let _ = self.app.update(Message::Worker(event));
+            }
+        }
+        self.settle();
     }
 
     /// Types on the keypad or keyboard, key by key.

@@ -97,6 +97,21 @@ pub fn signing_pin(text: &str) -> SigningPin {
     SigningPin::new(text).expect("well formed")
 }
 
+/// The kiosk's steps up to the holder's proof: the card read, its auth PIN verified, a session
+/// opened and proved.
+pub fn proven(
+    kiosk: &dyn reset_center::ResetCentre,
+    reader: &InProcessReader,
+) -> (Jpki<InProcessTransport>, reset_center::SessionId) {
+    let mut jpki = connect(reader);
+    let certificate = reset_center::kiosk_side::read_identity(&mut jpki).expect("identity");
+    jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
+    let session =
+        reset_center::kiosk_side::prove_holder(&mut jpki, kiosk, ResetKind::Signing, &certificate)
+            .expect("proof");
+    (jpki, session)
+}
+
 /// Whether the card accepts `pin` as its signing password (on a fresh connection).
 pub fn signing_pin_is(reader: &InProcessReader, pin: &str) -> bool {
     connect(reader)
