@@ -71,3 +71,26 @@ pub fn keypad<'a, M: Clone + 'a>(
     .spacing(gap)
     .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shuffled_keypad_has_every_digit_once_and_changes() {
+        let orders: Vec<Order> = (0..20).map(|_| shuffled_order()).collect();
+        for order in &orders {
+            let mut sorted = *order;
+            sorted.sort_unstable();
+            assert_eq!(sorted, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        }
+        assert!(
+            orders.iter().any(|order| *order != PHONE_ORDER),
+            "20 shuffles all in phone order"
+        );
+        assert!(
+            orders.windows(2).any(|pair| pair[0] != pair[1]),
+            "the order changes between entries"
+        );
+    }
+}
