@@ -10,12 +10,22 @@ use crate::theme::{self, Tone};
 
 const ROWS: [&str; 4] = ["1234567890", "ABCDEFGHIJ", "KLMNOPQRST", "UVWXYZ"];
 
-/// What a key press means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a key press means. Its `Debug` never shows which key: key presses make up PINs.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Key {
     Char(char),
     Delete,
     Clear,
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::Char(_) => f.write_str("Char(<redacted>)"),
+            Key::Delete => f.write_str("Delete"),
+            Key::Clear => f.write_str("Clear"),
+        }
+    }
 }
 
 pub fn keyboard<'a, M: Clone + 'a>(ctx: &Ctx, on_key: impl Fn(Key) -> M) -> Element<'a, M> {

@@ -21,12 +21,22 @@ pub fn shuffled_order() -> Order {
     order
 }
 
-/// What a key press means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a key press means. Its `Debug` never shows which key: key presses make up PINs.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Key {
     Digit(u8),
     Delete,
     Clear,
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::Digit(_) => f.write_str("Digit(<redacted>)"),
+            Key::Delete => f.write_str("Delete"),
+            Key::Clear => f.write_str("Clear"),
+        }
+    }
 }
 
 pub fn keypad<'a, M: Clone + 'a>(
