@@ -124,20 +124,19 @@ fn decode(text: &str) -> Result<Vec<u8>, ApiError> {
     from_base64(text).ok_or(ApiError::Refused(Refusal::BadRequest))
 }
 
-/// Runs centre work (SQLite, RSA) off the async threads.
+/// Runs centre work (SQLite, RSA) off the async threads; its failure becomes the answer.
 async fn blocking<R: Send + 'static>(
-    work: impl FnOnce() -> R + Send + 'static,
+    work: impl FnOnce() -> Result<R, CentreFailure> + Send + 'static,
 ) -> Result<R, ApiError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|_| ApiError::Internal)
+        .map_err(|_| ApiError::Internal)?
+        .map_err(ApiError::from)
 }
 
 async fn health(State(centre): State<Arc<Centre>>, headers: HeaderMap) -> Reply {
     kiosk(&centre, &headers)?;
-    let maintenance = blocking(move || centre.maintenance())
-        .await?
-        .map_err(ApiError::from)?;
+    let maintenance = blocking(move || centre.maintenance()).await?;
     Ok(ok(wire::HealthResponse {
         status: "ok".to_string(),
         maintenance,
@@ -149,9 +148,7 @@ async fn check(State(centre): State<Arc<Centre>>, headers: HeaderMap, body: Byte
     let kiosk = kiosk(&centre, &headers)?;
     let request: wire::CertificateRequest = parse(&body)?;
     let certificate = decode(&request.auth_certificate)?;
-    let valid_until = blocking(move || centre.check(&kiosk, request.kind, &certificate))
-        .await?
-        .map_err(ApiError::from)?;
+    let valid_until = blocking(move || centre.check(&kiosk, request.kind, &certificate)).await?;
     Ok(ok(wire::CheckResponse {
         valid_until: valid_until.to_rfc3339(),
     }))
@@ -161,9 +158,8 @@ async fn begin(State(centre): State<Arc<Centre>>, headers: HeaderMap, body: Byte
     let kiosk = kiosk(&centre, &headers)?;
     let request: wire::CertificateRequest = parse(&body)?;
     let certificate = decode(&request.auth_certificate)?;
-    let (session, challenge) = blocking(move || centre.begin(&kiosk, request.kind, &certificate))
-        .await?
-        .map_err(ApiError::from)?;
+    let (session, challenge) =
+        blocking(move || centre.begin(&kiosk, request.kind, &certificate)).await?;
     Ok(ok(wire::BeginResponse {
         session,
         challenge: to_base64(&challenge),
@@ -181,8 +177,7 @@ async fn prove(
     let signature = decode(&request.signature)?;
     let certificate = request.certificate.as_deref().map(decode).transpose()?;
     blocking(move || centre.prove(&kiosk, &SessionId(id), &signature, certificate.as_deref()))
-        .await?
-        .map_err(ApiError::from)?;
+        .await?;
     Ok(ok(serde_json::json!({})))
 }
 
@@ -208,15 +203,12 @@ async fn reset_command(
         let session = session.clone();
         move || centre.session_kind(&kiosk, &session)
     })
-    .await?
-    .map_err(ApiError::from)?;
+    .await?;
     let new_pin = Pin::new(pin_kind.target(), &request.new_pin)
         .map_err(|_| ApiError::Refused(Refusal::InvalidPin))?;
     drop(request);
     let command =
-        blocking(move || centre.reset_command(&kiosk, &session, &card_challenge, &new_pin))
-            .await?
-            .map_err(ApiError::from)?;
+        blocking(move || centre.reset_command(&kiosk, &session, &card_challenge, &new_pin)).await?;
     Ok(ok(wire::ResetCommandResponse {
         apdu: to_base64(command.as_bytes()),
     }))
@@ -230,8 +222,7 @@ async fn complete(
 ) -> Reply {
     let kiosk = kiosk(&centre, &headers)?;
     let request: wire::CompleteRequest = parse(&body)?;
-    let reservation = blocking(move || centre.complete(&kiosk, &SessionId(id), request.outcome))
-        .await?
-        .map_err(ApiError::from)?;
+    let reservation =
+        blocking(move || centre.complete(&kiosk, &SessionId(id), request.outcome)).await?;
     Ok(ok(wire::CompleteResponse { reservation }))
 }
