@@ -337,7 +337,7 @@ mod tests {
     fn the_shipped_config_is_valid() {
         let config = parse(GOOD).expect("valid");
         assert!(config.demo);
-        assert_eq!(config.offered, vec![ResetKind::Signing]);
+        assert_eq!(config.offered, vec![ResetKind::Signing, ResetKind::Auth]);
         assert_eq!(config.default_language, Language::Japanese);
     }
 
@@ -345,13 +345,13 @@ mod tests {
     fn each_bad_field_is_named_with_its_reason() {
         let cases = [
             (
-                "\"offered_resets\": [\"signing\"]",
+                "\"offered_resets\": [\"signing\", \"auth\"]",
                 "\"offered_resets\": [\"sign-in\"]",
                 "offered_resets",
                 "not \"signing\"",
             ),
             (
-                "\"offered_resets\": [\"signing\"]",
+                "\"offered_resets\": [\"signing\", \"auth\"]",
                 "\"offered_resets\": []",
                 "offered_resets",
                 "at least one",

@@ -33,6 +33,27 @@ struct DemoReservations {
     none: Vec<String>,
     /// Cards whose reservation is 25 hours old.
     expired: Vec<String>,
+    /// Cards reserved for these kinds only (when offered), to show the wrong-kind refusal.
+    #[serde(default)]
+    only: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl DemoReservations {
+    /// The kinds `card` is reserved for, of those `offered`.
+    fn kinds_for(&self, card: &str, offered: &[ResetKind]) -> Result<Vec<ResetKind>, String> {
+        let Some(only) = self.only.get(card) else {
+            return Ok(offered.to_vec());
+        };
+        let mut kinds = Vec::new();
+        for name in only {
+            let kind = ResetKind::parse(name)
+                .ok_or_else(|| format!("only.{card}: {name:?} is not \"signing\" or \"auth\""))?;
+            if offered.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        Ok(kinds)
+    }
 }
 
 /// Everything the demo runs on.
@@ -95,9 +116,11 @@ pub fn services(
             .expired
             .contains(name)
             .then(|| chrono::Utc::now() - chrono::Duration::hours(25));
-        certificates.push((certificate, made_at));
+        let kinds = plan
+            .kinds_for(name, &config.offered)
+            .map_err(|e| format!("{}: {e}", plan_path.display()))?;
+        certificates.push((certificate, made_at, kinds));
     }
-    let offered = config.offered.clone();
     let store_id = config.store_id.clone();
     // The centre (database, trust anchors, reservations) is made on the side: the kiosk's first
     // frame does not wait for it, and no customer needs it before a card is read.
@@ -109,8 +132,8 @@ pub fn services(
             Centre::open(&centre_config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
         let requests: Vec<_> = certificates
             .iter()
-            .flat_map(|(certificate, made_at)| {
-                offered
+            .flat_map(|(certificate, made_at, kinds)| {
+                kinds
                     .iter()
                     .map(move |kind| (certificate.as_slice(), *kind, *made_at))
             })
@@ -231,6 +254,10 @@ impl ResetCentre for LazyCentre {
         outcome: Outcome,
     ) -> Result<ReservationState, CentreError> {
         self.get()?.complete(session, outcome)
+    }
+
+    fn health(&self) -> Result<bool, CentreError> {
+        self.get()?.health()
     }
 }
 

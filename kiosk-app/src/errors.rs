@@ -98,14 +98,17 @@ pub fn guidance(error: &FlowError, kind: ResetKind) -> (String, &'static str) {
             "error.card_unresponsive.title".into(),
             "error.card_unresponsive.guide",
         ),
-        FlowError::NoSigningCertificate => (
-            "error.no_signing_cert.title".into(),
-            "error.no_signing_cert.guide",
-        ),
+        FlowError::NoSigningCertificate => no_signing_certificate(kind),
         // Shown in place on the PIN screen; as an error it means the last try went.
         FlowError::WrongPin { .. } => (
             kind_suffix("error.pin_locked.title", kind.proof()),
             "error.pin_locked.guide",
+        ),
+        // The auth-PIN reset rests on the signing password: with it locked, only the office
+        // can help, and the holder should hear why this reset cannot go on.
+        FlowError::PinLocked(PinKind::Signing) if kind == ResetKind::Auth => (
+            kind_suffix("error.pin_locked.title", PinKind::Signing),
+            "error.pin_locked.guide.for_auth_reset",
         ),
         FlowError::PinLocked(pin) => (
             kind_suffix("error.pin_locked.title", *pin),
@@ -116,6 +119,16 @@ pub fn guidance(error: &FlowError, kind: ResetKind) -> (String, &'static str) {
         FlowError::Unconfirmed => ("error.unconfirmed.title".into(), "error.unconfirmed.guide"),
         FlowError::Unexpected(_) => ("error.unexpected.title".into(), "error.unexpected.guide"),
     }
+}
+
+/// A card without a signing certificate (a holder under 15, a face-only card): the signing
+/// reset has nothing to reset, the auth reset has nothing to prove the holder with.
+fn no_signing_certificate(kind: ResetKind) -> (String, &'static str) {
+    let guide = match kind {
+        ResetKind::Signing => "error.no_signing_cert.guide",
+        ResetKind::Auth => "error.no_signing_cert.guide.auth",
+    };
+    ("error.no_signing_cert.title".into(), guide)
 }
 
 fn refusal_guidance(refusal: Refusal, kind: ResetKind) -> (String, &'static str) {
@@ -142,9 +155,7 @@ fn refusal_guidance(refusal: Refusal, kind: ResetKind) -> (String, &'static str)
         Refusal::CertExpired => ("error.cert_expired.title", "error.cert_expired.guide"),
         Refusal::CertRevoked => ("error.cert_revoked.title", "error.cert_revoked.guide"),
         Refusal::CertUntrusted => ("error.cert_untrusted.title", "error.cert_untrusted.guide"),
-        Refusal::NoSigningCertificate => {
-            ("error.no_signing_cert.title", "error.no_signing_cert.guide")
-        }
+        Refusal::NoSigningCertificate => return no_signing_certificate(kind),
         Refusal::OutsideHours => ("error.outside_hours.title", "error.outside_hours.guide"),
         Refusal::Maintenance => ("error.maintenance.title", "error.maintenance.guide"),
         // Protocol refusals: something the customer cannot act on.

@@ -272,7 +272,7 @@ impl Centre {
         auth_certificate: &[u8],
     ) -> Result<DateTime<Utc>, CentreFailure> {
         let now = self.now();
-        let card = self.admit(kind, auth_certificate, now)?;
+        let card = self.admit(auth_certificate, now)?;
         let reservation = self.store.transaction(|transaction| {
             let reservations = store::card_reservations(transaction, &card)?;
             Ok::<_, CentreFailure>(self.usable_reservation(&reservations, kind, now))
@@ -288,7 +288,7 @@ impl Centre {
         auth_certificate: &[u8],
     ) -> Result<(SessionId, Vec<u8>), CentreFailure> {
         let now = self.now();
-        let card = self.admit(kind, auth_certificate, now)?;
+        let card = self.admit(auth_certificate, now)?;
         let mut challenge = vec![0u8; CENTRE_CHALLENGE_LENGTH];
         rand::rngs::OsRng.fill_bytes(&mut challenge);
         let mut id = [0u8; 16];
@@ -482,12 +482,7 @@ impl Centre {
 
     /// Service state, hours and certificate, in the order the holder's guidance needs: the
     /// kiosk's own state first, then what only the municipal office can fix.
-    fn admit(
-        &self,
-        kind: ResetKind,
-        auth_certificate: &[u8],
-        now: DateTime<Utc>,
-    ) -> Result<CardRef, CentreFailure> {
+    fn admit(&self, auth_certificate: &[u8], now: DateTime<Utc>) -> Result<CardRef, CentreFailure> {
         if self.maintenance()? {
             return Err(Refusal::Maintenance.into());
         }
@@ -497,9 +492,9 @@ impl Centre {
         let checked = self
             .trust
             .check_auth_certificate(auth_certificate, now.timestamp())?;
-        if kind == ResetKind::Signing {
-            self.trust.check_signing_status(&checked.card)?;
-        }
+        // Both kinds need a live signing certificate: the signing reset resets its password,
+        // the auth reset proves the holder with its key. Told now, before any PIN is typed.
+        self.trust.check_signing_status(&checked.card)?;
         Ok(checked.card)
     }
 

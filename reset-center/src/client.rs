@@ -73,6 +73,8 @@ pub trait ResetCentre: Send + Sync {
         session: &SessionId,
         outcome: Outcome,
     ) -> Result<ReservationState, CentreError>;
+    /// Whether the centre answers and knows this kiosk (for staff); its maintenance flag if so.
+    fn health(&self) -> Result<bool, CentreError>;
 }
 
 /// The centre in the same process.
@@ -99,6 +101,10 @@ fn in_process(failure: CentreFailure) -> CentreError {
 }
 
 impl ResetCentre for InProcessCentre {
+    fn health(&self) -> Result<bool, CentreError> {
+        self.centre.maintenance().map_err(in_process)
+    }
+
     fn check_reservation(
         &self,
         kind: ResetKind,
@@ -186,21 +192,6 @@ impl HttpCentre {
         }
     }
 
-    /// Whether the centre answers and knows this kiosk; the maintenance flag if so.
-    pub fn health(&self) -> Result<bool, CentreError> {
-        let response = self
-            .agent
-            .get(format!("{}/v1/health", self.base))
-            .header("X-Kiosk-Id", &self.kiosk_id)
-            .header(
-                "Authorization",
-                &format!("Bearer {}", self.credential.as_str()),
-            )
-            .call();
-        let health: wire::HealthResponse = self.answer(response)?;
-        Ok(health.maintenance)
-    }
-
     fn post<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
@@ -257,6 +248,20 @@ fn json(value: &impl serde::Serialize) -> Result<Zeroizing<Vec<u8>>, CentreError
 }
 
 impl ResetCentre for HttpCentre {
+    fn health(&self) -> Result<bool, CentreError> {
+        let response = self
+            .agent
+            .get(format!("{}/v1/health", self.base))
+            .header("X-Kiosk-Id", &self.kiosk_id)
+            .header(
+                "Authorization",
+                &format!("Bearer {}", self.credential.as_str()),
+            )
+            .call();
+        let health: wire::HealthResponse = self.answer(response)?;
+        Ok(health.maintenance)
+    }
+
     fn check_reservation(
         &self,
         kind: ResetKind,

@@ -196,3 +196,18 @@ pub fn signing_reset<T: Transport>(
         &Pin::Signing(new_pin),
     )
 }
+
+/// A whole auth-PIN reset in a row (for `reset-client` and tests): identity, the early
+/// reservation check, VERIFY of the signing password, proof with the signing key, reset.
+pub fn auth_reset<T: Transport>(
+    card: &mut Jpki<T>,
+    centre: &dyn ResetCentre,
+    signing_pin: &SigningPin,
+    new_pin: card_driver::pin::AuthPin,
+) -> Result<ReservationState, StepError> {
+    let auth_certificate = read_identity(card)?;
+    centre.check_reservation(ResetKind::Auth, &auth_certificate)?;
+    card.verify_signing_pin(signing_pin)?;
+    let session = prove_holder(card, centre, ResetKind::Auth, &auth_certificate)?;
+    reset(card, centre, &session, ResetKind::Auth, &Pin::Auth(new_pin))
+}

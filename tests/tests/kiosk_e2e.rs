@@ -1,5 +1,5 @@
 //! The real kiosk binary, end to end: under Xvfb, tapped through the whole signing-password
-//! reset with xdotool, against the virtual card through pcscd + vpcd and the centre over HTTP.
+//! reset and the whole auth-PIN reset with xdotool, against the virtual card through pcscd + vpcd and the centre over HTTP.
 //! Screenshots of every screen are kept in `target/test-artifacts/<test>/`.
 //!
 //! Where to tap is found the way a tester with the layout would: the same app (detached from
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use card_driver::jpki::Jpki;
 use card_driver::pcsc::{PcscConnection, Sharing};
-use card_driver::pin::SigningPin;
+use card_driver::pin::{AuthPin, SigningPin};
 use iced::Size;
 use iced_test::simulator::Simulator;
 use kiosk_app::app::{App, Message};
@@ -25,7 +25,6 @@ use system_tests::{CentreProcess, PcscStack, Slot, pcsc_stack, workspace_root};
 
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 800;
-const DISPLAY: &str = ":97";
 
 /// A child process killed (and reaped) when dropped.
 struct Process(Child);
@@ -48,19 +47,20 @@ fn require(tool: &str) {
     );
 }
 
-/// The centre over HTTP, with this kiosk registered and the card's reservation made.
-fn start_centre(stack: &PcscStack) -> CentreProcess {
+/// The centre over HTTP, with this kiosk registered and `profile`'s reservation of `kind` made.
+fn start_centre(stack: &PcscStack, profile: &str, kind: &str) -> CentreProcess {
     let centre = CentreProcess::start(stack);
     centre.add_kiosk("E2E-STORE", &stack.scratch().join("kiosk-credential"));
     centre.reserve(
-        &workspace_root().join("config/cards/signing-blocked/auth-cert.der"),
-        "signing",
+        &workspace_root().join(format!("config/cards/{profile}/auth-cert.der")),
+        kind,
     );
     centre
 }
 
-/// The kiosk's production configuration for this test: PC/SC reader, HTTP centre, all day.
-fn kiosk_config(dir: &Path, url: &str) -> PathBuf {
+/// The kiosk's production configuration for this test: PC/SC reader, HTTP centre, all day,
+/// offering the auth-PIN reset too when asked.
+fn kiosk_config(dir: &Path, url: &str, offer_auth: bool) -> PathBuf {
     let text = std::fs::read_to_string(workspace_root().join("config/kiosk.production.json"))
         .expect("production config")
         .replace(
@@ -87,7 +87,15 @@ fn kiosk_config(dir: &Path, url: &str) -> PathBuf {
             "\"start\": \"06:30\", \"end\": \"23:00\"",
             "\"start\": \"00:00\", \"end\": \"00:00\"",
         )
-        .replace("\"sound\": true", "\"sound\": false");
+        .replace("\"sound\": true", "\"sound\": false")
+        .replace(
+            "\"offered_resets\": [\"signing\"]",
+            if offer_auth {
+                "\"offered_resets\": [\"signing\", \"auth\"]"
+            } else {
+                "\"offered_resets\": [\"signing\"]"
+            },
+        );
     let path = dir.join("kiosk.json");
     std::fs::write(&path, text).expect("kiosk config");
     path
@@ -96,6 +104,8 @@ fn kiosk_config(dir: &Path, url: &str) -> PathBuf {
 /// The running kiosk: its log, read as it grows.
 struct Kiosk {
     _process: Process,
+    _display: Process,
+    display: &'static str,
     log: PathBuf,
     read: usize,
     shots: PathBuf,
@@ -152,7 +162,7 @@ impl Kiosk {
             (point, ui.into_messages().collect::<Vec<Message>>())
         };
         let status = Command::new("xdotool")
-            .env("DISPLAY", DISPLAY)
+            .env("DISPLAY", self.display)
             .args([
                 "mousemove",
                 "--sync",
@@ -180,7 +190,7 @@ impl Kiosk {
         self.shot += 1;
         let path = self.shots.join(format!("{:02}-{name}.png", self.shot));
         let status = Command::new("import")
-            .env("DISPLAY", DISPLAY)
+            .env("DISPLAY", self.display)
             .args(["-window", "root"])
             .arg(&path)
             .status()
@@ -189,22 +199,15 @@ impl Kiosk {
     }
 }
 
-#[test]
-fn the_kiosk_binary_resets_a_signing_password_end_to_end() {
+/// Xvfb on `display` and the kiosk binary on it, with a detached shadow app to find taps.
+fn launch(stack: &PcscStack, config_path: &Path, display: &'static str) -> Kiosk {
     for tool in ["Xvfb", "xdotool", "import"] {
         require(tool);
     }
-    let stack = pcsc_stack!("the_kiosk_binary_resets_a_signing_password_end_to_end");
-    let card = stack.card("signing-blocked", Slot::First);
-    card.pull();
-    let centre = start_centre(&stack);
-    let config_path = kiosk_config(stack.scratch(), &centre.url);
-    let shots = stack.artifacts();
-
-    let _display = Process(
+    let xvfb = Process(
         Command::new("Xvfb")
             .args([
-                DISPLAY,
+                display,
                 "-screen",
                 "0",
                 &format!("{WIDTH}x{HEIGHT}x24"),
@@ -217,34 +220,41 @@ fn the_kiosk_binary_resets_a_signing_password_end_to_end() {
             .expect("Xvfb starts"),
     );
     std::thread::sleep(Duration::from_millis(500));
+    let shots = stack.artifacts();
     let log = shots.join("kiosk.log");
     let log_file = File::create(&log).expect("log");
     let process = Process(
         Command::new(&stack.binaries().kiosk_app)
             .arg("--config")
-            .arg(&config_path)
-            .env("DISPLAY", DISPLAY)
+            .arg(config_path)
+            .env("DISPLAY", display)
             .env_remove("WAYLAND_DISPLAY")
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()
             .expect("kiosk-app starts"),
     );
-    let config = Arc::new(Config::load(&config_path).expect("config"));
+    let config = Arc::new(Config::load(config_path).expect("config"));
     let mut shadow = App::detached(config);
     shadow.set_window_size(Size::new(WIDTH as f32, HEIGHT as f32));
     let _ = shadow.update(Message::Worker(Event::ReaderReady));
     let mut kiosk = Kiosk {
         _process: process,
+        _display: xvfb,
+        display,
         log,
         read: 0,
         shots,
         shot: 0,
         shadow,
     };
-
     kiosk.wait_for("reader ready");
     std::thread::sleep(Duration::from_secs(1));
+    kiosk
+}
+
+/// Top to the card screen of the reset labelled `reset`.
+fn walk_to_card_screen(kiosk: &mut Kiosk, reset: &str) {
     kiosk.screenshot("top");
     kiosk.tap("行政サービス");
     kiosk.wait_for("screen services");
@@ -252,12 +262,23 @@ fn the_kiosk_binary_resets_a_signing_password_end_to_end() {
     kiosk.tap("マイナンバーカードのパスワード再設定");
     kiosk.wait_for("screen reset_menu");
     kiosk.screenshot("reset-menu");
-    kiosk.tap("署名用パスワードの初期化・再設定");
+    kiosk.tap(reset);
     kiosk.wait_for("screen consent");
     kiosk.screenshot("consent");
     kiosk.tap("同意する");
     kiosk.wait_for("screen insert_card");
     kiosk.screenshot("insert-card");
+}
+
+#[test]
+fn the_kiosk_binary_resets_a_signing_password_end_to_end() {
+    let stack = pcsc_stack!("the_kiosk_binary_resets_a_signing_password_end_to_end");
+    let card = stack.card("signing-blocked", Slot::First);
+    card.pull();
+    let centre = start_centre(&stack, "signing-blocked", "signing");
+    let config_path = kiosk_config(stack.scratch(), &centre.url, false);
+    let mut kiosk = launch(&stack, &config_path, ":97");
+    walk_to_card_screen(&mut kiosk, "署名用パスワードの初期化・再設定");
 
     card.insert(None);
     kiosk.wait_for("screen current_pin");
@@ -300,4 +321,60 @@ fn the_kiosk_binary_resets_a_signing_password_end_to_end() {
             .is_err(),
         "the old one does not"
     );
+}
+
+#[test]
+fn the_kiosk_binary_resets_an_auth_pin_end_to_end() {
+    let stack = pcsc_stack!("the_kiosk_binary_resets_an_auth_pin_end_to_end");
+    let card = stack.card("auth-blocked", Slot::First);
+    card.pull();
+    let centre = start_centre(&stack, "auth-blocked", "auth");
+    let config_path = kiosk_config(stack.scratch(), &centre.url, true);
+    let mut kiosk = launch(&stack, &config_path, ":98");
+    walk_to_card_screen(&mut kiosk, "利用者証明用パスワードの初期化・再設定");
+
+    card.insert(None);
+    kiosk.wait_for("screen current_pin");
+    let _ = kiosk
+        .shadow
+        .update(Message::Worker(Event::CardPresent(true)));
+    let _ = kiosk.shadow.update(Message::Worker(Event::CardRead(Ok(5))));
+    kiosk.screenshot("signing-password");
+    kiosk.type_keys("ABC123");
+    kiosk.screenshot("signing-password-typed");
+    kiosk.tap("確定");
+    kiosk.wait_for("screen new_pin");
+    let _ = kiosk
+        .shadow
+        .update(Message::Worker(Event::Verified(Ok(()))));
+    kiosk.screenshot("new-auth-pin");
+    kiosk.type_keys("8642");
+    kiosk.tap("次へ");
+    std::thread::sleep(Duration::from_millis(300));
+    kiosk.screenshot("new-auth-pin-again");
+    kiosk.type_keys("8642");
+    kiosk.tap("設定する");
+    kiosk.wait_for("screen remove_card");
+    kiosk.screenshot("remove-card");
+    card.pull();
+    kiosk.wait_for("screen done");
+    kiosk.screenshot("done");
+
+    // The auth reservation is used; the card takes the new PIN (through pcscd) and not the old.
+    let reservations = centre.reservations();
+    assert_eq!(reservations[0]["kind"], "auth");
+    assert_eq!(reservations[0]["state"], "used");
+    drop(kiosk);
+    card.insert(None);
+    let mut jpki =
+        Jpki::new(PcscConnection::open(Slot::First.reader(), Sharing::Exclusive).expect("card"));
+    jpki.verify_auth_pin(&AuthPin::new("8642").expect("valid"))
+        .expect("the new PIN works");
+    assert!(
+        jpki.verify_auth_pin(&AuthPin::new("1234").expect("valid"))
+            .is_err(),
+        "the old one does not"
+    );
+    jpki.verify_signing_pin(&SigningPin::new("ABC123").expect("valid"))
+        .expect("the signing password is untouched");
 }

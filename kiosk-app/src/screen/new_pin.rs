@@ -110,7 +110,7 @@ impl NewPin {
             .to_string()
         };
         let mut info =
-            column![text(heading).size(m.heading()).font(theme::BOLD)].spacing(m.px(18.0));
+            column![text(heading).size(m.heading()).font(theme::BOLD)].spacing(m.px(10.0));
         if self.mismatch {
             info = info.push(notice(ctx, ctx.t("new.mismatch"), true));
         }
@@ -129,7 +129,8 @@ impl NewPin {
                     rules,
                     keyboard(ctx, Message::Keyboard)
                 ]
-                .spacing(m.px(20.0))
+                // Tight: four rows of full-size keys and a mismatch notice must fit 800 px.
+                .spacing(m.px(10.0))
                 .align_x(Alignment::Center)
                 .into()
             }

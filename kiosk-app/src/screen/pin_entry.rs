@@ -2,7 +2,7 @@
 //! holder still knows, with the tries left shown before entry and a warning on the last try.
 
 use card_driver::pin::{Pin, PinKind};
-use iced::widget::{column, space, text};
+use iced::widget::{column, row, space, text};
 use iced::{Alignment, Element, Length};
 use reset_center::ResetKind;
 
@@ -96,26 +96,21 @@ impl PinEntry {
             PinKind::Auth => "pin.title.auth",
             PinKind::Signing => "pin.title.signing",
         };
-        let mut info = column![
-            text(ctx.t(title_id)).size(m.heading()).font(theme::BOLD),
-            text(ctx.f("pin.tries", &[("n", &self.tries_left.to_string())]))
-                .size(m.px(44.0))
-                .font(theme::BOLD)
-                .color(if self.tries_left == 1 {
-                    colour::WARNING
-                } else {
-                    colour::HEADER
-                }),
-        ]
-        .spacing(m.spacing());
-        if self.wrong {
-            info = info.push(notice(ctx, ctx.t("pin.wrong"), true));
-        }
-        if self.tries_left == 1 {
-            info = info.push(notice(ctx, ctx.t("pin.last_try"), false));
-        }
+        let title = text(ctx.t(title_id)).size(m.heading()).font(theme::BOLD);
+        let tries = text(ctx.f("pin.tries", &[("n", &self.tries_left.to_string())]))
+            .size(m.px(44.0))
+            .font(theme::BOLD)
+            .color(if self.tries_left == 1 {
+                colour::WARNING
+            } else {
+                colour::HEADER
+            });
         match pin {
             PinKind::Auth => {
+                let mut info = column![title, tries].spacing(m.spacing());
+                if let Some(notice) = self.notice(ctx) {
+                    info = info.push(notice);
+                }
                 info = info.push(space().height(m.px(8.0))).push(masked(
                     ctx,
                     self.entry.len(),
@@ -123,14 +118,39 @@ impl PinEntry {
                 ));
                 beside_keypad(ctx, info, keypad(ctx, &self.order, Message::Keypad))
             }
-            PinKind::Signing => column![
-                info,
-                masked(ctx, self.entry.len(), None),
-                keyboard(ctx, Message::Keyboard)
-            ]
-            .spacing(m.spacing())
-            .align_x(Alignment::Center)
-            .into(),
+            // The keyboard needs four rows of full-size keys: the count sits beside the field
+            // so that a notice still fits above them on a 800-pixel-high screen.
+            PinKind::Signing => {
+                let status = row![tries, masked(ctx, self.entry.len(), None)]
+                    .spacing(m.px(40.0))
+                    .align_y(Alignment::Center);
+                let mut page = column![title, status].spacing(m.spacing());
+                if let Some(notice) = self.notice(ctx) {
+                    page = page.push(notice);
+                }
+                page.push(keyboard(ctx, Message::Keyboard))
+                    .align_x(Alignment::Center)
+                    .into()
+            }
+        }
+    }
+
+    /// At most one notice: a wrong PIN (red), the last try (amber), or both in one red box.
+    fn notice<'a>(&self, ctx: &Ctx) -> Option<Element<'a, Message>> {
+        let pin = match self.kind.proof() {
+            PinKind::Auth => "auth",
+            PinKind::Signing => "signing",
+        };
+        let last_try = self.tries_left == 1;
+        match (self.wrong, last_try) {
+            (true, true) => Some(notice(
+                ctx,
+                ctx.t(&format!("pin.wrong_last_try.{pin}")),
+                true,
+            )),
+            (true, false) => Some(notice(ctx, ctx.t(&format!("pin.wrong.{pin}")), true)),
+            (false, true) => Some(notice(ctx, ctx.t("pin.last_try"), false)),
+            (false, false) => None,
         }
     }
 

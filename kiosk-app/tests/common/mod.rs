@@ -38,11 +38,25 @@ impl Kiosk {
 
     /// The demo kiosk with its configuration changed first.
     pub fn with(tweak: impl FnOnce(&mut Config)) -> Kiosk {
+        Kiosk::reserving(None, tweak)
+    }
+
+    /// The demo kiosk whose centre holds reservations of `reserved` kinds only (the menu still
+    /// offers what the configuration offers): a holder who reserved the other reset.
+    pub fn reserving(
+        reserved: Option<Vec<reset_center::ResetKind>>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Kiosk {
         let path = workspace().join("config/kiosk.json");
         let mut config = Config::load(&path).expect("the demo configuration");
         tweak(&mut config);
-        let services = kiosk_app::demo::services(&config, &path, kiosk_app::demo::CentreStart::Now)
-            .expect("demo services");
+        let mut centre_view = config.clone();
+        if let Some(kinds) = reserved {
+            centre_view.offered = kinds;
+        }
+        let services =
+            kiosk_app::demo::services(&centre_view, &path, kiosk_app::demo::CentreStart::Now)
+                .expect("demo services");
         let (reader, centre, demo, database) = services.into_parts();
         let shared = match &reader {
             worker::Reader::Demo { reader, .. } => reader.clone(),
@@ -153,6 +167,15 @@ impl Kiosk {
             .is_ok()
     }
 
+    /// Whether the card on the reader accepts `pin` as its auth PIN (a wrong one uses a try).
+    pub fn card_accepts_auth_pin(&self, pin: &str) -> bool {
+        let transport = self.reader.connect().expect("a card on the reader");
+        let pin = card_driver::pin::AuthPin::new(pin).expect("well formed");
+        card_driver::jpki::Jpki::new(transport)
+            .verify_auth_pin(&pin)
+            .is_ok()
+    }
+
     /// Places a demo card; the screen must react to it (on the top or card screens).
     pub fn place(&mut self, profile: &str) {
         self.send_expecting_change(Message::DemoPlace(profile.to_string()));
@@ -191,9 +214,18 @@ impl Kiosk {
 
     /// Walks from the top to the PIN screen with `profile` on the reader.
     pub fn walk_to_pin_screen(&mut self, profile: &str) {
+        self.walk_with("署名用パスワードの初期化・再設定", profile);
+    }
+
+    /// Walks the auth-PIN reset from the top to the PIN screen with `profile` on the reader.
+    pub fn walk_to_signing_password_screen(&mut self, profile: &str) {
+        self.walk_with("利用者証明用パスワードの初期化・再設定", profile);
+    }
+
+    fn walk_with(&mut self, reset: &str, profile: &str) {
         self.tap("行政サービス");
         self.tap("マイナンバーカードのパスワード再設定");
-        self.tap("署名用パスワードの初期化・再設定");
+        self.tap(reset);
         self.tap("同意する");
         assert_eq!(self.screen(), "insert_card");
         self.place(profile);

@@ -118,3 +118,8 @@ pub fn signing_pin_is(reader: &InProcessReader, pin: &str) -> bool {
         .verify_signing_pin(&signing_pin(pin))
         .is_ok()
 }
+
+/// Whether the card accepts `pin` as its auth PIN (on a fresh connection).
+pub fn auth_pin_is(reader: &InProcessReader, pin: &str) -> bool {
+    connect(reader).verify_auth_pin(&auth_pin(pin)).is_ok()
+}
