@@ -5,6 +5,10 @@
 //! 0 Top → 1 Services → 2 ResetMenu → 3 Consent → 4 InsertCard (→ Reading) → 5 CurrentPin
 //! (→ Checking) → 6 NewPin, twice (→ Processing) → 7 RemoveCard → 8 Done,
 //! with Error, OutOfService, and the inactivity warning over any timed screen.
+//!
+//! Staff reach maintenance mode from the top (or out-of-service) screen by holding the header's
+//! title for three seconds, then the staff passcode (StaffLogin → Staff). Every session's start
+//! and end, and every staff action, is written to the audit log before the screen moves on.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,17 +17,19 @@ use iced::widget::{column, container, opaque, row, stack, text};
 use iced::{Alignment, Element, Length, Size, Subscription, Task, window};
 use reset_center::{ResetCentre, ResetKind};
 
+use crate::audit::{Event as AuditEvent, Outcome as AuditOutcome};
 use crate::config::{Config, KeypadLayout};
 use crate::errors::FlowError;
 use crate::i18n::Language;
+use crate::records::Records;
 use crate::screen::remove_card::{ESCALATE_AFTER, Ending};
 use crate::screen::{
     consent, done, error, insert_card, new_pin, out_of_service, pin_entry, processing, remove_card,
-    reset_menu, services, top,
+    reset_menu, services, staff, staff_login, top,
 };
 use crate::theme::{self, Metrics, Tone, colour};
 use crate::widget::keypad::{self, Order};
-use crate::widget::{Ctx, frame, text_button};
+use crate::widget::{Corner, Ctx, frame, text_button};
 use crate::worker::{self, Command, Deadlines, Reader, WorkerHandle};
 
 /// Where the customer is.
@@ -56,6 +62,10 @@ pub enum Screen {
         kind: ResetKind,
     },
     OutOfService,
+    /// Maintenance mode's door: the staff passcode.
+    StaffLogin(staff_login::StaffLogin),
+    /// Maintenance mode (boxed: its reports are large, and the customer's screens are many).
+    Staff(Box<staff::Staff>),
 }
 
 impl Screen {
@@ -91,6 +101,8 @@ impl Screen {
             Screen::Done(_) => "done",
             Screen::Error { .. } => "error",
             Screen::OutOfService => "out_of_service",
+            Screen::StaffLogin(_) => "staff_login",
+            Screen::Staff(staff) => staff.page.name(),
         }
     }
 }
@@ -120,6 +132,22 @@ pub enum Message {
     WindowResized(Size),
     /// The first frame was drawn (reported for the benchmark; see `first_frame`).
     FirstFrame,
+    /// The header's title pressed (true) or released (false): the staff's hidden gesture.
+    Corner(bool),
+    StaffLogin(staff_login::Message),
+    Staff(staff::Message),
+}
+
+/// How long staff hold the header's title to open the passcode screen.
+pub const STAFF_HOLD: Duration = Duration::from_secs(3);
+/// Maintenance mode ends by itself after this long without a touch.
+pub const STAFF_IDLE: Duration = Duration::from_secs(5 * 60);
+
+/// The customer session being audited: its kind and, once the card is read, its keyed tag.
+#[derive(Debug, Clone)]
+struct SessionLog {
+    kind: ResetKind,
+    card: Option<String>,
 }
 
 /// The inactivity limit of the current screen.
@@ -165,6 +193,13 @@ pub struct App {
     fill_monitor: bool,
     /// Flipped by every update; see [`App::style`].
     repaint: bool,
+    /// The audit log, the staff lockout, the out-of-service switch.
+    records: Records,
+    session: Option<SessionLog>,
+    /// When the header's title was pressed (the staff gesture), on a screen that allows it.
+    corner_since: Option<Instant>,
+    /// The reader was lost since it was last ready (so its return is worth a log line).
+    reader_was_lost: bool,
 }
 
 impl App {
@@ -174,30 +209,47 @@ impl App {
         reader: Reader,
         centre: Arc<dyn ResetCentre>,
         demo: Option<Demo>,
+        records: Records,
     ) -> App {
         let deadlines = deadlines(&config);
         let setup = WorkerSetup::new(reader, centre, deadlines);
-        App::with_setup(config, setup, demo)
+        App::with_setup(config, setup, demo, records)
     }
 
     /// A kiosk with no worker at all: for tools that only need its screens and layout (the
     /// end-to-end test finds where to tap this way).
     pub fn detached(config: Arc<Config>) -> App {
-        App::with_setup(config, WorkerSetup::empty(), None)
+        App::with_setup(config, WorkerSetup::empty(), None, Records::detached())
     }
 
     /// A kiosk talking to a worker the caller started (tests drive the worker's events).
-    pub fn with_worker(config: Arc<Config>, worker: WorkerHandle, demo: Option<Demo>) -> App {
-        let mut app = App::with_setup(config, WorkerSetup::empty(), demo);
+    pub fn with_worker(
+        config: Arc<Config>,
+        worker: WorkerHandle,
+        demo: Option<Demo>,
+        records: Records,
+    ) -> App {
+        let mut app = App::with_setup(config, WorkerSetup::empty(), demo, records);
         app.worker = Some(worker);
         app
     }
 
-    fn with_setup(config: Arc<Config>, setup: WorkerSetup, demo: Option<Demo>) -> App {
+    fn with_setup(
+        config: Arc<Config>,
+        setup: WorkerSetup,
+        demo: Option<Demo>,
+        records: Records,
+    ) -> App {
+        // A kiosk taken out of service stays so across restarts until staff bring it back.
+        let screen = if records.out_of_service() {
+            Screen::OutOfService
+        } else {
+            Screen::Top
+        };
         let mut app = App {
             language: config.default_language,
             config,
-            screen: Screen::Top,
+            screen,
             metrics: Metrics::default(),
             window: Size::new(1920.0, 1080.0),
             worker: None,
@@ -211,6 +263,10 @@ impl App {
             now: Instant::now(),
             fill_monitor: false,
             repaint: false,
+            records,
+            session: None,
+            corner_since: None,
+            reader_was_lost: false,
         };
         app.set_window_size(app.window);
         app
@@ -254,7 +310,7 @@ impl App {
 
     /// Why the customer flow is not offered now, if it is not.
     fn unavailable(&self) -> Option<top::Unavailable> {
-        if !self.reader_ok {
+        if !self.reader_ok || self.out_of_service() {
             return Some(top::Unavailable::OutOfService);
         }
         if !self.config.in_service_hours(crate::config::japan_now()) {
@@ -262,6 +318,12 @@ impl App {
             return Some(top::Unavailable::OutsideHours { start, end });
         }
         None
+    }
+
+    /// Staff took the kiosk out of service, or the audit log cannot be written (a session that
+    /// cannot be audited must not start).
+    fn out_of_service(&self) -> bool {
+        self.records.out_of_service() || self.records.broken().is_some()
     }
 
     // ---- moving between screens ----
@@ -277,6 +339,8 @@ impl App {
             }
             Screen::CurrentPin(_) | Screen::NewPin(_) => Some((timeouts.pin, true)),
             Screen::Done(_) | Screen::Error { .. } => Some((timeouts.done, false)),
+            Screen::StaffLogin(_) => Some((timeouts.pin, false)),
+            Screen::Staff(_) => Some((STAFF_IDLE, false)),
             _ => None,
         };
         self.timer = limit.map(|(limit, warns)| Timer {
@@ -289,6 +353,8 @@ impl App {
 
     /// Back to the idle screen: the next customer starts afresh, in the default language.
     fn back_to_top(&mut self) {
+        // Any session still open ends here (a path that forgot to say how is a cancellation).
+        self.end_session(AuditOutcome::Cancelled, None);
         self.send(Command::Release);
         self.language = self.config.default_language;
         if self.card_present && self.reader_ok {
@@ -297,15 +363,39 @@ impl App {
                 kind: ResetKind::Signing,
                 since: Instant::now(),
             });
-        } else if self.reader_ok {
+        } else if self.reader_ok && !self.out_of_service() {
             self.go(Screen::Top);
         } else {
             self.go(Screen::OutOfService);
         }
     }
 
+    // ---- the audit log ----
+
+    /// The customer agreed: a session starts (logged before the card screen shows).
+    fn begin_session(&mut self, kind: ResetKind) {
+        self.end_session(AuditOutcome::Cancelled, None);
+        self.records.record(AuditEvent::SessionStart {
+            kind: kind.as_str().to_string(),
+        });
+        self.session = Some(SessionLog { kind, card: None });
+    }
+
+    /// The session ended, once: logged before the next screen shows.
+    fn end_session(&mut self, outcome: AuditOutcome, reason: Option<String>) {
+        if let Some(session) = self.session.take() {
+            self.records.record(AuditEvent::SessionEnd {
+                kind: session.kind.as_str().to_string(),
+                outcome,
+                reason,
+                card: session.card,
+            });
+        }
+    }
+
     /// The customer cancelled: a card on the reader must be taken back first.
     fn cancel(&mut self, kind: ResetKind) {
+        self.end_session(AuditOutcome::Cancelled, None);
         self.send(Command::Release);
         if self.card_present {
             self.go(Screen::RemoveCard {
@@ -320,6 +410,8 @@ impl App {
 
     /// The session cannot go on: the card comes back first, then the guidance.
     fn fail(&mut self, error: FlowError, kind: ResetKind) {
+        let (outcome, reason) = error.audit();
+        self.end_session(outcome, Some(reason));
         self.send(Command::Release);
         if self.card_present {
             self.go(Screen::RemoveCard {
@@ -354,7 +446,7 @@ impl App {
 
     /// What a tick can change on screen: the screen, the warning and its countdown, the removal
     /// alert.
-    fn looks(&self) -> (&'static str, bool, u64, bool) {
+    fn looks(&self) -> (&'static str, bool, u64, bool, u64) {
         let escalated = match self.screen {
             Screen::RemoveCard { since, .. } => {
                 self.now.saturating_duration_since(since) >= ESCALATE_AFTER
@@ -362,7 +454,21 @@ impl App {
             _ => false,
         };
         let countdown = if self.warning { self.seconds_left() } else { 0 };
-        (self.screen.name(), self.warning, countdown, escalated)
+        // The staff lockout counts down on the passcode screen.
+        let locked = match self.screen {
+            Screen::StaffLogin(_) => self
+                .records
+                .locked_for()
+                .map_or(0, |left| left.as_secs_f64().ceil() as u64),
+            _ => 0,
+        };
+        (
+            self.screen.name(),
+            self.warning,
+            countdown,
+            escalated,
+            locked,
+        )
     }
 
     fn flow(&mut self, message: Message) -> Task<Message> {
@@ -388,7 +494,10 @@ impl App {
                     return Task::none();
                 };
                 match message {
-                    consent::Message::Agree => self.insert_card(kind),
+                    consent::Message::Agree => {
+                        self.begin_session(kind);
+                        self.insert_card(kind)
+                    }
                     consent::Message::Decline => self.back_to_top(),
                     consent::Message::Back => self.go(Screen::ResetMenu),
                 }
@@ -396,6 +505,7 @@ impl App {
             Message::InsertCard(message) => match (&self.screen, message) {
                 (Screen::InsertCard(kind), insert_card::Message::Back) => {
                     let kind = *kind;
+                    self.end_session(AuditOutcome::Cancelled, None);
                     self.go(Screen::Consent(kind));
                 }
                 (Screen::Reading(kind), insert_card::Message::Cancel) => {
@@ -434,8 +544,140 @@ impl App {
             Message::MonitorSize(id, size) => return self.size_to_monitor(id, size),
             Message::WindowResized(size) => self.set_window_size(size),
             Message::FirstFrame => crate::startup::report_first_frame(),
+            Message::Corner(pressed) => self.corner(pressed),
+            Message::StaffLogin(message) => self.staff_login(message),
+            Message::Staff(message) => self.staff(message),
         }
         Task::none()
+    }
+
+    // ---- maintenance mode ----
+
+    /// The hidden gesture: the header's title held for [`STAFF_HOLD`] on the top or
+    /// out-of-service screen. Never during a customer's session, never with a card on the
+    /// reader; and it only opens the passcode screen.
+    fn corner(&mut self, pressed: bool) {
+        let allowed = matches!(self.screen, Screen::Top | Screen::OutOfService);
+        if pressed {
+            self.corner_since = allowed.then(Instant::now);
+            return;
+        }
+        let held = self.corner_since.take().map(|since| since.elapsed());
+        if !allowed || held.is_none_or(|held| held < STAFF_HOLD) {
+            return;
+        }
+        if self.card_present {
+            log("maintenance refused: a card is on the reader");
+            return;
+        }
+        let order = self.keypad_order();
+        self.go(Screen::StaffLogin(staff_login::StaffLogin::new(order)));
+    }
+
+    fn staff_gate(&self) -> staff_login::Gate {
+        staff_login::Gate {
+            configured: self.config.staff_passcode_hash.is_some(),
+            locked_for: self.records.locked_for(),
+        }
+    }
+
+    fn staff_login(&mut self, message: staff_login::Message) {
+        let gate = self.staff_gate();
+        let Screen::StaffLogin(login) = &mut self.screen else {
+            return;
+        };
+        match login.update(message, gate) {
+            Some(staff_login::Event::Typed) => self.activity(),
+            Some(staff_login::Event::Submit(passcode)) => self.check_passcode(passcode),
+            Some(staff_login::Event::Back) => self.back_to_top(),
+            None => {}
+        }
+    }
+
+    /// Argon2id takes tens of milliseconds: acceptable on a screen only staff see.
+    fn check_passcode(&mut self, passcode: crate::staff::Passcode) {
+        let Some(hash) = self.config.staff_passcode_hash.clone() else {
+            return;
+        };
+        let matches = crate::staff::passcode_matches(&hash, &passcode).unwrap_or_else(|error| {
+            log(&format!("staff passcode hash: {error}"));
+            false
+        });
+        drop(passcode);
+        if matches {
+            self.records.passcode_accepted();
+            self.records.record(AuditEvent::StaffEntry);
+            log("maintenance entered");
+            self.go(Screen::Staff(Box::default()));
+            self.send(Command::Health);
+        } else {
+            self.records.passcode_failed();
+            log("maintenance: wrong passcode");
+            if let Screen::StaffLogin(login) = &mut self.screen {
+                login.refused();
+            }
+            self.activity();
+        }
+    }
+
+    fn staff(&mut self, message: staff::Message) {
+        if !matches!(self.screen, Screen::Staff(_)) {
+            return;
+        }
+        self.activity();
+        match message {
+            staff::Message::Show(page) => self.show_staff_page(page),
+            staff::Message::RunSelfTest => {
+                self.records.record(AuditEvent::StaffAction {
+                    action: "self_test".to_string(),
+                });
+                if let Screen::Staff(staff) = &mut self.screen {
+                    staff.self_test = staff::SelfTestState::Running;
+                }
+                self.send(Command::SelfTest);
+            }
+            staff::Message::ToggleService => {
+                let out = !self.records.out_of_service();
+                match self.records.set_out_of_service(out) {
+                    Ok(()) => self.records.record(AuditEvent::StaffAction {
+                        action: if out {
+                            "out_of_service"
+                        } else {
+                            "back_in_service"
+                        }
+                        .to_string(),
+                    }),
+                    Err(error) => log(&format!("out-of-service switch: {error}")),
+                }
+            }
+            staff::Message::Exit => {
+                self.records.record(AuditEvent::StaffExit { idle: false });
+                log("maintenance left");
+                self.back_to_top();
+            }
+        }
+    }
+
+    /// Shows a page with fresh figures: counters and events from the log, health from the
+    /// worker.
+    fn show_staff_page(&mut self, page: staff::Page) {
+        let counters = (page == staff::Page::Counters).then(|| self.records.counters());
+        let events = (page == staff::Page::Events).then(|| self.records.recent(20));
+        if let Screen::Staff(staff) = &mut self.screen {
+            staff.page = page;
+            if counters.is_some() {
+                staff.counters = counters;
+            }
+            if events.is_some() {
+                staff.events = events;
+            }
+            if page == staff::Page::Health {
+                staff.health = None;
+            }
+        }
+        if page == staff::Page::Health {
+            self.send(Command::Health);
+        }
     }
 
     fn insert_card(&mut self, kind: ResetKind) {
@@ -486,6 +728,9 @@ impl App {
             worker::Event::ReaderReady => {
                 log("reader ready");
                 self.reader_ok = true;
+                if std::mem::take(&mut self.reader_was_lost) {
+                    self.records.record(AuditEvent::ReaderBack);
+                }
                 if matches!(self.screen, Screen::OutOfService) {
                     self.back_to_top();
                 }
@@ -494,8 +739,15 @@ impl App {
                 log("reader lost");
                 self.reader_ok = false;
                 self.card_present = false;
+                if !std::mem::replace(&mut self.reader_was_lost, true) {
+                    self.records.record(AuditEvent::ReaderLost);
+                }
+                self.end_session(AuditOutcome::Failed, Some("reader_lost".to_string()));
                 self.send(Command::Release);
-                self.go(Screen::OutOfService);
+                // Staff stay where they are: the health page is where they look at it.
+                if !matches!(self.screen, Screen::Staff(_) | Screen::StaffLogin(_)) {
+                    self.go(Screen::OutOfService);
+                }
             }
             worker::Event::CardPresent(true) => {
                 log("card placed");
@@ -505,8 +757,12 @@ impl App {
                         self.go(Screen::Reading(kind));
                         self.send(Command::Read { kind });
                     }
-                    // No session may start while a card lies on the reader.
-                    Screen::Top | Screen::Done(_) | Screen::Error { .. } => self.back_to_top(),
+                    // No session may start while a card lies on the reader, nor maintenance
+                    // mode open (the passcode typed so far is dropped).
+                    Screen::Top
+                    | Screen::Done(_)
+                    | Screen::Error { .. }
+                    | Screen::StaffLogin(_) => self.back_to_top(),
                     _ => {}
                 }
             }
@@ -514,6 +770,22 @@ impl App {
                 log("card taken");
                 self.card_present = false;
                 self.card_removed();
+            }
+            worker::Event::CardSeen(identity) => {
+                let tag = self.records.card_tag(&identity);
+                if let Some(session) = &mut self.session {
+                    session.card = tag;
+                }
+            }
+            worker::Event::Health(health) => {
+                if let Screen::Staff(staff) = &mut self.screen {
+                    staff.health = Some(health);
+                }
+            }
+            worker::Event::SelfTest(report) => {
+                if let Screen::Staff(staff) = &mut self.screen {
+                    staff.self_test = staff::SelfTestState::Done(report);
+                }
             }
             worker::Event::CardRead(result) => {
                 if let Screen::Reading(kind) = self.screen {
@@ -550,6 +822,9 @@ impl App {
             }
             worker::Event::ResetDone(result) => {
                 if let Screen::Processing(kind) = self.screen {
+                    if result.is_ok() {
+                        self.end_session(AuditOutcome::Completed, None);
+                    }
                     match result {
                         Ok(()) if self.card_present => self.go(Screen::RemoveCard {
                             ending: Ending::Success,
@@ -633,8 +908,14 @@ impl App {
     fn expire(&mut self) {
         let kind = self.session_kind();
         match self.screen {
-            Screen::Done(_) | Screen::Error { .. } => self.back_to_top(),
+            Screen::Done(_) | Screen::Error { .. } | Screen::StaffLogin(_) => self.back_to_top(),
+            Screen::Staff(_) => {
+                self.records.record(AuditEvent::StaffExit { idle: true });
+                log("maintenance left (idle)");
+                self.back_to_top();
+            }
             _ if self.card_present => {
+                self.end_session(AuditOutcome::TimedOut, None);
                 self.send(Command::Release);
                 self.go(Screen::RemoveCard {
                     ending: Ending::TimedOut,
@@ -642,7 +923,10 @@ impl App {
                     since: Instant::now(),
                 });
             }
-            _ => self.back_to_top(),
+            _ => {
+                self.end_session(AuditOutcome::TimedOut, None);
+                self.back_to_top();
+            }
         }
     }
 
@@ -747,9 +1031,45 @@ impl App {
                     Some(error::footer_view(&ctx).map(Message::Error)),
                 ),
                 Screen::OutOfService => (out_of_service::view(&ctx), None),
+                Screen::StaffLogin(login) => {
+                    let gate = self.staff_gate();
+                    (
+                        login.view(&ctx, gate).map(Message::StaffLogin),
+                        Some(login.footer(&ctx, gate).map(Message::StaffLogin)),
+                    )
+                }
+                Screen::Staff(staff) => {
+                    let facts = staff::Facts {
+                        config: &self.config,
+                        reader_ok: self.reader_ok,
+                        card_present: self.card_present,
+                        out_of_service: self.records.out_of_service(),
+                        audit_broken: self.records.broken(),
+                        uptime: self.records.uptime(),
+                    };
+                    (
+                        staff.view(&ctx, &facts).map(Message::Staff),
+                        Some(
+                            staff
+                                .footer(&ctx, self.records.out_of_service())
+                                .map(Message::Staff),
+                        ),
+                    )
+                }
             };
         let centred = container(body).center_x(Length::Fill).height(Length::Fill);
-        let mut page = frame(&ctx, self.screen.step(), language, centred.into(), footer);
+        let corner = matches!(self.screen, Screen::Top | Screen::OutOfService).then_some(Corner {
+            pressed: Message::Corner(true),
+            released: Message::Corner(false),
+        });
+        let mut page = frame(
+            &ctx,
+            self.screen.step(),
+            language,
+            centred.into(),
+            footer,
+            corner,
+        );
         if self.warning {
             page = stack![page, opaque(self.warning_view(&ctx))].into();
         }

@@ -27,6 +27,26 @@ struct ConfigFile {
     hide_cursor: bool,
     #[serde(default = "default_sound")]
     sound: bool,
+    state_dir: String,
+    staff_passcode_hash: Option<String>,
+    #[serde(default)]
+    audit_log: AuditFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditFile {
+    max_file_kib: u64,
+    max_files: usize,
+}
+
+impl Default for AuditFile {
+    fn default() -> AuditFile {
+        AuditFile {
+            max_file_kib: 1024,
+            max_files: 8,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,6 +139,15 @@ pub struct Config {
     pub demo: bool,
     pub hide_cursor: bool,
     pub sound: bool,
+    /// Where the kiosk keeps what must survive a restart: the audit log, the staff lockout,
+    /// the out-of-service switch.
+    pub state_dir: PathBuf,
+    /// The staff passcode as an Argon2id PHC string; `None`: maintenance mode cannot be entered.
+    pub staff_passcode_hash: Option<String>,
+    pub audit_rotation: crate::audit::Rotation,
+    /// The file this came from, and the SHA-256 of its bytes (shown to staff).
+    pub source: PathBuf,
+    pub checksum: String,
 }
 
 /// A configuration that cannot be used, with where and why.
@@ -265,6 +294,26 @@ impl Config {
                 }
             }
         };
+        if file.state_dir.trim().is_empty() {
+            return Err(error("state_dir", "must not be empty".to_string()));
+        }
+        let staff_passcode_hash = file.staff_passcode_hash.filter(|h| !h.trim().is_empty());
+        if let Some(hash) = &staff_passcode_hash {
+            crate::staff::check_phc(hash)
+                .map_err(|problem| error("staff_passcode_hash", problem))?;
+        }
+        if file.audit_log.max_file_kib < 16 {
+            return Err(error(
+                "audit_log.max_file_kib",
+                format!("{} is less than 16", file.audit_log.max_file_kib),
+            ));
+        }
+        if !(2..=1000).contains(&file.audit_log.max_files) {
+            return Err(error(
+                "audit_log.max_files",
+                format!("{} is not between 2 and 1000", file.audit_log.max_files),
+            ));
+        }
         if !file.demo && centre == CentreSetting::InProcess {
             return Err(error(
                 "centre",
@@ -284,6 +333,14 @@ impl Config {
             demo: file.demo,
             hide_cursor: file.hide_cursor,
             sound: file.sound,
+            state_dir: base.join(file.state_dir),
+            staff_passcode_hash,
+            audit_rotation: crate::audit::Rotation {
+                max_file_bytes: file.audit_log.max_file_kib * 1024,
+                max_files: file.audit_log.max_files,
+            },
+            source: path.to_path_buf(),
+            checksum: checksum(text),
         })
     }
 
@@ -305,6 +362,12 @@ impl Config {
             self.service_end.format("%-H:%M").to_string(),
         )
     }
+}
+
+/// The SHA-256 of the configuration's bytes, in hex: staff compare it with the one shipped.
+fn checksum(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
 }
 
 /// The field serde complained about, when it says ("unknown field `x`", "missing field `x`").
@@ -343,7 +406,28 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named_with_its_reason() {
+        let hash_start = GOOD.find("\"$argon2id$").expect("the demo passcode hash");
+        let hash =
+            &GOOD[hash_start..hash_start + GOOD[hash_start + 1..].find('"').expect("end") + 2];
         let cases = [
+            (
+                "\"state_dir\": \"../var/demo\"",
+                "\"state_dir\": \" \"",
+                "state_dir",
+                "must not be empty",
+            ),
+            (
+                hash,
+                "\"$2b$12$notargon\"",
+                "staff_passcode_hash",
+                "not a PHC string",
+            ),
+            (
+                "\"max_files\": 8",
+                "\"max_files\": 1",
+                "audit_log.max_files",
+                "between 2 and 1000",
+            ),
             (
                 "\"offered_resets\": [\"signing\", \"auth\"]",
                 "\"offered_resets\": [\"sign-in\"]",

@@ -77,6 +77,38 @@ impl FlowError {
     }
 }
 
+impl FlowError {
+    /// How the audit log records a session that ended on this error: refused (the holder's
+    /// situation: reservation, certificate, locked PIN) or failed (a fault), and a short
+    /// identifier. Never the error's text, which could carry detail from outside.
+    pub fn audit(&self) -> (crate::audit::Outcome, String) {
+        use crate::audit::Outcome::{Failed, Refused};
+        let pin = |kind: &PinKind| match kind {
+            PinKind::Auth => "pin_locked_auth",
+            PinKind::Signing => "pin_locked_signing",
+        };
+        let (outcome, reason) = match self {
+            FlowError::Refused(refusal) => {
+                let name = serde_json::to_value(refusal)
+                    .ok()
+                    .and_then(|value| value.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "refused".to_string());
+                return (Refused, name);
+            }
+            FlowError::NoSigningCertificate => (Refused, "no_signing_certificate"),
+            FlowError::PinLocked(kind) => (Refused, pin(kind)),
+            FlowError::WrongPin { .. } => (Failed, "wrong_pin"),
+            FlowError::NotMyNumberCard => (Failed, "not_my_number_card"),
+            FlowError::CardMoved => (Failed, "card_moved"),
+            FlowError::CardUnresponsive => (Failed, "card_unresponsive"),
+            FlowError::CentreUnreachable => (Failed, "centre_unreachable"),
+            FlowError::Unconfirmed => (Failed, "unconfirmed"),
+            FlowError::Unexpected(_) => (Failed, "unexpected"),
+        };
+        (outcome, reason.to_string())
+    }
+}
+
 /// Catalogue ids of what to show for an error: (title, guidance).
 pub fn guidance(error: &FlowError, kind: ResetKind) -> (String, &'static str) {
     let kind_suffix = |base: &str, pin: PinKind| {

@@ -66,6 +66,11 @@ pub fn text(language: Language, id: &str) -> &'static str {
         })
 }
 
+/// The text of `id`, if the catalogue has it (for labels that may fall back to an identifier).
+pub fn lookup(language: Language, id: &str) -> Option<&'static str> {
+    catalogue(language).get(id).map(String::as_str)
+}
+
 /// The text of `id` with `{name}` placeholders filled in.
 pub fn format(language: Language, id: &str, values: &[(&str, &str)]) -> String {
     let mut out = text(language, id).to_string();

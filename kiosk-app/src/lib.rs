@@ -1,20 +1,28 @@
-//! The kiosk application: the customer flow of the My Number Card signing-password reset on an
-//! iced touchscreen UI, on top of the card driver and the reset centre.
+//! The kiosk application: the customer flow of the My Number Card password resets (signing,
+//! and auth where offered) and the staff's maintenance mode, on an iced touchscreen UI, on top
+//! of the card driver and the reset centre.
 //!
 //! - [`app`]: the flow (one `Screen` enum, one `update`);
 //! - [`screen`]: one module per screen;
 //! - [`widget`]: touch buttons, keypads, card drawings, the screen frame;
 //! - [`worker`]: the card and the centre, off the UI thread, with deadlines;
 //! - [`errors`]: what went wrong, and what the customer is told;
-//! - [`config`], [`i18n`], [`theme`], [`demo`], [`sound`].
+//! - [`records`]: what staff rely on across restarts: the [`audit`] log, the [`staff`] passcode
+//!   lockout, the out-of-service switch; [`diagnostics`]: health and the reader self-test;
+//! - [`config`], [`i18n`], [`theme`], [`demo`], [`sound`], [`passcode_setup`].
 
 pub mod app;
+pub mod audit;
 pub mod config;
 pub mod demo;
+pub mod diagnostics;
 pub mod errors;
 pub mod i18n;
+pub mod passcode_setup;
+pub mod records;
 pub mod screen;
 pub mod sound;
+pub mod staff;
 pub mod startup;
 pub mod theme;
 pub mod widget;

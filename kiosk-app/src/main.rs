@@ -1,8 +1,10 @@
 //! `kiosk-app [--config config/kiosk.json] [--window WIDTHxHEIGHT]`
+//! `kiosk-app [--config config/kiosk.json] set-staff-passcode`
 //!
 //! Opens the kiosk full screen on the monitor (a demo on virtual cards when the configuration
 //! says `"demo": true`, the default one). `--window` opens a window of that size instead, for
-//! development and screenshots.
+//! development and screenshots. `set-staff-passcode` asks for the maintenance passcode (no
+//! echo) and writes its Argon2id hash into the configuration.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,6 +14,7 @@ use clap::Parser;
 use iced::{Size, Task, window};
 use kiosk_app::app::App;
 use kiosk_app::config::{CentreSetting, Config};
+use kiosk_app::records::Records;
 use kiosk_app::theme;
 use kiosk_app::worker::Reader;
 use reset_center::{HttpCentre, ResetCentre};
@@ -21,11 +24,20 @@ use reset_center::{HttpCentre, ResetCentre};
 #[command(version)]
 struct Args {
     /// The kiosk's configuration.
-    #[arg(long, default_value = "config/kiosk.json")]
+    #[arg(long, global = true, default_value = "config/kiosk.json")]
     config: PathBuf,
     /// Open a window of this size (e.g. 1280x800) instead of filling the monitor.
     #[arg(long, value_parser = parse_size)]
     window: Option<Size>,
+    #[command(subcommand)]
+    tool: Option<Tool>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Tool {
+    /// Set the staff passcode for maintenance mode (asked twice, not echoed; stored as an
+    /// Argon2id hash in the configuration's staff_passcode_hash).
+    SetStaffPasscode,
 }
 
 fn parse_size(text: &str) -> Result<Size, String> {
@@ -44,6 +56,15 @@ fn parse_size(text: &str) -> Result<Size, String> {
 fn main() -> ExitCode {
     kiosk_app::startup::mark_start();
     let args = Args::parse();
+    if let Some(Tool::SetStaffPasscode) = args.tool {
+        return match kiosk_app::passcode_setup::set_staff_passcode(&args.config) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("kiosk-app: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::load(&args.config) {
         Ok(config) => Arc::new(config),
         Err(error) => {
@@ -86,7 +107,14 @@ fn main() -> ExitCode {
         }
     };
     kiosk_app::startup::phase("services");
-    let mut app = App::new(config.clone(), reader, centre, demo);
+    let records = match Records::open(&config) {
+        Ok(records) => records,
+        Err(error) => {
+            eprintln!("kiosk-app: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut app = App::new(config.clone(), reader, centre, demo, records);
     match args.window {
         Some(size) => app.set_window_size(size),
         None => app.fill_monitor(),

@@ -19,6 +19,8 @@ use reset_center::kiosk_side::{self, StepError};
 use reset_center::{CentreError, Outcome, ReservationState, ResetCentre, ResetKind, SessionId};
 use virtual_card::{InProcessReader, PinId, VirtualCard};
 
+use sha2::{Digest, Sha256};
+
 use crate::errors::FlowError;
 
 type Card = Jpki<Box<dyn Transport>>;
@@ -45,6 +47,10 @@ pub enum Command {
     /// Demo only: put a virtual card on the reader, or take it away.
     DemoPlace(String),
     DemoPull,
+    /// Maintenance: how the PC/SC service, the readers and the centre are.
+    Health,
+    /// Maintenance: list the readers, read the ATR of a card and select JPKI-AP (no PIN).
+    SelfTest,
 }
 
 impl std::fmt::Debug for Command {
@@ -56,6 +62,8 @@ impl std::fmt::Debug for Command {
             Command::Release => f.write_str("Release"),
             Command::DemoPlace(profile) => write!(f, "DemoPlace({profile})"),
             Command::DemoPull => f.write_str("DemoPull"),
+            Command::Health => f.write_str("Health"),
+            Command::SelfTest => f.write_str("SelfTest"),
         }
     }
 }
@@ -69,6 +77,9 @@ pub enum Event {
     ReaderLost,
     /// A card was placed on, or taken off, the reader.
     CardPresent(bool),
+    /// A card's identity was read: the SHA-256 of its auth certificate, from which the audit
+    /// log derives its short keyed tag (the certificate itself never leaves the worker).
+    CardSeen([u8; 32]),
     /// The card was read: the tries left of the PIN to enter, or why not to go on.
     CardRead(Result<u8, FlowError>),
     /// The PIN was verified and the holder proved to the centre, or not.
@@ -77,6 +88,8 @@ pub enum Event {
     ResetDone(Result<(), FlowError>),
     /// Demo only: which card is on the demo reader, and its counters.
     DemoCard(Option<DemoCard>),
+    Health(crate::diagnostics::Health),
+    SelfTest(crate::diagnostics::SelfTest),
 }
 
 /// What the demo panel shows of the card on the demo reader: never a PIN.
@@ -275,6 +288,20 @@ impl Worker {
             Command::Release => self.release(),
             Command::DemoPlace(profile) => self.demo_place(&profile),
             Command::DemoPull => self.demo_pull(),
+            Command::Health => {
+                let health = crate::diagnostics::health(&self.reader, self.centre.as_ref());
+                self.emit(Event::Health(health));
+            }
+            Command::SelfTest => {
+                // Staff mode has no session: the card is free to be looked at.
+                self.release();
+                let name = match &self.reader {
+                    Reader::Pcsc { name } => name.clone().or_else(|| self.reader_name.clone()),
+                    Reader::Demo { .. } => None,
+                };
+                let report = crate::diagnostics::self_test(&self.reader, name, self.deadlines.card);
+                self.emit(Event::SelfTest(report));
+            }
         }
         self.report_demo_card();
     }
@@ -342,15 +369,11 @@ impl Worker {
         let deadline = self.deadlines.card;
         let (certificate, tries) = self.on_card(deadline, move |card| {
             let certificate = kiosk_side::read_identity(card).map_err(FlowError::from_step)?;
-            // The card itself tells whether it has a signing certificate (EF missing).
-            if let Err(JpkiError::FileNotFound(_)) = card.tries_left(PinKind::Signing) {
-                return Err(FlowError::NoSigningCertificate);
-            }
-            let tries = card
-                .tries_left(kind.proof())
-                .map_err(FlowError::from_card)?;
+            let tries = proof_tries(card, kind);
             Ok((certificate, tries))
         })?;
+        self.emit(Event::CardSeen(Sha256::digest(&certificate).into()));
+        let tries = tries?;
         if tries == 0 {
             return Err(FlowError::PinLocked(kind.proof()));
         }
@@ -485,6 +508,15 @@ impl Worker {
                 .send(Input::Card(CardEvent::Present(false, None)));
         }
     }
+}
+
+/// The tries left of the PIN the holder must enter; first, whether the card has a signing
+/// certificate at all (the card itself tells: its EF is missing), which both resets need.
+fn proof_tries(card: &mut Card, kind: ResetKind) -> Result<u8, FlowError> {
+    if let Err(JpkiError::FileNotFound(_)) = card.tries_left(PinKind::Signing) {
+        return Err(FlowError::NoSigningCertificate);
+    }
+    card.tries_left(kind.proof()).map_err(FlowError::from_card)
 }
 
 /// The reader events the kiosk cares about, for the configured reader (or any reader when

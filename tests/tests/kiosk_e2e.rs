@@ -89,6 +89,10 @@ fn kiosk_config(dir: &Path, url: &str, offer_auth: bool) -> PathBuf {
         )
         .replace("\"sound\": true", "\"sound\": false")
         .replace(
+            "\"state_dir\": \"/var/lib/mynumber-kiosk\"",
+            "\"state_dir\": \"state\"",
+        )
+        .replace(
             "\"offered_resets\": [\"signing\"]",
             if offer_auth {
                 "\"offered_resets\": [\"signing\", \"auth\"]"

@@ -13,4 +13,6 @@ pub mod processing;
 pub mod remove_card;
 pub mod reset_menu;
 pub mod services;
+pub mod staff;
+pub mod staff_login;
 pub mod top;

@@ -59,7 +59,12 @@ pub fn keypad<'a, M: Clone + 'a>(
     let word = |label: &str, key: Key| -> Element<'a, M> {
         touch(
             ctx,
-            text(label.to_string()).size(m.small()).font(theme::BOLD),
+            // One line always: at some window sizes 全部消す is a hair wider than its key's
+            // padded inside and would break into two.
+            text(label.to_string())
+                .size(m.small())
+                .font(theme::BOLD)
+                .wrapping(iced::widget::text::Wrapping::None),
             Tone::Secondary,
             Some(on_key(key)),
             Length::Fixed(size * 1.25),

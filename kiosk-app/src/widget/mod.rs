@@ -211,12 +211,20 @@ pub fn rule<'a, M: 'a>(ctx: &Ctx, label: &str, met: bool) -> Element<'a, M> {
 }
 
 /// The frame of every screen: header (service, step, language), body, footer.
+/// The messages of the staff's hidden gesture: pressed and released on the header's title.
+#[derive(Debug, Clone)]
+pub struct Corner<M> {
+    pub pressed: M,
+    pub released: M,
+}
+
 pub fn frame<'a, M: Clone + 'a>(
     ctx: &Ctx,
     step: Option<u8>,
     on_language: Option<M>,
     body: Element<'a, M>,
     footer: Option<Element<'a, M>>,
+    corner: Option<Corner<M>>,
 ) -> Element<'a, M> {
     let m = ctx.metrics;
     let step_text: Element<'a, M> = match step {
@@ -241,10 +249,7 @@ pub fn frame<'a, M: Clone + 'a>(
     };
     let header = container(
         row![
-            text(ctx.t("header.service"))
-                .size(m.heading())
-                .font(theme::BOLD)
-                .color(colour::HEADER_TEXT),
+            service_title(ctx, corner),
             space::horizontal(),
             step_text,
             language,
@@ -281,6 +286,23 @@ pub fn frame<'a, M: Clone + 'a>(
             ..Default::default()
         })
         .into()
+}
+
+/// The header's title; where staff may enter, it also takes the hidden long press (a plain
+/// area with no look of a button: customers are not invited to press it).
+fn service_title<'a, M: Clone + 'a>(ctx: &Ctx, corner: Option<Corner<M>>) -> Element<'a, M> {
+    let m = ctx.metrics;
+    let title = text(ctx.t("header.service"))
+        .size(m.heading())
+        .font(theme::BOLD)
+        .color(colour::HEADER_TEXT);
+    match corner {
+        Some(corner) => mouse_area(container(title).center_y(Length::Fixed(m.header_height())))
+            .on_press(corner.pressed)
+            .on_release(corner.released)
+            .into(),
+        None => title.into(),
+    }
 }
 
 /// A footer with one secondary button (back or cancel) on the left.

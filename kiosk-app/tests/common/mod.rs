@@ -28,6 +28,8 @@ pub struct Kiosk {
     pub reader: virtual_card::InProcessReader,
     events: Receiver<Event>,
     _database: tempfile::TempDir,
+    /// The kiosk's state directory (audit log, lockout, out-of-service switch).
+    pub state: Arc<tempfile::TempDir>,
 }
 
 impl Kiosk {
@@ -47,8 +49,25 @@ impl Kiosk {
         reserved: Option<Vec<reset_center::ResetKind>>,
         tweak: impl FnOnce(&mut Config),
     ) -> Kiosk {
+        let state = Arc::new(tempfile::tempdir().expect("state dir"));
+        Kiosk::build(reserved, state, tweak)
+    }
+
+    /// The same kiosk started again on the state another one left (a restart).
+    pub fn restarted(previous: Kiosk) -> Kiosk {
+        let state = previous.state.clone();
+        drop(previous);
+        Kiosk::build(None, state, |_| {})
+    }
+
+    fn build(
+        reserved: Option<Vec<reset_center::ResetKind>>,
+        state: Arc<tempfile::TempDir>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Kiosk {
         let path = workspace().join("config/kiosk.json");
         let mut config = Config::load(&path).expect("the demo configuration");
+        config.state_dir = state.path().to_path_buf();
         tweak(&mut config);
         let mut centre_view = config.clone();
         if let Some(kinds) = reserved {
@@ -69,13 +88,15 @@ impl Kiosk {
         let (handle, events) = worker::spawn(reader, centre, deadlines);
         // The demo panel is left out: snapshots show what a customer sees.
         let _ = demo;
-        let mut app = App::with_worker(Arc::new(config), handle, None);
+        let records = kiosk_app::records::Records::open(&config).expect("records");
+        let mut app = App::with_worker(Arc::new(config), handle, None, records);
         app.set_window_size(SIZE);
         let mut kiosk = Kiosk {
             app,
             reader: shared,
             events,
             _database: database,
+            state,
         };
         kiosk.settle();
         kiosk
