@@ -134,6 +134,8 @@ pub enum Message {
     FirstFrame,
     /// The header's title pressed (true) or released (false): the staff's hidden gesture.
     Corner(bool),
+    /// Time to tell systemd's watchdog the event loop is alive.
+    Watchdog,
     StaffLogin(staff_login::Message),
     Staff(staff::Message),
 }
@@ -434,7 +436,7 @@ impl App {
 
     /// The user-visible flow.
     pub fn update(&mut self, message: Message) -> Task<Message> {
-        let ticking = matches!(message, Message::Tick(_));
+        let ticking = matches!(message, Message::Tick(_) | Message::Watchdog);
         let before = self.looks();
         let task = self.flow(message);
         // A tick that changes nothing on screen must not cost a full repaint.
@@ -543,7 +545,13 @@ impl App {
             Message::WindowOpened(_) => {}
             Message::MonitorSize(id, size) => return self.size_to_monitor(id, size),
             Message::WindowResized(size) => self.set_window_size(size),
-            Message::FirstFrame => crate::startup::report_first_frame(),
+            Message::FirstFrame => {
+                if crate::startup::report_first_frame() {
+                    crate::watchdog::notify("READY=1");
+                }
+            }
+            // Sent from here, the UI's own loop: a frozen loop stops the pings.
+            Message::Watchdog => crate::watchdog::notify("WATCHDOG=1"),
             Message::Corner(pressed) => self.corner(pressed),
             Message::StaffLogin(message) => self.staff_login(message),
             Message::Staff(message) => self.staff(message),
@@ -1141,8 +1149,13 @@ impl App {
             // Nothing moves on an idle screen: no timer, no CPU.
             Subscription::none()
         };
+        let watchdog = match crate::watchdog::interval() {
+            Some(every) => iced::time::every(every).map(|_| Message::Watchdog),
+            None => Subscription::none(),
+        };
         Subscription::batch([
             ticks,
+            watchdog,
             crate::startup::first_frame().map(|()| Message::FirstFrame),
             Subscription::run_with(self.setup.clone(), worker_stream),
             window::open_events().map(Message::WindowOpened),

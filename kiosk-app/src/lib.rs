@@ -9,7 +9,8 @@
 //! - [`errors`]: what went wrong, and what the customer is told;
 //! - [`records`]: what staff rely on across restarts: the [`audit`] log, the [`staff`] passcode
 //!   lockout, the out-of-service switch; [`diagnostics`]: health and the reader self-test;
-//! - [`config`], [`i18n`], [`theme`], [`demo`], [`sound`], [`passcode_setup`].
+//! - [`config`], [`i18n`], [`theme`], [`demo`], [`sound`], [`passcode_setup`], [`watchdog`]
+//!   (systemd's readiness and watchdog protocol).
 
 pub mod app;
 pub mod audit;
@@ -20,10 +21,12 @@ pub mod errors;
 pub mod i18n;
 pub mod passcode_setup;
 pub mod records;
+pub mod restarts;
 pub mod screen;
 pub mod sound;
 pub mod staff;
 pub mod startup;
 pub mod theme;
+pub mod watchdog;
 pub mod widget;
 pub mod worker;

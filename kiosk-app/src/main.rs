@@ -114,6 +114,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // A kiosk in a restart loop slows down (see `restarts`); the log says so.
+    let wait = kiosk_app::restarts::record_start(&config.state_dir, std::time::SystemTime::now());
+    if !wait.is_zero() {
+        eprintln!(
+            "kiosk: restarting often: waiting {} s first",
+            wait.as_secs()
+        );
+        std::thread::sleep(wait);
+    }
     let mut app = App::new(config.clone(), reader, centre, demo, records);
     match args.window {
         Some(size) => app.set_window_size(size),

@@ -59,15 +59,17 @@ pub fn phase_once(name: &str) {
     }
 }
 
-pub fn report_first_frame() {
+/// Marks the first frame drawn; true the first time only (frames may be reported more than once
+/// before the subscription ends).
+pub fn report_first_frame() -> bool {
     if REPORTED.swap(true, Ordering::Relaxed) {
-        return;
+        return false;
     }
     let (drawn, signal) = &DRAWN;
     *drawn.lock().unwrap_or_else(|p| p.into_inner()) = true;
     signal.notify_all();
     if !wanted() {
-        return;
+        return true;
     }
     let since_main = STARTED
         .get()
@@ -78,4 +80,5 @@ pub fn report_first_frame() {
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     eprintln!("first frame: {since_main} ms after main, at {unix} ns");
+    true
 }

@@ -204,7 +204,12 @@ impl Kiosk {
 }
 
 /// Xvfb on `display` and the kiosk binary on it, with a detached shadow app to find taps.
-fn launch(stack: &PcscStack, config_path: &Path, display: &'static str) -> Kiosk {
+fn launch(
+    stack: &PcscStack,
+    config_path: &Path,
+    display: &'static str,
+    env: &[(&str, &str)],
+) -> Kiosk {
     for tool in ["Xvfb", "xdotool", "import"] {
         require(tool);
     }
@@ -226,18 +231,7 @@ fn launch(stack: &PcscStack, config_path: &Path, display: &'static str) -> Kiosk
     std::thread::sleep(Duration::from_millis(500));
     let shots = stack.artifacts();
     let log = shots.join("kiosk.log");
-    let log_file = File::create(&log).expect("log");
-    let process = Process(
-        Command::new(&stack.binaries().kiosk_app)
-            .arg("--config")
-            .arg(config_path)
-            .env("DISPLAY", display)
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(Stdio::null())
-            .stderr(log_file)
-            .spawn()
-            .expect("kiosk-app starts"),
-    );
+    let process = start_kiosk(stack, config_path, display, env, &log);
     let config = Arc::new(Config::load(config_path).expect("config"));
     let mut shadow = App::detached(config);
     shadow.set_window_size(Size::new(WIDTH as f32, HEIGHT as f32));
@@ -255,6 +249,35 @@ fn launch(stack: &PcscStack, config_path: &Path, display: &'static str) -> Kiosk
     kiosk.wait_for("reader ready");
     std::thread::sleep(Duration::from_secs(1));
     kiosk
+}
+
+/// The kiosk binary on `display`, its stderr appended to `log`.
+fn start_kiosk(
+    stack: &PcscStack,
+    config_path: &Path,
+    display: &str,
+    env: &[(&str, &str)],
+    log: &Path,
+) -> Process {
+    let log_file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log");
+    let mut command = Command::new(&stack.binaries().kiosk_app);
+    command
+        .arg("--config")
+        .arg(config_path)
+        .env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("WATCHDOG_USEC")
+        .stdout(Stdio::null())
+        .stderr(log_file);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    Process(command.spawn().expect("kiosk-app starts"))
 }
 
 /// Top to the card screen of the reset labelled `reset`.
@@ -281,7 +304,7 @@ fn the_kiosk_binary_resets_a_signing_password_end_to_end() {
     card.pull();
     let centre = start_centre(&stack, "signing-blocked", "signing");
     let config_path = kiosk_config(stack.scratch(), &centre.url, false);
-    let mut kiosk = launch(&stack, &config_path, ":97");
+    let mut kiosk = launch(&stack, &config_path, ":97", &[]);
     walk_to_card_screen(&mut kiosk, "署名用パスワードの初期化・再設定");
 
     card.insert(None);
@@ -334,7 +357,7 @@ fn the_kiosk_binary_resets_an_auth_pin_end_to_end() {
     card.pull();
     let centre = start_centre(&stack, "auth-blocked", "auth");
     let config_path = kiosk_config(stack.scratch(), &centre.url, true);
-    let mut kiosk = launch(&stack, &config_path, ":98");
+    let mut kiosk = launch(&stack, &config_path, ":98", &[]);
     walk_to_card_screen(&mut kiosk, "利用者証明用パスワードの初期化・再設定");
 
     card.insert(None);
@@ -381,4 +404,109 @@ fn the_kiosk_binary_resets_an_auth_pin_end_to_end() {
     );
     jpki.verify_signing_pin(&SigningPin::new("ABC123").expect("valid"))
         .expect("the signing password is untouched");
+}
+
+/// What the kiosk told the "service manager" (a datagram socket standing in for systemd).
+fn notifications(socket: &std::os::unix::net::UnixDatagram, within: Duration) -> Vec<String> {
+    let deadline = Instant::now() + within;
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 256];
+    while Instant::now() < deadline {
+        if let Ok(n) = socket.recv(&mut buffer) {
+            seen.push(String::from_utf8_lossy(&buffer[..n]).into_owned());
+        }
+    }
+    seen
+}
+
+#[test]
+fn under_systemd_the_kiosk_reports_ready_pings_the_watchdog_and_restarts_clean() {
+    let stack =
+        pcsc_stack!("under_systemd_the_kiosk_reports_ready_pings_the_watchdog_and_restarts_clean");
+    // A card lies on the reader when the kiosk starts (a customer's, left behind by a crash).
+    let card = stack.card("normal", Slot::First);
+    let centre = start_centre(&stack, "normal", "signing");
+    let config_path = kiosk_config(stack.scratch(), &centre.url, false);
+    let socket_path = stack.scratch().join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).expect("notify socket");
+    socket
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .expect("timeout");
+    let socket_name = socket_path.to_string_lossy().into_owned();
+    // A one-second watchdog: pings every half second.
+    let env = [
+        ("NOTIFY_SOCKET", socket_name.as_str()),
+        ("WATCHDOG_USEC", "1000000"),
+    ];
+    let mut kiosk = launch(&stack, &config_path, ":96", &env);
+    kiosk.wait_for("screen remove_card");
+    let told = notifications(&socket, Duration::from_secs(3));
+    assert!(
+        told.iter().any(|m| m == "READY=1"),
+        "READY=1 after the first frame: {told:?}"
+    );
+    let pings = told.iter().filter(|m| *m == "WATCHDOG=1").count();
+    assert!(
+        pings >= 3,
+        "the watchdog is pinged every half second: {told:?}"
+    );
+
+    // A crash (SIGKILL), and systemd's restart: the kiosk comes back to the removal screen, as
+    // the card is still there, and with no session.
+    let Kiosk {
+        _process: crashed,
+        log,
+        ..
+    } = kiosk;
+    drop(crashed);
+    let log_length = std::fs::read_to_string(&log).expect("log").len();
+    // What the crashed kiosk had queued is not the new one's.
+    let _ = notifications(&socket, Duration::from_millis(300));
+    let _restarted = start_kiosk(&stack, &config_path, ":96", &env, &log);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !notifications(&socket, Duration::from_millis(500))
+        .iter()
+        .any(|m| m == "READY=1")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the restarted kiosk never said READY=1"
+        );
+    }
+    assert!(
+        log_shows(
+            &log,
+            log_length,
+            "screen remove_card",
+            Duration::from_secs(20)
+        ),
+        "the restarted kiosk asks for the card first"
+    );
+    card.pull();
+    assert!(
+        log_shows(&log, log_length, "screen top", Duration::from_secs(10)),
+        "then the top screen"
+    );
+    let text = std::fs::read_to_string(&log).expect("log");
+    for screen in ["screen current_pin", "screen new_pin", "screen processing"] {
+        assert!(
+            !text[log_length..].contains(screen),
+            "no session carried over"
+        );
+    }
+}
+
+/// Whether the log, after its first `from` bytes, says `line` within `within`.
+fn log_shows(log: &Path, from: usize, line: &str, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if text.get(from..).is_some_and(|rest| rest.contains(line)) {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
