@@ -52,7 +52,11 @@ const SIGNING_PIN_MIN: usize = 6;
 const SIGNING_PIN_MAX: usize = 16;
 
 /// The 4-digit auth PIN (利用者証明用電子証明書 暗証番号).
-pub struct AuthPin(Zeroizing<[u8; AUTH_PIN_LENGTH]>);
+///
+/// The digits live on the heap, written there once: moving a PIN (into a command, a channel, a
+/// closure) moves a pointer, so no copy of the digits is left behind in a stack frame or a
+/// channel's buffer, and the one copy is wiped on drop.
+pub struct AuthPin(Zeroizing<Box<[u8]>>);
 
 impl AuthPin {
     /// Validates `text`: exactly 4 ASCII digits.
@@ -64,7 +68,7 @@ impl AuthPin {
         if !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(PinError::AuthNotDigits);
         }
-        let mut digits = Zeroizing::new([0u8; AUTH_PIN_LENGTH]);
+        let mut digits = Zeroizing::new(vec![0u8; AUTH_PIN_LENGTH].into_boxed_slice());
         digits.copy_from_slice(text.as_bytes());
         Ok(AuthPin(digits))
     }
@@ -75,9 +79,10 @@ impl AuthPin {
     }
 }
 
-/// The signing password (署名用電子証明書 パスワード), upper-cased.
+/// The signing password (署名用電子証明書 パスワード), upper-cased. Kept on the heap, as
+/// [`AuthPin`] is.
 pub struct SigningPin {
-    bytes: Zeroizing<[u8; SIGNING_PIN_MAX]>,
+    bytes: Zeroizing<Box<[u8]>>,
     len: usize,
 }
 
@@ -101,7 +106,7 @@ impl SigningPin {
         if !text.bytes().any(|b| b.is_ascii_digit()) {
             return Err(PinError::SigningNoDigit);
         }
-        let mut bytes = Zeroizing::new([0u8; SIGNING_PIN_MAX]);
+        let mut bytes = Zeroizing::new(vec![0u8; SIGNING_PIN_MAX].into_boxed_slice());
         for (slot, byte) in bytes.iter_mut().zip(text.bytes()) {
             *slot = byte.to_ascii_uppercase();
         }

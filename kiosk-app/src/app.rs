@@ -224,6 +224,17 @@ impl App {
         App::with_setup(config, WorkerSetup::empty(), None, Records::detached())
     }
 
+    /// A kiosk with no worker, laid out as the demo (with its panel): for tools that tap the
+    /// demo's screens from outside.
+    pub fn detached_demo(config: Arc<Config>, demo: Demo) -> App {
+        App::with_setup(
+            config,
+            WorkerSetup::empty(),
+            Some(demo),
+            Records::detached(),
+        )
+    }
+
     /// A kiosk talking to a worker the caller started (tests drive the worker's events).
     pub fn with_worker(
         config: Arc<Config>,

@@ -510,3 +510,319 @@ fn log_shows(log: &Path, from: usize, line: &str, within: Duration) -> bool {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A core dump of the running process `pid` (gdb's gcore), for searching.
+fn core_dump(pid: u32, dir: &Path, name: &str) -> PathBuf {
+    let prefix = dir.join(name);
+    let status = Command::new("gcore")
+        .arg("-o")
+        .arg(&prefix)
+        .arg(pid.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("gcore runs");
+    assert!(status.success(), "gcore {pid}");
+    PathBuf::from(format!("{}.{pid}", prefix.display()))
+}
+
+/// Whether `file` holds the bytes of `needle` anywhere.
+fn holds(file: &Path, needle: &str) -> bool {
+    Command::new("grep")
+        .args(["-a", "-q", "-F", "--", needle])
+        .arg(file)
+        .status()
+        .expect("grep runs")
+        .success()
+}
+
+/// Where `needle` occurs in `file`: up to 12 places, each with 48 bytes around it (escaped), so
+/// a failure shows what kept the secret.
+fn contexts(file: &Path, needle: &str) -> Vec<String> {
+    use std::io::{Seek, SeekFrom};
+    let output = Command::new("grep")
+        .args(["-a", "-b", "-o", "-F", "--", needle])
+        .arg(file)
+        .output()
+        .expect("grep runs");
+    let offsets: Vec<u64> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split(':').next()?.parse().ok())
+        .take(12)
+        .collect();
+    let mut core = File::open(file).expect("core");
+    offsets
+        .iter()
+        .map(|&offset| {
+            let start = offset.saturating_sub(48);
+            let mut window = vec![0u8; 96 + needle.len()];
+            let _ = core.seek(SeekFrom::Start(start));
+            let n = core.read(&mut window).unwrap_or(0);
+            window.truncate(n);
+            format!("  at {offset:#x}: {}", window.escape_ascii())
+        })
+        .collect()
+}
+
+/// A secret of `length` from `alphabet` that the baseline core does not hold by chance (so that
+/// finding it later can only mean the kiosk kept it).
+fn fresh_secret(baseline: &Path, alphabet: &[u8], length: usize, seed: &mut u64) -> String {
+    loop {
+        let secret: String = (0..length)
+            .map(|_| {
+                // xorshift: a test needs variety, not cryptography.
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 7;
+                *seed ^= *seed << 17;
+                char::from(alphabet[(*seed % alphabet.len() as u64) as usize])
+            })
+            .collect();
+        let letters = secret.bytes().any(|b| b.is_ascii_uppercase());
+        let digits = secret.bytes().any(|b| b.is_ascii_digit());
+        let valid = length == 4 || (letters && digits);
+        if valid && !holds(baseline, &secret) {
+            return secret;
+        }
+    }
+}
+
+/// The `normal` card with `auth_pin` as its auth PIN, written as a profile of its own (paths
+/// made absolute).
+fn profile_with_auth_pin(dir: &Path, auth_pin: &str) -> PathBuf {
+    let cards = workspace_root().join("config/cards");
+    let text = std::fs::read_to_string(cards.join("normal.json"))
+        .expect("normal profile")
+        .replace("\"pin\": \"1234\"", &format!("\"pin\": \"{auth_pin}\""))
+        .replace("\"normal/", &format!("\"{}/normal/", cards.display()))
+        .replace(
+            "\"../test-pki/",
+            &format!("\"{}/../test-pki/", cards.display()),
+        );
+    let path = dir.join("secret-card.json");
+    std::fs::write(&path, text).expect("profile");
+    path
+}
+
+#[test]
+fn after_a_session_the_kiosk_memory_holds_neither_pin_typed() {
+    require("gcore");
+    let stack = pcsc_stack!("after_a_session_the_kiosk_memory_holds_neither_pin_typed");
+    let card = stack.card("normal", Slot::First);
+    card.pull();
+    let centre = start_centre(&stack, "normal", "signing");
+    let config_path = kiosk_config(stack.scratch(), &centre.url, false);
+    let mut kiosk = launch(&stack, &config_path, ":95", &[]);
+    let pid = kiosk._process.0.id();
+    let dumps = stack.scratch().to_path_buf();
+
+    // PINs chosen now, absent from the kiosk's memory before the session.
+    let baseline = core_dump(pid, &dumps, "before");
+    let mut seed = u64::from(pid) * 0x9E37_79B9 + 1;
+    let auth_pin = fresh_secret(&baseline, b"0123456789", 4, &mut seed);
+    let new_password = fresh_secret(
+        &baseline,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        10,
+        &mut seed,
+    );
+    std::fs::remove_file(&baseline).expect("remove the baseline");
+    let profile = profile_with_auth_pin(stack.scratch(), &auth_pin);
+
+    walk_to_card_screen(&mut kiosk, "署名用パスワードの初期化・再設定");
+    card.insert(Some(&profile.to_string_lossy()));
+    kiosk.wait_for("screen current_pin");
+    let _ = kiosk
+        .shadow
+        .update(Message::Worker(Event::CardPresent(true)));
+    let _ = kiosk.shadow.update(Message::Worker(Event::CardRead(Ok(3))));
+    kiosk.type_keys(&auth_pin);
+    kiosk.tap("確定");
+    kiosk.wait_for("screen new_pin");
+    let _ = kiosk
+        .shadow
+        .update(Message::Worker(Event::Verified(Ok(()))));
+    kiosk.type_keys(&new_password);
+    kiosk.tap("次へ");
+    std::thread::sleep(Duration::from_millis(300));
+    kiosk.type_keys(&new_password);
+    kiosk.tap("設定する");
+    kiosk.wait_for("screen remove_card");
+    card.pull();
+    kiosk.wait_for("screen done");
+    assert_eq!(
+        centre.reservations()[0]["state"],
+        "used",
+        "the session went through"
+    );
+
+    let after = core_dump(pid, &dumps, "after");
+    let auth_found = contexts(&after, &auth_pin);
+    let password_found = contexts(&after, &new_password);
+    let size = std::fs::metadata(&after).map(|m| m.len()).unwrap_or(0);
+    std::fs::remove_file(&after).expect("remove the core");
+    assert!(
+        auth_found.is_empty(),
+        "the auth PIN typed is in the kiosk's memory ({size} bytes searched):\n{}",
+        auth_found.join("\n")
+    );
+    assert!(
+        password_found.is_empty(),
+        "the new signing password typed is in the kiosk's memory ({size} bytes searched):\n{}",
+        password_found.join("\n")
+    );
+    // Nor in its log or any file it wrote (its state: audit log, lockout, switch).
+    let mut files = vec![stack.artifacts().join("kiosk.log")];
+    files.extend(files_under(&stack.scratch().join("state")));
+    for file in files {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default()).into_owned();
+        assert!(
+            !text.contains(&new_password),
+            "{} holds the new password",
+            file.display()
+        );
+        assert!(
+            !text.contains(&format!("\"{auth_pin}\"")) && !text.contains(&format!(":{auth_pin}")),
+            "{} holds the auth PIN",
+            file.display()
+        );
+    }
+}
+
+/// A copy of `config/` in `dir`, so that a test can change the demo's cards and keep its state
+/// apart; returns the copied demo configuration.
+fn demo_config_copy(dir: &Path) -> PathBuf {
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(workspace_root().join("config"))
+        .arg(dir)
+        .status()
+        .expect("cp runs");
+    assert!(status.success());
+    let path = dir.join("config/kiosk.json");
+    let text = std::fs::read_to_string(&path)
+        .expect("demo config")
+        .replace(
+            "\"state_dir\": \"../var/demo\"",
+            "\"state_dir\": \"../state\"",
+        )
+        .replace("\"sound\": true", "\"sound\": false");
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+#[test]
+fn after_a_demo_session_the_kiosk_memory_holds_neither_pin_typed() {
+    require("gcore");
+    // The demo needs no reader; the stack gives the binaries and the artifacts directory.
+    let stack = pcsc_stack!("after_a_demo_session_the_kiosk_memory_holds_neither_pin_typed");
+    let config_path = demo_config_copy(stack.scratch());
+    let config = Config::load(&config_path).expect("config");
+    let demo = kiosk_app::demo::services(&config, &config_path, kiosk_app::demo::CentreStart::Now)
+        .expect("demo")
+        .into_parts()
+        .2;
+    let mut kiosk = launch(&stack, &config_path, ":94", &[]);
+    kiosk.shadow = App::detached_demo(Arc::new(config), demo);
+    kiosk
+        .shadow
+        .set_window_size(Size::new(WIDTH as f32, HEIGHT as f32));
+    let _ = kiosk.shadow.update(Message::Worker(Event::ReaderReady));
+    let pid = kiosk._process.0.id();
+    let dumps = stack.scratch().to_path_buf();
+
+    let baseline = core_dump(pid, &dumps, "before");
+    let mut seed = u64::from(pid) * 0x2545_F491 + 7;
+    let auth_pin = fresh_secret(&baseline, b"0123456789", 4, &mut seed);
+    let new_password = fresh_secret(
+        &baseline,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        10,
+        &mut seed,
+    );
+    std::fs::remove_file(&baseline).expect("remove the baseline");
+    // The demo card `normal` now has this auth PIN (its profile is read when it is placed).
+    let card_path = config_path.with_file_name("cards/normal.json");
+    let card_text = std::fs::read_to_string(&card_path)
+        .expect("profile")
+        .replace("\"pin\": \"1234\"", &format!("\"pin\": \"{auth_pin}\""));
+    std::fs::write(&card_path, card_text).expect("profile");
+
+    walk_to_card_screen(&mut kiosk, "署名用パスワードの初期化・再設定");
+    kiosk.tap("normal");
+    kiosk.wait_for("screen current_pin");
+    for event in [
+        Event::CardPresent(true),
+        Event::DemoCard(Some(kiosk_app::worker::DemoCard {
+            name: "normal".to_string(),
+            auth_tries: Some(3),
+            signing_tries: Some(5),
+        })),
+        Event::CardRead(Ok(3)),
+    ] {
+        let _ = kiosk.shadow.update(Message::Worker(event));
+    }
+    kiosk.type_keys(&auth_pin);
+    kiosk.tap("確定");
+    kiosk.wait_for("screen new_pin");
+    let _ = kiosk
+        .shadow
+        .update(Message::Worker(Event::Verified(Ok(()))));
+    kiosk.type_keys(&new_password);
+    kiosk.tap("次へ");
+    std::thread::sleep(Duration::from_millis(300));
+    kiosk.type_keys(&new_password);
+    kiosk.tap("設定する");
+    kiosk.wait_for("screen remove_card");
+    let _ = kiosk
+        .shadow
+        .update(Message::Worker(Event::ResetDone(Ok(()))));
+    kiosk.tap("カードを取る");
+    kiosk.wait_for("screen done");
+    kiosk.screenshot("demo-done");
+
+    let after = core_dump(pid, &dumps, "after");
+    let auth_found = contexts(&after, &auth_pin);
+    let password_found = contexts(&after, &new_password);
+    let size = std::fs::metadata(&after).map(|m| m.len()).unwrap_or(0);
+    std::fs::remove_file(&after).expect("remove the core");
+    assert!(
+        auth_found.is_empty(),
+        "the auth PIN typed is in the demo kiosk's memory ({size} bytes searched):\n{}",
+        auth_found.join("\n")
+    );
+    assert!(
+        password_found.is_empty(),
+        "the new password typed is in the demo kiosk's memory ({size} bytes searched):\n{}",
+        password_found.join("\n")
+    );
+    // Nor in any file the run wrote (its log, its state: audit log, lockout, switch).
+    let mut files = vec![stack.artifacts().join("kiosk.log")];
+    files.extend(files_under(&stack.scratch().join("state")));
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(&new_password),
+            "{} holds the new password",
+            file.display()
+        );
+        assert!(
+            !text.contains(&format!("\"{auth_pin}\"")) && !text.contains(&format!(":{auth_pin}")),
+            "{} holds the auth PIN",
+            file.display()
+        );
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

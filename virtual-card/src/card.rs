@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use card_driver::reset_cryptogram::{self, CHALLENGE_LENGTH, CardKey};
 use rand::RngCore;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
-use zeroize::Zeroizing;
 
 use crate::command::CommandApdu;
 use crate::profile::{AUTH_RULES, KeyPair, PinRules, Profile, SIGNING_RULES};
@@ -80,10 +79,41 @@ enum Ef {
 
 /// A PIN with its counter and the key it unlocks.
 struct PinSlot {
-    value: Zeroizing<Vec<u8>>,
+    value: StoredPin,
     tries_left: u8,
     rules: PinRules,
     key: RsaPrivateKey,
+}
+
+/// A PIN as this card keeps it: a salted SHA-256, compared in constant time. A real card keeps
+/// its PINs in secure memory; this one may share a process with the kiosk (the demo), where a
+/// plain copy would outlive every session in the process's memory.
+struct StoredPin {
+    salt: [u8; 16],
+    digest: [u8; 32],
+}
+
+impl StoredPin {
+    fn new(pin: &[u8]) -> StoredPin {
+        let mut salt = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut salt);
+        StoredPin {
+            salt,
+            digest: salted_digest(&salt, pin),
+        }
+    }
+
+    fn matches(&self, candidate: &[u8]) -> bool {
+        constant_time_eq(&self.digest, &salted_digest(&self.salt, candidate))
+    }
+}
+
+fn salted_digest(salt: &[u8; 16], pin: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(salt);
+    hasher.update(pin);
+    hasher.finalize().into()
 }
 
 /// The JPKI applet's persistent contents.
@@ -365,7 +395,7 @@ impl VirtualCard {
         if slot.tries_left == 0 {
             return SW_PIN_BLOCKED;
         }
-        let correct = constant_time_eq(&slot.value, &command.data);
+        let correct = slot.value.matches(&command.data);
         let slot = self.slot_mut(pin);
         if correct {
             slot.tries_left = slot.rules.max_tries;
@@ -397,7 +427,7 @@ impl VirtualCard {
         if !(slot.rules.accepts)(&command.data) {
             return SW_INCORRECT_DATA;
         }
-        slot.value = Zeroizing::new(command.data.clone());
+        slot.value = StoredPin::new(&command.data);
         SW_OK
     }
 
@@ -470,7 +500,8 @@ impl VirtualCard {
         if !(slot.rules.accepts)(&new_pin) {
             return SW_INCORRECT_DATA;
         }
-        slot.value = new_pin;
+        slot.value = StoredPin::new(&new_pin);
+        drop(new_pin);
         slot.tries_left = slot.rules.max_tries;
         self.session.set_verified(pin, false);
         SW_OK
@@ -545,7 +576,7 @@ fn binary(data: Vec<u8>) -> Ef {
 
 fn slot(pair: KeyPair, rules: PinRules) -> PinSlot {
     PinSlot {
-        value: pair.pin,
+        value: StoredPin::new(&pair.pin),
         tries_left: pair.tries_left,
         rules,
         key: pair.private_key,

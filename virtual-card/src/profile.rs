@@ -116,7 +116,10 @@ impl Profile {
             field: field.to_string(),
             problem,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| error("(file)", e.to_string()))?;
+        // The text holds the card's PINs: wiped once parsed.
+        let text = zeroize::Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|e| error("(file)", e.to_string()))?,
+        );
         let file: ProfileFile =
             serde_json::from_str(&text).map_err(|e| error("(json)", e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
