@@ -285,6 +285,11 @@ impl App {
         app
     }
 
+    /// Whether a reader is there and answering (the worker said so).
+    pub fn reader_ok(&self) -> bool {
+        self.reader_ok
+    }
+
     /// The kiosk's screen takes the window, less the demo panel in the demo.
     pub fn set_window_size(&mut self, size: Size) {
         self.window = size;
@@ -761,11 +766,20 @@ impl App {
                 if !std::mem::replace(&mut self.reader_was_lost, true) {
                     self.records.record(AuditEvent::ReaderLost);
                 }
-                self.end_session(AuditOutcome::Failed, Some("reader_lost".to_string()));
-                self.send(Command::Release);
-                // Staff stay where they are: the health page is where they look at it.
-                if !matches!(self.screen, Screen::Staff(_) | Screen::StaffLogin(_)) {
-                    self.go(Screen::OutOfService);
+                match self.screen {
+                    // The worker is on the card: its answer (the outcome read back, or why it
+                    // cannot be) decides what the customer is told; out of service comes after.
+                    Screen::Reading(_) | Screen::Checking { .. } | Screen::Processing(_) => {}
+                    // Staff stay where they are: the health page is where they look at it.
+                    Screen::Staff(_) | Screen::StaffLogin(_) => self.send(Command::Release),
+                    // The card is out of the kiosk's reach: the customer still hears how their
+                    // session ended (the done or error screen), then out of service.
+                    Screen::RemoveCard { .. } => self.card_removed(),
+                    _ => {
+                        self.end_session(AuditOutcome::Failed, Some("reader_lost".to_string()));
+                        self.send(Command::Release);
+                        self.go(Screen::OutOfService);
+                    }
                 }
             }
             worker::Event::CardPresent(true) => {
@@ -1211,6 +1225,7 @@ fn deadlines(config: &Config) -> Deadlines {
         // A proof or a reset: a few card operations and up to four centre calls (with the
         // completion's retries).
         with_centre: config.timeouts.card * 3 + centre * 5,
+        completion_retry: worker::COMPLETION_RETRY,
     }
 }
 

@@ -146,7 +146,12 @@ pub struct Deadlines {
     pub card: Duration,
     /// An operation that also waits for the centre (proof, reset).
     pub with_centre: Duration,
+    /// How often a completion the centre could not take yet is offered again.
+    pub completion_retry: Duration,
 }
+
+/// How often undelivered completions are retried in service.
+pub const COMPLETION_RETRY: Duration = Duration::from_secs(30);
 
 /// Starts the worker; its events come out of the returned receiver.
 pub fn spawn(
@@ -203,14 +208,11 @@ struct Worker {
     shelf: Vec<VirtualCard>,
 }
 
-/// How often undelivered completions are retried.
-const RETRY_INTERVAL: Duration = Duration::from_secs(30);
-
 impl Worker {
     fn run(&mut self, inputs: &Receiver<Input>) {
         self.watch();
         loop {
-            let input = match inputs.recv_timeout(RETRY_INTERVAL) {
+            let input = match inputs.recv_timeout(self.deadlines.completion_retry) {
                 Ok(input) => input,
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                     self.retry_pending();

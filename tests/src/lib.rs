@@ -18,6 +18,11 @@ use std::time::{Duration, Instant};
 
 use fs2::FileExt;
 
+pub mod driver;
+pub mod faults;
+pub mod proxy;
+pub mod soak;
+
 /// Where the vpcd driver lives on Debian.
 const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
 /// The first vpcd port; the one config entry gives two readers (this port and the next).
@@ -158,6 +163,11 @@ impl PcscStack {
         }
     }
 
+    /// The running pcscd's process id (to kill it from another thread).
+    pub fn pcscd_pid(&self) -> Option<u32> {
+        self.pcscd.as_ref().map(Child::id)
+    }
+
     /// Kills pcscd hard (SIGKILL), as a crash would, and reaps it.
     pub fn kill_pcscd(&mut self) {
         if let Some(mut child) = self.pcscd.take() {
@@ -268,17 +278,38 @@ impl Drop for PcscStack {
 pub struct CentreProcess {
     binary: PathBuf,
     db: PathBuf,
+    config: PathBuf,
     server: Child,
     pub url: String,
 }
 
 impl CentreProcess {
     pub fn start(stack: &PcscStack) -> CentreProcess {
+        CentreProcess::start_with(stack, centre_config())
+    }
+
+    /// The centre with a claim lease of `seconds` (the fault runs cannot wait two minutes for a
+    /// crashed kiosk's claim to lapse).
+    pub fn start_with_lease(stack: &PcscStack, seconds: u32) -> CentreProcess {
+        let base = workspace_root().join("config");
+        let text = fs::read_to_string(centre_config())
+            .unwrap_or_else(|e| panic!("centre config: {e}"))
+            .replace("\"test-pki/", &format!("\"{}/test-pki/", base.display()))
+            .replace(
+                "\"claim_lease_seconds\": 120",
+                &format!("\"claim_lease_seconds\": {seconds}"),
+            );
+        let path = stack.scratch().join("reset-center.json");
+        fs::write(&path, text).unwrap_or_else(|e| panic!("centre config: {e}"));
+        CentreProcess::start_with(stack, path)
+    }
+
+    fn start_with(stack: &PcscStack, config: PathBuf) -> CentreProcess {
         let binary = stack.binaries.reset_center.clone();
         let db = stack.scratch().join("centre.sqlite");
         let mut server = Command::new(&binary)
             .arg("--config")
-            .arg(centre_config())
+            .arg(&config)
             .arg("--db")
             .arg(&db)
             .args(["serve", "--listen", "127.0.0.1:0", "--hours", "00:00-00:00"])
@@ -299,6 +330,7 @@ impl CentreProcess {
         CentreProcess {
             binary,
             db,
+            config,
             server,
             url,
         }
@@ -308,7 +340,7 @@ impl CentreProcess {
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
         Command::new(&self.binary)
             .arg("--config")
-            .arg(centre_config())
+            .arg(&self.config)
             .arg("--db")
             .arg(&self.db)
             .args(args)

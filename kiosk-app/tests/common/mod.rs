@@ -84,6 +84,7 @@ impl Kiosk {
         let deadlines = Deadlines {
             card: config.timeouts.card,
             with_centre: Duration::from_secs(30),
+            completion_retry: kiosk_app::worker::COMPLETION_RETRY,
         };
         let (handle, events) = worker::spawn(reader, centre, deadlines);
         // The demo panel is left out: snapshots show what a customer sees.

@@ -1,0 +1,240 @@
+//! The kiosk application's own state machine, driven without a window: the real `App` and its
+//! worker (the PC/SC reader of a [`PcscStack`], the centre over HTTP), messages sent into
+//! `update` as taps would send them, the worker's events fed back as the running application
+//! feeds them. For the soak and fault runs, which need thousands of sessions.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use kiosk_app::app::{App, Message};
+use kiosk_app::config::Config;
+use kiosk_app::screen::{consent, done, error, new_pin, pin_entry, reset_menu, services, top};
+use kiosk_app::widget::{keyboard, keypad};
+use kiosk_app::worker::{self, Deadlines, Event, Reader};
+use reset_center::{HttpCentre, ResetKind};
+
+use crate::{Slot, workspace_root};
+
+/// The kiosk under test.
+pub struct Driver {
+    pub app: App,
+    events: Receiver<Event>,
+    _state: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Driver({})", self.app.screen.name())
+    }
+}
+
+/// The production configuration example, pointed at this stack's reader and `centre_url`,
+/// open all day, with `centre_timeout` for each centre call.
+pub fn production_config(dir: &Path, centre_url: &str, centre_timeout: Duration) -> Config {
+    let text = std::fs::read_to_string(workspace_root().join("config/kiosk.production.json"))
+        .expect("production config")
+        .replace(
+            "\"url\": \"http://127.0.0.1:8700\"",
+            &format!("\"url\": \"{centre_url}\""),
+        )
+        .replace(
+            "\"credential_file\": \"../var/kiosk-credential\"",
+            "\"credential_file\": \"kiosk-credential\"",
+        )
+        .replace(
+            "\"reader\": null",
+            &format!("\"reader\": \"{}\"", Slot::First.reader()),
+        )
+        .replace(
+            "\"start\": \"06:30\", \"end\": \"23:00\"",
+            "\"start\": \"00:00\", \"end\": \"00:00\"",
+        )
+        .replace("\"sound\": true", "\"sound\": false")
+        .replace(
+            "\"timeout_seconds\": 10",
+            &format!("\"timeout_seconds\": {}", centre_timeout.as_secs().max(1)),
+        );
+    let path = dir.join("kiosk.json");
+    std::fs::write(&path, &text).expect("kiosk config");
+    Config::parse(&text, &path).expect("a valid kiosk config")
+}
+
+impl Driver {
+    /// A kiosk on `config` (whose centre is over HTTP with the credential in `credential`),
+    /// its state in a fresh directory; returns once the reader is ready.
+    pub fn start(mut config: Config, credential: &str, completion_retry: Duration) -> Driver {
+        let state = tempfile::tempdir().expect("state dir");
+        config.state_dir = state.path().to_path_buf();
+        let (url, kiosk_id, timeout) = match &config.centre {
+            kiosk_app::config::CentreSetting::Http {
+                url,
+                kiosk_id,
+                timeout,
+                ..
+            } => (url.clone(), kiosk_id.clone(), *timeout),
+            kiosk_app::config::CentreSetting::InProcess => {
+                panic!("the driver needs the HTTP centre")
+            }
+        };
+        let centre = Arc::new(HttpCentre::new(&url, &kiosk_id, credential.trim(), timeout));
+        let deadlines = Deadlines {
+            card: config.timeouts.card,
+            with_centre: config.timeouts.card * 3 + timeout * 5,
+            completion_retry,
+        };
+        let reader = Reader::Pcsc {
+            name: config.reader.clone(),
+        };
+        let (handle, events) = worker::spawn(reader, centre, deadlines);
+        let records = kiosk_app::records::Records::open(&config).expect("records");
+        let app = App::with_worker(Arc::new(config), handle, None, records);
+        let mut driver = Driver {
+            app,
+            events,
+            _state: state,
+        };
+        driver.wait_until(Duration::from_secs(20), |d| d.reader_ready());
+        driver
+    }
+
+    pub fn screen(&self) -> &'static str {
+        self.app.screen.name()
+    }
+
+    fn reader_ready(&self) -> bool {
+        self.app.reader_ok()
+    }
+
+    /// Sends `message` as a tap would, draws the screen (as the application does after every
+    /// update), and lets the worker answer.
+    pub fn send(&mut self, message: Message) {
+        let _ = self.app.update(message);
+        drop(self.app.view());
+        self.settle();
+    }
+
+    /// Feeds the worker's events until it has nothing more to say; while a card or centre
+    /// operation is under way (reading, checking, processing) it waits for the answer.
+    pub fn settle(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let busy = matches!(self.screen(), "reading" | "checking" | "processing");
+            let wait = if busy {
+                Duration::from_millis(200)
+            } else {
+                Duration::from_millis(30)
+            };
+            match self.events.recv_timeout(wait) {
+                Ok(event) => {
+                    let _ = self.app.update(Message::Worker(event));
+                    drop(self.app.view());
+                }
+                Err(RecvTimeoutError::Timeout) if busy && Instant::now() < deadline => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Feeds events until `done` holds or `within` passes; whether it held.
+    pub fn wait_until(&mut self, within: Duration, done: impl Fn(&Driver) -> bool) -> bool {
+        let deadline = Instant::now() + within;
+        while !done(self) {
+            if Instant::now() > deadline {
+                return false;
+            }
+            if let Ok(event) = self.events.recv_timeout(Duration::from_millis(50)) {
+                let _ = self.app.update(Message::Worker(event));
+                drop(self.app.view());
+            }
+        }
+        self.settle();
+        true
+    }
+
+    /// Waits for the screen `name`.
+    pub fn wait_for(&mut self, name: &str, within: Duration) -> bool {
+        self.wait_until(within, |d| d.screen() == name)
+    }
+
+    /// Top → services → reset menu → consent → agree: the card screen of a `kind` reset.
+    pub fn walk_to_card_screen(&mut self, kind: ResetKind) {
+        self.send(Message::Top(top::Message::Government));
+        self.send(Message::Services(services::Message::PasswordReset));
+        self.send(Message::ResetMenu(reset_menu::Message::Choose(kind)));
+        self.send(Message::Consent(consent::Message::Agree));
+    }
+
+    /// Types `pin` on the PIN screen's keypad (digits) or keyboard (letters and digits), and
+    /// confirms.
+    pub fn enter_pin(&mut self, pin: &str) {
+        for c in pin.chars() {
+            let key = match c.to_digit(10) {
+                Some(d) if pin.len() == 4 => {
+                    pin_entry::Message::Keypad(keypad::Key::Digit(d as u8))
+                }
+                _ => pin_entry::Message::Keyboard(keyboard::Key::Char(c)),
+            };
+            self.send(Message::CurrentPin(key));
+        }
+        self.send(Message::CurrentPin(pin_entry::Message::Confirm));
+    }
+
+    /// Types the new PIN twice (keyboard for a password, keypad for 4 digits).
+    pub fn enter_new_pin(&mut self, pin: &str) {
+        for _ in 0..2 {
+            for c in pin.chars() {
+                let key = match c.to_digit(10) {
+                    Some(d) if pin.len() == 4 => {
+                        new_pin::Message::Keypad(keypad::Key::Digit(d as u8))
+                    }
+                    _ => new_pin::Message::Keyboard(keyboard::Key::Char(c)),
+                };
+                self.send(Message::NewPin(key));
+            }
+            self.send(Message::NewPin(new_pin::Message::Next));
+        }
+    }
+
+    /// Cancel on the PIN screen.
+    pub fn cancel_pin(&mut self) {
+        self.send(Message::CurrentPin(pin_entry::Message::Cancel));
+    }
+
+    /// 終了 on the done or error screen.
+    pub fn finish(&mut self) {
+        match self.screen() {
+            "done" => self.send(Message::Done(done::Message::Finish)),
+            "error" => self.send(Message::Error(error::Message::Finish)),
+            _ => {}
+        }
+    }
+}
+
+/// What the operating system says of this process: resident memory (KiB), open file
+/// descriptors, threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Footprint {
+    pub rss_kib: u64,
+    pub fds: usize,
+    pub threads: usize,
+}
+
+impl Footprint {
+    pub fn now() -> Footprint {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let rss_kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let count = |dir: &str| std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+        Footprint {
+            rss_kib,
+            fds: count("/proc/self/fd"),
+            threads: count("/proc/self/task"),
+        }
+    }
+}
