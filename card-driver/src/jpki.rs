@@ -514,6 +514,14 @@ impl<T: Transport> Jpki<T> {
                 });
             }
             response = self.send(&Command::new(0x00, 0xC0, 0x00, 0x00).with_le(available))?;
+            // A GET RESPONSE that brings nothing and announces more again would loop for ever
+            // without ever reaching the size limit (found by fuzzing).
+            if response.data.is_empty() && matches!(response.status(), Status::MoreData(_)) {
+                return Err(JpkiError::MalformedResponse {
+                    operation: "GET RESPONSE",
+                    reason: "the card announces more data but sends none".to_string(),
+                });
+            }
             data.append(&mut response.data);
         }
         response.data = data;

@@ -214,7 +214,8 @@ impl App {
         records: Records,
     ) -> App {
         let deadlines = deadlines(&config);
-        let setup = WorkerSetup::new(reader, centre, deadlines);
+        let outbox = crate::outbox::Outbox::at(config.state_dir.join("outbox"));
+        let setup = WorkerSetup::new(reader, centre, deadlines, outbox);
         App::with_setup(config, setup, demo, records)
     }
 
@@ -1230,7 +1231,12 @@ fn deadlines(config: &Config) -> Deadlines {
 }
 
 /// What the worker is started with.
-type WorkerParts = (Reader, Arc<dyn ResetCentre>, Deadlines);
+type WorkerParts = (
+    Reader,
+    Arc<dyn ResetCentre>,
+    Deadlines,
+    crate::outbox::Outbox,
+);
 
 /// What the worker subscription needs, handed over once. Hashed by its id only.
 #[derive(Clone)]
@@ -1240,10 +1246,15 @@ struct WorkerSetup {
 }
 
 impl WorkerSetup {
-    fn new(reader: Reader, centre: Arc<dyn ResetCentre>, deadlines: Deadlines) -> WorkerSetup {
+    fn new(
+        reader: Reader,
+        centre: Arc<dyn ResetCentre>,
+        deadlines: Deadlines,
+        outbox: crate::outbox::Outbox,
+    ) -> WorkerSetup {
         WorkerSetup {
             id: 1,
-            parts: Arc::new(Mutex::new(Some((reader, centre, deadlines)))),
+            parts: Arc::new(Mutex::new(Some((reader, centre, deadlines, outbox)))),
         }
     }
 
@@ -1268,10 +1279,10 @@ fn worker_stream(setup: &WorkerSetup) -> impl iced::futures::Stream<Item = Messa
     iced::stream::channel(
         64,
         async move |mut output: iced::futures::channel::mpsc::Sender<Message>| {
-            let Some((reader, centre, deadlines)) = parts else {
+            let Some((reader, centre, deadlines, outbox)) = parts else {
                 return;
             };
-            let (handle, events) = worker::spawn(reader, centre, deadlines);
+            let (handle, events) = worker::spawn(reader, centre, deadlines, outbox);
             if output.send(Message::WorkerReady(handle)).await.is_err() {
                 return;
             }

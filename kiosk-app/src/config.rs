@@ -211,8 +211,16 @@ impl Config {
 
         let t = &file.timeouts;
         let slow = if t.slow_mode { 2 } else { 1 };
+        // No limit of the kiosk is longer than a day; a bigger number is a mistake (and would
+        // overflow when doubled in slow mode).
+        const MAX_SECONDS: u64 = 24 * 3600;
         let seconds = |field: &str, value: u64, minimum: u64| {
-            if value < minimum {
+            if value > MAX_SECONDS {
+                Err(error(
+                    field,
+                    format!("{value} is more than the maximum of {MAX_SECONDS} seconds"),
+                ))
+            } else if value < minimum {
                 Err(error(
                     field,
                     format!("{value} is less than the minimum of {minimum} seconds"),
@@ -226,12 +234,12 @@ impl Config {
         let screen = seconds(
             "timeouts.screen_seconds",
             t.screen_seconds,
-            t.warning_seconds + 10,
+            t.warning_seconds.saturating_add(10),
         )? * slow;
         let pin = seconds(
             "timeouts.pin_seconds",
             t.pin_seconds,
-            t.warning_seconds + 10,
+            t.warning_seconds.saturating_add(10),
         )? * slow;
         if t.max_extensions < 10 {
             return Err(error(
@@ -302,10 +310,13 @@ impl Config {
             crate::staff::check_phc(hash)
                 .map_err(|problem| error("staff_passcode_hash", problem))?;
         }
-        if file.audit_log.max_file_kib < 16 {
+        if !(16..=1024 * 1024).contains(&file.audit_log.max_file_kib) {
             return Err(error(
                 "audit_log.max_file_kib",
-                format!("{} is less than 16", file.audit_log.max_file_kib),
+                format!(
+                    "{} is not between 16 and 1048576 (1 GiB)",
+                    file.audit_log.max_file_kib
+                ),
             ));
         }
         if !(2..=1000).contains(&file.audit_log.max_files) {

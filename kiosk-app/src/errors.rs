@@ -26,6 +26,8 @@ pub enum FlowError {
     Refused(Refusal),
     /// The centre could not be reached (or did not answer in time).
     CentreUnreachable,
+    /// The reader or the PC/SC service failed under the card (the kiosk goes out of service).
+    ReaderFault,
     /// The reset may or may not have happened and the card could not tell.
     Unconfirmed,
     /// Anything else; the detail is for the log, never for the screen.
@@ -41,6 +43,9 @@ impl FlowError {
             TransportError::Timeout(_) | TransportError::CardUnresponsive => {
                 FlowError::CardUnresponsive
             }
+            TransportError::ReaderUnavailable(_)
+            | TransportError::ServiceUnavailable
+            | TransportError::Communication(_) => FlowError::ReaderFault,
             other => FlowError::Unexpected(other.to_string()),
         }
     }
@@ -102,6 +107,7 @@ impl FlowError {
             FlowError::CardMoved => (Failed, "card_moved"),
             FlowError::CardUnresponsive => (Failed, "card_unresponsive"),
             FlowError::CentreUnreachable => (Failed, "centre_unreachable"),
+            FlowError::ReaderFault => (Failed, "reader_fault"),
             FlowError::Unconfirmed => (Failed, "unconfirmed"),
             FlowError::Unexpected(_) => (Failed, "unexpected"),
         };
@@ -148,6 +154,10 @@ pub fn guidance(error: &FlowError, kind: ResetKind) -> (String, &'static str) {
         ),
         FlowError::Refused(refusal) => refusal_guidance(*refusal, kind),
         FlowError::CentreUnreachable => ("error.centre.title".into(), "error.centre.guide"),
+        FlowError::ReaderFault => (
+            "error.reader_fault.title".into(),
+            "error.reader_fault.guide",
+        ),
         FlowError::Unconfirmed => ("error.unconfirmed.title".into(), "error.unconfirmed.guide"),
         FlowError::Unexpected(_) => ("error.unexpected.title".into(), "error.unexpected.guide"),
     }
@@ -212,6 +222,7 @@ mod tests {
             FlowError::PinLocked(PinKind::Auth),
             FlowError::PinLocked(PinKind::Signing),
             FlowError::CentreUnreachable,
+            FlowError::ReaderFault,
             FlowError::Unconfirmed,
             FlowError::Unexpected("x".into()),
         ];

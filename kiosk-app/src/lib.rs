@@ -19,6 +19,7 @@ pub mod demo;
 pub mod diagnostics;
 pub mod errors;
 pub mod i18n;
+pub mod outbox;
 pub mod passcode_setup;
 pub mod records;
 pub mod restarts;

@@ -22,6 +22,7 @@ use virtual_card::{InProcessReader, PinId, VirtualCard};
 use sha2::{Digest, Sha256};
 
 use crate::errors::FlowError;
+use crate::outbox::Outbox;
 
 type Card = Jpki<Box<dyn Transport>>;
 
@@ -158,6 +159,7 @@ pub fn spawn(
     reader: Reader,
     centre: Arc<dyn ResetCentre>,
     deadlines: Deadlines,
+    outbox: Outbox,
 ) -> (WorkerHandle, Receiver<Event>) {
     let (input_tx, input_rx) = channel();
     let (event_tx, event_rx) = channel();
@@ -177,6 +179,7 @@ pub fn spawn(
                 session: None,
                 auth_certificate: None,
                 pending: Vec::new(),
+                outbox,
                 shelf: Vec::new(),
             };
             worker.run(&input_rx);
@@ -204,12 +207,17 @@ struct Worker {
     auth_certificate: Option<Vec<u8>>,
     /// Completions the centre could not take yet (the card's answer is known): retried.
     pending: Vec<(SessionId, Outcome)>,
+    /// The same, on disk from the moment the card answers (delivered after a restart too).
+    outbox: Outbox,
     /// Demo cards taken off the reader keep their PINs and counters, as real cards do.
     shelf: Vec<VirtualCard>,
 }
 
 impl Worker {
     fn run(&mut self, inputs: &Receiver<Input>) {
+        // What an earlier run could not deliver (it crashed, or the centre was away).
+        self.pending = self.outbox.load();
+        self.retry_pending();
         self.watch();
         loop {
             let input = match inputs.recv_timeout(self.deadlines.completion_retry) {
@@ -370,7 +378,7 @@ impl Worker {
         self.connect()?;
         let deadline = self.deadlines.card;
         let (certificate, tries) = self.on_card(deadline, move |card| {
-            let certificate = kiosk_side::read_identity(card).map_err(FlowError::from_step)?;
+            let certificate = kiosk_side::read_identity(card).map_err(unreadable)?;
             let tries = proof_tries(card, kind);
             Ok((certificate, tries))
         })?;
@@ -409,8 +417,16 @@ impl Worker {
         let session = self.session.clone().ok_or(FlowError::CardMoved)?;
         let centre = self.centre.clone();
         let deadline = self.deadlines.with_centre;
+        let outbox = self.outbox.clone();
         let outcome = self.on_card(deadline, move |card| {
-            let result = kiosk_side::reset(card, centre.as_ref(), &session, kind, &new_pin);
+            let result = kiosk_side::reset_recording(
+                card,
+                centre.as_ref(),
+                &session,
+                kind,
+                &new_pin,
+                |session, outcome| outbox.add(session, outcome),
+            );
             // The read-back: the card must now accept the new PIN.
             let confirmed = match (&result, &new_pin) {
                 (Ok(ReservationState::Used), Pin::Auth(pin)) => card.verify_auth_pin(pin).is_ok(),
@@ -432,11 +448,17 @@ impl Worker {
                     let _ = self.centre.complete(&session, Outcome::Unknown);
                 }
                 return Err(match error {
-                    FlowError::CardMoved | FlowError::CardUnresponsive => FlowError::Unconfirmed,
+                    FlowError::CardMoved | FlowError::CardUnresponsive | FlowError::ReaderFault => {
+                        FlowError::Unconfirmed
+                    }
                     other => other,
                 });
             }
         };
+        // Delivered (or refused, which is an answer too): nothing is left to tell the centre.
+        if let (Some(session), Ok(_) | Err(StepError::Centre(_))) = (&session, &result) {
+            self.outbox.remove(session);
+        }
         match result {
             Ok(ReservationState::Used) if confirmed => Ok(()),
             Ok(ReservationState::Used) => Err(FlowError::Unconfirmed),
@@ -450,7 +472,12 @@ impl Worker {
                 self.pending.push((session, outcome));
                 Ok(())
             }
-            Err(StepError::CompletionPending { .. }) => Err(FlowError::Unconfirmed),
+            Err(StepError::CompletionPending {
+                session, outcome, ..
+            }) => {
+                self.pending.push((session, outcome));
+                Err(FlowError::Unconfirmed)
+            }
             Err(error) => Err(FlowError::from_step(error)),
         }
     }
@@ -471,9 +498,13 @@ impl Worker {
 
     fn retry_pending(&mut self) {
         let centre = self.centre.clone();
+        let outbox = self.outbox.clone();
         self.pending.retain(
             |(session, outcome)| match centre.complete(session, *outcome) {
-                Ok(_) | Err(CentreError::Refused(_)) => false,
+                Ok(_) | Err(CentreError::Refused(_)) => {
+                    outbox.remove(session);
+                    false
+                }
                 Err(_) => true,
             },
         );
@@ -509,6 +540,18 @@ impl Worker {
                 .inputs
                 .send(Input::Card(CardEvent::Present(false, None)));
         }
+    }
+}
+
+/// Why a card's identity could not be read: a card that answers nonsense to SELECT or to the
+/// certificate's READ BINARY is unreadable (spec: "not a My Number Card / unreadable"); a card
+/// that went away or went silent is that.
+fn unreadable(error: StepError) -> FlowError {
+    match error {
+        StepError::Card(JpkiError::ResponseTooShort(_) | JpkiError::Unexpected { .. }) => {
+            FlowError::NotMyNumberCard
+        }
+        other => FlowError::from_step(other),
     }
 }
 

@@ -182,6 +182,10 @@ fn parse_offset(text: &str) -> Result<FixedOffset, String> {
     let (hours, minutes) = rest.split_once(':').ok_or_else(bad)?;
     let hours: i32 = hours.parse().map_err(|_| bad())?;
     let minutes: i32 = minutes.parse().map_err(|_| bad())?;
+    // Real offsets lie within ±14 h; checked before the arithmetic, which could overflow.
+    if !(0..=14).contains(&hours) || !(0..60).contains(&minutes) {
+        return Err(bad());
+    }
     FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60)).ok_or_else(bad)
 }
 

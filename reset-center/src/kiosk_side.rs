@@ -77,6 +77,20 @@ pub fn reset<T: Transport>(
     kind: ResetKind,
     new_pin: &Pin,
 ) -> Result<ReservationState, StepError> {
+    reset_recording(card, centre, session, kind, new_pin, |_, _| {})
+}
+
+/// [`reset`], telling `record` the card's outcome before the centre is told: a kiosk keeps it
+/// on disk, so that a crash between the card's answer and the centre hearing of it loses
+/// nothing (the outcome is delivered after the restart).
+pub fn reset_recording<T: Transport>(
+    card: &mut Jpki<T>,
+    centre: &dyn ResetCentre,
+    session: &SessionId,
+    kind: ResetKind,
+    new_pin: &Pin,
+    record: impl FnOnce(&SessionId, Outcome),
+) -> Result<ReservationState, StepError> {
     let target = kind.target();
     // The counter before, to read the outcome back if the card's answer gets lost.
     let tries_before = card.tries_left(target);
@@ -106,6 +120,7 @@ pub fn reset<T: Transport>(
         // The command may or may not have reached the card.
         Err(_) => read_back(card, target, tries_before.unwrap_or(0), new_pin),
     };
+    record(session, outcome);
     deliver(centre, session, outcome)
 }
 

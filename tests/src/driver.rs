@@ -21,7 +21,7 @@ use crate::{Slot, workspace_root};
 pub struct Driver {
     pub app: App,
     events: Receiver<Event>,
-    _state: tempfile::TempDir,
+    state: Arc<tempfile::TempDir>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -64,8 +64,30 @@ pub fn production_config(dir: &Path, centre_url: &str, centre_timeout: Duration)
 impl Driver {
     /// A kiosk on `config` (whose centre is over HTTP with the credential in `credential`),
     /// its state in a fresh directory; returns once the reader is ready.
-    pub fn start(mut config: Config, credential: &str, completion_retry: Duration) -> Driver {
-        let state = tempfile::tempdir().expect("state dir");
+    pub fn start(config: Config, credential: &str, completion_retry: Duration) -> Driver {
+        let state = Arc::new(tempfile::tempdir().expect("state dir"));
+        Driver::start_on(config, credential, completion_retry, state)
+    }
+
+    /// The kiosk started again on the state `previous` left (its audit log, its outbox), as
+    /// after a crash: `previous` is gone first, without any goodbye to the centre.
+    pub fn restart(previous: Driver, config: Config, credential: &str, retry: Duration) -> Driver {
+        let state = previous.state.clone();
+        drop(previous);
+        Driver::start_on(config, credential, retry, state)
+    }
+
+    /// The kiosk's state directory.
+    pub fn state_dir(&self) -> &Path {
+        self.state.path()
+    }
+
+    fn start_on(
+        mut config: Config,
+        credential: &str,
+        completion_retry: Duration,
+        state: Arc<tempfile::TempDir>,
+    ) -> Driver {
         config.state_dir = state.path().to_path_buf();
         let (url, kiosk_id, timeout) = match &config.centre {
             kiosk_app::config::CentreSetting::Http {
@@ -87,14 +109,11 @@ impl Driver {
         let reader = Reader::Pcsc {
             name: config.reader.clone(),
         };
-        let (handle, events) = worker::spawn(reader, centre, deadlines);
+        let outbox = kiosk_app::outbox::Outbox::at(config.state_dir.join("outbox"));
+        let (handle, events) = worker::spawn(reader, centre, deadlines, outbox);
         let records = kiosk_app::records::Records::open(&config).expect("records");
         let app = App::with_worker(Arc::new(config), handle, None, records);
-        let mut driver = Driver {
-            app,
-            events,
-            _state: state,
-        };
+        let mut driver = Driver { app, events, state };
         driver.wait_until(Duration::from_secs(20), |d| d.reader_ready());
         driver
     }

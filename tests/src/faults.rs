@@ -336,7 +336,7 @@ impl Bench {
                     "error(unconfirmed)",
                 ],
                 Fault::PcscdKilled => &[
-                    "error(reader_lost)",
+                    "error(reader_fault)",
                     "error(card_moved)",
                     "error(card_unresponsive)",
                     "error(unconfirmed)",

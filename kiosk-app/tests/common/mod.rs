@@ -86,7 +86,8 @@ impl Kiosk {
             with_centre: Duration::from_secs(30),
             completion_retry: kiosk_app::worker::COMPLETION_RETRY,
         };
-        let (handle, events) = worker::spawn(reader, centre, deadlines);
+        let outbox = kiosk_app::outbox::Outbox::at(state.path().join("outbox"));
+        let (handle, events) = worker::spawn(reader, centre, deadlines, outbox);
         // The demo panel is left out: snapshots show what a customer sees.
         let _ = demo;
         let records = kiosk_app::records::Records::open(&config).expect("records");

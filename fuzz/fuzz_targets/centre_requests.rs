@@ -1,0 +1,322 @@
+//! The centre's handling of requests: `reset_center::server::router` (the real axum routes,
+//! called in-process with `tower::ServiceExt::oneshot`) over a `Centre` on a scratch SQLite
+//! database with the test PKI, a fixed clock inside service hours, one known kiosk, and open
+//! reservations of both kinds for the `normal` test card.
+//!
+//! The input is a session of up to 6 requests: route, credentials, and a body that is either
+//! the input's bytes as they are or a well-formed JSON body whose fields (certificate from the
+//! test cards or from the input, signature, card challenge, new PIN, outcome) the input picks,
+//! so the fuzzer reaches past JSON parsing into the centre's decisions. Session ids are the
+//! last one the centre handed out in this session, or text from the input.
+//!
+//! Properties: a request without the kiosk's credentials gets `401 {"error":"unknown_kiosk"}`;
+//! one with them is never a `500` (nothing breaks inside the centre) and is `200` with the
+//! route's response body, or a refusal body whose status matches the refusal (`400`
+//! bad_request/invalid_pin, `404` session_unknown, `403` otherwise).
+#![no_main]
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{TimeZone, Utc};
+use kiosk_fuzz::{Bytes, config_path, scratch_dir};
+use libfuzzer_sys::fuzz_target;
+use reset_center::api::{self, wire};
+use reset_center::{Centre, CentreConfig, ManualClock, Refusal, ResetKind};
+use tower::ServiceExt;
+
+const KIOSK: &str = "FUZZ-KIOSK";
+/// The centre starts over on a new database this often, so the database stays small.
+const RUNS_PER_DATABASE: u32 = 20_000;
+
+struct World {
+    runtime: tokio::runtime::Runtime,
+    dir: tempfile::TempDir,
+    config: CentreConfig,
+    certificates: Vec<Vec<u8>>,
+    router: Router,
+    token: String,
+    runs: u32,
+    databases: u32,
+}
+
+thread_local! {
+    static WORLD: RefCell<Option<World>> = const { RefCell::new(None) };
+}
+
+fn open_router(
+    config: &mut CentreConfig,
+    dir: &std::path::Path,
+    n: u32,
+    certificates: &[Vec<u8>],
+) -> (Router, String) {
+    let old = config.database.clone();
+    config.database = dir.join(format!("centre-{n}.sqlite"));
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = old.clone().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(path));
+    }
+    let now = Utc
+        .with_ymd_and_hms(2026, 6, 1, 3, 0, 0)
+        .single()
+        .expect("a valid instant");
+    let centre = Centre::open(config, Arc::new(ManualClock::new(now))).expect("the centre opens");
+    let token = centre.add_kiosk(KIOSK).expect("a kiosk").to_string();
+    let auth_certificate = &certificates[0];
+    centre
+        .reserve_many(&[
+            (auth_certificate, ResetKind::Signing, None),
+            (auth_certificate, ResetKind::Auth, None),
+        ])
+        .expect("reservations");
+    (reset_center::server::router(Arc::new(centre)), token)
+}
+
+fn new_world() -> World {
+    let dir = scratch_dir("centre-requests-fuzz");
+    let mut config =
+        CentreConfig::load(&config_path("reset-center.json")).expect("the test config");
+    config.database = dir.path().join("unused.sqlite");
+    let read = |path: &str| std::fs::read(config_path(path)).expect("a test certificate");
+    let certificates = vec![
+        read("cards/normal/auth-cert.der"),
+        read("cards/normal/signing-cert.der"),
+        read("cards/signing-revoked/auth-cert.der"),
+        read("cards/untrusted-ca/auth-cert.der"),
+        read("cards/auth-expired/auth-cert.der"),
+        read("cards/no-signing-cert/auth-cert.der"),
+        read("test-pki/auth-ca.der"),
+    ];
+    let (router, token) = open_router(&mut config, dir.path(), 0, &certificates);
+    World {
+        runtime: tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime"),
+        dir,
+        config,
+        certificates,
+        router,
+        token,
+        runs: 0,
+        databases: 0,
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    WORLD.with_borrow_mut(|world| run(world.get_or_insert_with(new_world), data));
+});
+
+fn run(world: &mut World, data: &[u8]) {
+    world.runs += 1;
+    if world.runs % RUNS_PER_DATABASE == 0 {
+        world.databases += 1;
+        let (router, token) = open_router(
+            &mut world.config,
+            world.dir.path(),
+            world.databases,
+            &world.certificates,
+        );
+        world.router = router;
+        world.token = token;
+    }
+    let mut input = Bytes(data);
+    let mut session: Option<String> = None;
+    for _ in 0..6 {
+        if input.is_empty() {
+            break;
+        }
+        let request = make_request(&mut input, world, session.as_deref());
+        let Some((route, authorised, request)) = request else {
+            continue;
+        };
+        let router = world.router.clone();
+        let (status, body) = world.runtime.block_on(async move {
+            let response = router.oneshot(request).await.expect("the router answers");
+            let status = response.status();
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .expect("a body");
+            (status, body)
+        });
+        if let Some(id) = check(route, authorised, status, &body) {
+            session = Some(id);
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Health,
+    Check,
+    Begin,
+    Prove,
+    ResetCommand,
+    Complete,
+}
+
+fn make_request(
+    input: &mut Bytes<'_>,
+    world: &World,
+    session: Option<&str>,
+) -> Option<(Route, bool, Request<Body>)> {
+    let choice = input.u8();
+    let route = match (choice & 0x3F) % 6 {
+        0 => Route::Health,
+        1 => Route::Check,
+        2 => Route::Begin,
+        3 => Route::Prove,
+        4 => Route::ResetCommand,
+        _ => Route::Complete,
+    };
+    let credentials = input.u8();
+    let raw_body = choice & 0x80 != 0;
+    let has_id = matches!(route, Route::Prove | Route::ResetCommand | Route::Complete);
+    let id = if !has_id {
+        String::new()
+    } else if choice & 0x40 != 0 || session.is_none() {
+        // An empty segment would be another route (axum's own 404), not a session id.
+        let text = String::from_utf8_lossy(input.chunk()).into_owned();
+        if text.is_empty() { "0".to_string() } else { text }
+    } else {
+        session.unwrap_or_default().to_string()
+    };
+    let path = match route {
+        Route::Health => "/v1/health".to_string(),
+        Route::Check => "/v1/reservations/check".to_string(),
+        Route::Begin => "/v1/sessions".to_string(),
+        Route::Prove => format!("/v1/sessions/{}/proof", escape(&id)),
+        Route::ResetCommand => format!("/v1/sessions/{}/reset-command", escape(&id)),
+        Route::Complete => format!("/v1/sessions/{}/complete", escape(&id)),
+    };
+    let body: Vec<u8> = if raw_body {
+        input.chunk().to_vec()
+    } else {
+        let certificate = |input: &mut Bytes<'_>| {
+            let pick = input.u8() as usize;
+            if pick < world.certificates.len() * 32 {
+                api::to_base64(&world.certificates[pick % world.certificates.len()])
+            } else {
+                api::to_base64(input.chunk())
+            }
+        };
+        let value = match route {
+            Route::Health => serde_json::json!({}),
+            Route::Check | Route::Begin => {
+                let kind = if input.bool() { "signing" } else { "auth" };
+                serde_json::json!({"kind": kind, "auth_certificate": certificate(input)})
+            }
+            Route::Prove => {
+                let signature = api::to_base64(input.chunk());
+                if input.bool() {
+                    serde_json::json!({"signature": signature, "certificate": certificate(input)})
+                } else {
+                    serde_json::json!({"signature": signature})
+                }
+            }
+            Route::ResetCommand => serde_json::json!({
+                "card_challenge": api::to_base64(input.chunk()),
+                "new_pin": String::from_utf8_lossy(input.chunk()),
+            }),
+            Route::Complete => match input.u8() % 3 {
+                0 => serde_json::json!({"outcome": "unchanged"}),
+                1 => serde_json::json!({"outcome": "unknown"}),
+                _ => serde_json::json!({"outcome": {"card": {"sw": input.u16()}}}),
+            },
+        };
+        serde_json::to_vec(&value).expect("JSON")
+    };
+    let authorised = credentials % 4 != 0;
+    let mut builder = Request::builder()
+        .method(if route == Route::Health { "GET" } else { "POST" })
+        .uri(path)
+        .header("content-type", "application/json");
+    match credentials % 4 {
+        0 => {}
+        // Right id, wrong or missing token.
+        1 if credentials & 0x80 != 0 => {
+            builder = builder
+                .header("x-kiosk-id", KIOSK)
+                .header("authorization", format!("Bearer {}x", world.token));
+            return Some((route, false, builder.body(Body::from(body)).ok()?));
+        }
+        2 if credentials & 0x80 != 0 => {
+            builder = builder.header("x-kiosk-id", "OTHER-KIOSK").header(
+                "authorization",
+                format!("Bearer {}", world.token),
+            );
+            return Some((route, false, builder.body(Body::from(body)).ok()?));
+        }
+        _ => {
+            builder = builder
+                .header("x-kiosk-id", KIOSK)
+                .header("authorization", format!("Bearer {}", world.token));
+        }
+    }
+    Some((route, authorised, builder.body(Body::from(body)).ok()?))
+}
+
+/// Percent-encodes everything but unreserved characters, so any text is one path segment.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Checks one answer; returns the session id a successful begin handed out.
+fn check(route: Route, authorised: bool, status: StatusCode, body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    if !authorised {
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{route:?}: {text}");
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(body).ok(),
+            Some(serde_json::json!({"error": "unknown_kiosk"}))
+        );
+        return None;
+    }
+    assert_ne!(
+        status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{route:?}: the centre broke: {text}"
+    );
+    if status == StatusCode::OK {
+        let parses = match route {
+            Route::Health => serde_json::from_slice::<wire::HealthResponse>(body).is_ok(),
+            Route::Check => serde_json::from_slice::<wire::CheckResponse>(body).is_ok(),
+            Route::Begin => {
+                let begun: wire::BeginResponse =
+                    serde_json::from_slice(body).unwrap_or_else(|e| panic!("{text}: {e}"));
+                let challenge = api::from_base64(&begun.challenge).expect("base64");
+                assert_eq!(challenge.len(), api::CENTRE_CHALLENGE_LENGTH);
+                return Some(begun.session.0);
+            }
+            Route::Prove => serde_json::from_slice::<serde_json::Value>(body).is_ok(),
+            Route::ResetCommand => {
+                serde_json::from_slice::<wire::ResetCommandResponse>(body).is_ok()
+            }
+            Route::Complete => serde_json::from_slice::<wire::CompleteResponse>(body).is_ok(),
+        };
+        assert!(parses, "{route:?}: 200 with {text}");
+        return None;
+    }
+    let refusal: wire::RefusalBody = serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("{route:?}: {status} without a refusal body ({e}): {text}"));
+    let expected = match refusal.refusal {
+        Refusal::BadRequest | Refusal::InvalidPin => StatusCode::BAD_REQUEST,
+        Refusal::SessionUnknown => StatusCode::NOT_FOUND,
+        _ => StatusCode::FORBIDDEN,
+    };
+    assert_eq!(status, expected, "{route:?}: {text}");
+    None
+}
