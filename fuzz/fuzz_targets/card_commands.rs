@@ -46,7 +46,11 @@ fuzz_target!(|data: &[u8]| {
         sent += 1;
         assert!(answer.len() >= 2, "{} bytes answered", answer.len());
         if CommandApdu::parse(apdu).is_err() {
-            assert_eq!(answer, [0x67, 0x00], "a malformed command got {answer:02X?}");
+            assert_eq!(
+                answer,
+                [0x67, 0x00],
+                "a malformed command got {answer:02X?}"
+            );
         }
         let sw = u16::from_be_bytes([answer[answer.len() - 2], answer[answer.len() - 1]]);
         assert_eq!(card.history().last().map(|r| r.sw), Some(sw));
@@ -80,7 +84,8 @@ fn round_trip(bytes: &[u8]) {
         .unwrap_or_else(|_| panic!("the card cannot parse the driver's encoding of {parsed:?}"));
     assert_eq!(again, parsed);
     // The driver picks the short form whenever it fits, so a short command comes back as it was.
-    let short = bytes.len() <= 4 + 1 + 255 + 1 && !matches!(bytes.get(4), Some(0x00) if bytes.len() > 5);
+    let short =
+        bytes.len() <= 4 + 1 + 255 + 1 && !matches!(bytes.get(4), Some(0x00) if bytes.len() > 5);
     if short {
         assert_eq!(encoded.as_bytes(), bytes);
     }

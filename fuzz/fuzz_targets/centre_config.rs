@@ -56,9 +56,9 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// Known bug, reported with `reset-center/tests/fuzz_regressions.rs`: `parse_offset` overflows
-/// `i32` on `hours * 3600 + minutes * 60` for a `utc_offset` like `+999999:00`. While it is open
-/// such inputs are skipped so the run explores the rest; set this to `false` once it is fixed.
+/// The bug of `reset-center/tests/fuzz_regressions.rs`, fixed: `parse_offset` overflowed `i32` on
+/// `hours * 3600 + minutes * 60` for a `utc_offset` like `+999999:00`. Set to `true` only while
+/// such a bug is open, to skip those inputs.
 const SKIP_KNOWN_BUGS: bool = false;
 
 /// Whether the input's `service_hours.utc_offset` is `±H:M` whose seconds overflow `i32`.

@@ -182,7 +182,11 @@ fn make_request(
     } else if choice & 0x40 != 0 || session.is_none() {
         // An empty segment would be another route (axum's own 404), not a session id.
         let text = String::from_utf8_lossy(input.chunk()).into_owned();
-        if text.is_empty() { "0".to_string() } else { text }
+        if text.is_empty() {
+            "0".to_string()
+        } else {
+            text
+        }
     } else {
         session.unwrap_or_default().to_string()
     };
@@ -233,7 +237,11 @@ fn make_request(
     };
     let authorised = credentials % 4 != 0;
     let mut builder = Request::builder()
-        .method(if route == Route::Health { "GET" } else { "POST" })
+        .method(if route == Route::Health {
+            "GET"
+        } else {
+            "POST"
+        })
         .uri(path)
         .header("content-type", "application/json");
     match credentials % 4 {
@@ -246,10 +254,9 @@ fn make_request(
             return Some((route, false, builder.body(Body::from(body)).ok()?));
         }
         2 if credentials & 0x80 != 0 => {
-            builder = builder.header("x-kiosk-id", "OTHER-KIOSK").header(
-                "authorization",
-                format!("Bearer {}", world.token),
-            );
+            builder = builder
+                .header("x-kiosk-id", "OTHER-KIOSK")
+                .header("authorization", format!("Bearer {}", world.token));
             return Some((route, false, builder.body(Body::from(body)).ok()?));
         }
         _ => {

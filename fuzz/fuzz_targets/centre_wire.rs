@@ -82,6 +82,9 @@ fn base64_round_trip(text: &str) {
     if let Some(bytes) = api::from_base64(text) {
         let encoded = api::to_base64(&bytes);
         assert_eq!(api::from_base64(&encoded), Some(bytes));
-        assert_eq!(encoded, text, "from_base64 accepted a non-canonical encoding");
+        assert_eq!(
+            encoded, text,
+            "from_base64 accepted a non-canonical encoding"
+        );
     }
 }

@@ -63,7 +63,12 @@ fn check_length(data: &[u8], length: &Result<usize, DerError>) {
         }
         _ => unreachable!(),
     };
-    assert_eq!(*length, expected, "header {:02X?}", &data[..data.len().min(6)]);
+    assert_eq!(
+        *length,
+        expected,
+        "header {:02X?}",
+        &data[..data.len().min(6)]
+    );
 }
 
 /// A card with the JPKI applet whose auth certificate EF holds `ef`, answering READ BINARY as
@@ -121,10 +126,18 @@ fn read_from_card(ef: &[u8], length: &Result<usize, DerError>) {
         (Ok(total), Ok(der)) => {
             assert!(*total <= ADDRESSABLE && *total <= ef.len());
             assert_eq!(der.as_slice(), &ef[..*total]);
-            assert_eq!(reads, total.div_ceil(256).max(1), "chunks for {total} bytes");
+            assert_eq!(
+                reads,
+                total.div_ceil(256).max(1),
+                "chunks for {total} bytes"
+            );
         }
         (Ok(total), Err(JpkiError::MalformedCertificate { file: 0x000A, .. })) => {
-            assert!(*total > ADDRESSABLE || *total > ef.len(), "{total} of {}", ef.len());
+            assert!(
+                *total > ADDRESSABLE || *total > ef.len(),
+                "{total} of {}",
+                ef.len()
+            );
         }
         (Err(_), Err(JpkiError::MalformedCertificate { file: 0x000A, .. })) => {
             assert_eq!(reads, 1);

@@ -47,11 +47,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = config.hours_text();
 });
 
-/// Known bugs, reported with `kiosk-app/tests/fuzz_regressions.rs`: `Config::parse` panics on
+/// The bugs of `kiosk-app/tests/fuzz_regressions.rs`, fixed: `Config::parse` panicked on
 /// overflow for (1) `timeouts.warning_seconds` above `u64::MAX - 10`, (2) a screen or PIN
 /// timeout above `u64::MAX / 2` seconds with `slow_mode`, (3) `audit_log.max_file_kib` above
-/// `u64::MAX / 1024`. While they are open such inputs are skipped so the run explores the rest;
-/// set this to `false` once `Config::parse` is fixed.
+/// `u64::MAX / 1024`. Set to `true` only while such a bug is open, to skip those inputs.
 const SKIP_KNOWN_BUGS: bool = false;
 
 fn hits_known_bug(text: &str) -> bool {
@@ -65,9 +64,12 @@ fn hits_known_bug(text: &str) -> bool {
         .unwrap_or(false);
     number("/timeouts/warning_seconds").is_some_and(|n| n > u64::MAX - 10)
         || (slow
-            && [number("/timeouts/screen_seconds"), number("/timeouts/pin_seconds")]
-                .into_iter()
-                .flatten()
-                .any(|n| n > u64::MAX / 2))
+            && [
+                number("/timeouts/screen_seconds"),
+                number("/timeouts/pin_seconds"),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|n| n > u64::MAX / 2))
         || number("/audit_log/max_file_kib").is_some_and(|n| n > u64::MAX / 1024)
 }

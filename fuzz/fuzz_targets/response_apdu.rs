@@ -19,11 +19,10 @@ use libfuzzer_sys::fuzz_target;
 
 /// GET RESPONSE rounds the driver's 64 KiB limit allows in a row (one byte a round at least).
 const MAX_GET_RESPONSES: usize = 65_536 + 1;
-/// Known bug, reported with `card-driver/tests/fuzz_regressions.rs`: `Jpki::exchange` loops for
-/// ever on `61xx` answers without data. While it is open the stuck card gives up (as a pulled
-/// card would) instead of failing the run, so the rest of the driver is still fuzzed; set this
-/// to `false` once the driver is fixed.
-const KNOWN_GET_RESPONSE_LOOP: bool = true;
+/// The bug of `card-driver/tests/fuzz_regressions.rs` (`Jpki::exchange` looped for ever on `61xx`
+/// answers without data), fixed. Set to `true` only while such a bug is open: the stuck card
+/// then gives up (as a pulled card would) instead of failing the run.
+const KNOWN_GET_RESPONSE_LOOP: bool = false;
 /// Far more commands than any JPKI operation can need: only a loop gets here.
 const MAX_APDUS: usize = 10_000_000;
 

@@ -11,8 +11,8 @@
 
 use card_driver::pin::PinKind;
 use card_driver::reset_cryptogram::{
-    self, CHALLENGE_LENGTH, CardId, CardKey, CodecError, RESET_CLA, RESET_INS, RESET_P1,
-    RESET_P2, ResetCommand,
+    self, CHALLENGE_LENGTH, CardId, CardKey, CodecError, RESET_CLA, RESET_INS, RESET_P1, RESET_P2,
+    ResetCommand,
 };
 use kiosk_fuzz::Bytes;
 use libfuzzer_sys::fuzz_target;

@@ -22,8 +22,8 @@ fn refused_field(text: &str) -> String {
     }
 }
 
-/// Found by `kiosk_config`: `t.warning_seconds + 10` (the minimum of the screen and PIN
-/// timeouts) overflows for a warning near `u64::MAX`.
+/// Found writing `kiosk_config` (reproduced with it): `t.warning_seconds + 10` (the minimum of the
+/// screen and PIN timeouts) overflows for a warning near `u64::MAX`.
 #[test]
 fn a_huge_warning_is_refused() {
     let text = edited(
@@ -34,8 +34,8 @@ fn a_huge_warning_is_refused() {
     assert!(field.starts_with("timeouts."), "refused for {field}");
 }
 
-/// Found by `kiosk_config`: with `slow_mode`, a screen timeout near `u64::MAX` seconds is
-/// doubled with `Duration * 2`, which panics on overflow.
+/// Found writing `kiosk_config` (reproduced with it): with `slow_mode`, a screen timeout near
+/// `u64::MAX` seconds is doubled with `Duration * 2`, which panics on overflow.
 #[test]
 fn a_huge_timeout_in_slow_mode_is_refused() {
     let text = edited(
@@ -46,7 +46,8 @@ fn a_huge_timeout_in_slow_mode_is_refused() {
     assert_eq!(refused_field(&text), "timeouts.screen_seconds");
 }
 
-/// Found by `kiosk_config`: `max_file_kib * 1024` overflows for more than `u64::MAX / 1024` KiB.
+/// Found writing `kiosk_config` (reproduced with it): `max_file_kib * 1024` overflows for more than
+/// `u64::MAX / 1024` KiB.
 #[test]
 fn a_huge_audit_file_size_is_refused() {
     let text = edited(

@@ -23,8 +23,9 @@ fn load(path: &Path) -> Result<CentreConfig, String> {
     CentreConfig::load(path).map_err(|e| e.field)
 }
 
-/// Found by `centre_config`: `parse_offset` computes `hours * 3600 + minutes * 60` in `i32`
-/// before checking the range, which overflows for an offset like `+999999:00`.
+/// Found writing `centre_config` (reproduced with it): `parse_offset` computes `hours * 3600 +
+/// minutes * 60` in `i32` before checking the range, which overflows for an offset like
+/// `+999999:00`.
 #[test]
 fn a_huge_utc_offset_is_refused() {
     for offset in ["+999999:00", "-999999:00", "+00:99999999", "+596524:00"] {
