@@ -375,9 +375,7 @@ fn last_byte(file: &mut File, len: u64) -> io::Result<u8> {
 
 /// Makes renames and newly created files in `dir` survive a power cut.
 fn sync_dir(dir: &Path) -> Result<(), AuditError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(dir))
+    crate::durable::sync_dir(dir).map_err(io_err(dir))
 }
 
 fn load_tagger(dir: &Path) -> Result<Hmac<Sha256>, AuditError> {

@@ -43,7 +43,11 @@ impl Outbox {
         let written = std::fs::create_dir_all(dir)
             .map_err(|e| e.to_string())
             .and_then(|()| serde_json::to_vec(&entry).map_err(|e| e.to_string()))
-            .and_then(|bytes| write_through(&file(dir, session), &bytes));
+            .and_then(|bytes| {
+                let path = file(dir, session);
+                crate::durable::replace(&path, &bytes)
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            });
         if let Err(error) = written {
             eprintln!("kiosk: outbox: {error}");
         }
@@ -53,7 +57,7 @@ impl Outbox {
     pub fn remove(&self, session: &SessionId) {
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_file(file(dir, session));
-            sync_dir(dir);
+            let _ = crate::durable::sync_dir(dir);
         }
     }
 
@@ -84,26 +88,6 @@ fn file(dir: &Path, session: &SessionId) -> PathBuf {
         .take(64)
         .collect();
     dir.join(format!("{name}.json"))
-}
-
-fn write_through(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
-    let temporary = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&temporary).map_err(fail)?;
-    file.write_all(bytes).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    std::fs::rename(&temporary, path).map_err(fail)?;
-    if let Some(dir) = path.parent() {
-        sync_dir(dir);
-    }
-    Ok(())
-}
-
-fn sync_dir(dir: &Path) {
-    if let Ok(dir) = std::fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
 }
 
 #[cfg(test)]

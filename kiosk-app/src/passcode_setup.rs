@@ -26,7 +26,8 @@ pub fn set_staff_passcode(config_path: &Path) -> Result<(), String> {
     let hash = hash_passcode(&passcode).map_err(|e| e.to_string())?;
     let updated = with_hash(&text, &hash)?;
     Config::parse(&updated, config_path).map_err(|e| e.to_string())?;
-    replace_file(config_path, &updated)?;
+    crate::durable::replace(config_path, updated.as_bytes())
+        .map_err(|e| format!("{}: {e}", config_path.display()))?;
     println!(
         "staff passcode set in {} (Argon2id hash only)",
         config_path.display()
@@ -77,16 +78,6 @@ pub fn with_hash(text: &str, hash: &str) -> Result<String, String> {
         &text[..value_start],
         &text[value_start + value_len..]
     ))
-}
-
-fn replace_file(path: &Path, text: &str) -> Result<(), String> {
-    use std::io::Write;
-    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
-    let temporary = path.with_extension("json.tmp");
-    let mut file = std::fs::File::create(&temporary).map_err(fail)?;
-    file.write_all(text.as_bytes()).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    std::fs::rename(&temporary, path).map_err(fail)
 }
 
 #[cfg(test)]

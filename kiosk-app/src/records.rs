@@ -115,7 +115,8 @@ impl Records {
                 out_of_service: out,
             })
             .map_err(|e| e.to_string())?;
-            write_through(path, text.as_bytes())?;
+            crate::durable::replace(path, text.as_bytes())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
         }
         self.out_of_service = out;
         Ok(())
@@ -200,23 +201,6 @@ fn load_service(path: &Path) -> Result<bool, String> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(error) => Err(format!("{}: {error}", path.display())),
     }
-}
-
-/// Replaces `path` atomically: a crash leaves the old content or the new, never half.
-fn write_through(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
-    let temporary = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&temporary).map_err(fail)?;
-    file.write_all(bytes).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    std::fs::rename(&temporary, path).map_err(fail)?;
-    if let Some(parent) = path.parent() {
-        std::fs::File::open(parent)
-            .and_then(|dir| dir.sync_all())
-            .map_err(fail)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

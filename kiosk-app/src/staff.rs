@@ -4,8 +4,8 @@
 //! the lockout state lives in a small file so a restart does not reset it.
 
 use std::fmt;
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -262,32 +262,8 @@ impl Lockout {
             path: self.path.clone(),
             source,
         })?;
-        let tmp = temp_path(&self.path);
-        write_synced(&tmp, &json)?;
-        fs::rename(&tmp, &self.path).map_err(io_err(&tmp))?;
-        let dir = parent_dir(&self.path);
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io_err(dir))
+        crate::durable::replace(&self.path, &json).map_err(io_err(&self.path))
     }
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StaffError> {
-    let mut file = File::create(path).map_err(io_err(path))?;
-    file.write_all(bytes).map_err(io_err(path))?;
-    file.sync_all().map_err(io_err(path))
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    path.with_file_name(name)
-}
-
-fn parent_dir(path: &Path) -> &Path {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
 }
 
 /// Rounded up so a lock never ends early by a fraction of a second.

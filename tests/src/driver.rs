@@ -15,8 +15,6 @@ use kiosk_app::widget::{keyboard, keypad};
 use kiosk_app::worker::{self, Deadlines, Event, Reader};
 use reset_center::{HttpCentre, ResetKind};
 
-use crate::{Slot, workspace_root};
-
 /// The kiosk under test.
 pub struct Driver {
     pub app: App,
@@ -33,29 +31,10 @@ impl std::fmt::Debug for Driver {
 /// The production configuration example, pointed at this stack's reader and `centre_url`,
 /// open all day, with `centre_timeout` for each centre call.
 pub fn production_config(dir: &Path, centre_url: &str, centre_timeout: Duration) -> Config {
-    let text = std::fs::read_to_string(workspace_root().join("config/kiosk.production.json"))
-        .expect("production config")
-        .replace(
-            "\"url\": \"http://127.0.0.1:8700\"",
-            &format!("\"url\": \"{centre_url}\""),
-        )
-        .replace(
-            "\"credential_file\": \"../var/kiosk-credential\"",
-            "\"credential_file\": \"kiosk-credential\"",
-        )
-        .replace(
-            "\"reader\": null",
-            &format!("\"reader\": \"{}\"", Slot::First.reader()),
-        )
-        .replace(
-            "\"start\": \"06:30\", \"end\": \"23:00\"",
-            "\"start\": \"00:00\", \"end\": \"00:00\"",
-        )
-        .replace("\"sound\": true", "\"sound\": false")
-        .replace(
-            "\"timeout_seconds\": 10",
-            &format!("\"timeout_seconds\": {}", centre_timeout.as_secs().max(1)),
-        );
+    let text = crate::production_config_text(centre_url, "STORE-0001").replace(
+        "\"timeout_seconds\": 10",
+        &format!("\"timeout_seconds\": {}", centre_timeout.as_secs().max(1)),
+    );
     let path = dir.join("kiosk.json");
     std::fs::write(&path, &text).expect("kiosk config");
     Config::parse(&text, &path).expect("a valid kiosk config")

@@ -387,6 +387,43 @@ fn centre_config() -> PathBuf {
     workspace_root().join("config/reset-center.json")
 }
 
+/// The production configuration example as a test kiosk uses it: this stack's first reader, the
+/// centre at `centre_url` as kiosk `kiosk_id` with its credential in `kiosk-credential` beside
+/// the file, open all day, silent, its state in `state/` beside the file.
+pub fn production_config_text(centre_url: &str, kiosk_id: &str) -> String {
+    fs::read_to_string(workspace_root().join("config/kiosk.production.json"))
+        .unwrap_or_else(|e| panic!("config/kiosk.production.json: {e}"))
+        .replace(
+            "\"store_id\": \"STORE-0001\"",
+            &format!("\"store_id\": \"{kiosk_id}\""),
+        )
+        .replace(
+            "\"kiosk_id\": \"STORE-0001\"",
+            &format!("\"kiosk_id\": \"{kiosk_id}\""),
+        )
+        .replace(
+            "\"url\": \"http://127.0.0.1:8700\"",
+            &format!("\"url\": \"{centre_url}\""),
+        )
+        .replace(
+            "\"credential_file\": \"../var/kiosk-credential\"",
+            "\"credential_file\": \"kiosk-credential\"",
+        )
+        .replace(
+            "\"reader\": null",
+            &format!("\"reader\": \"{}\"", Slot::First.reader()),
+        )
+        .replace(
+            "\"start\": \"06:30\", \"end\": \"23:00\"",
+            "\"start\": \"00:00\", \"end\": \"00:00\"",
+        )
+        .replace("\"sound\": true", "\"sound\": false")
+        .replace(
+            "\"state_dir\": \"/var/lib/mynumber-kiosk\"",
+            "\"state_dir\": \"state\"",
+        )
+}
+
 /// What a command printed, both streams, for assertion messages.
 pub fn output_text(output: &std::process::Output) -> String {
     format!(

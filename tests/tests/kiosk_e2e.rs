@@ -21,7 +21,9 @@ use kiosk_app::app::{App, Message};
 use kiosk_app::config::Config;
 use kiosk_app::theme;
 use kiosk_app::worker::Event;
-use system_tests::{CentreProcess, PcscStack, Slot, pcsc_stack, workspace_root};
+use system_tests::{
+    CentreProcess, PcscStack, Slot, pcsc_stack, production_config_text, workspace_root,
+};
 
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 800;
@@ -61,45 +63,13 @@ fn start_centre(stack: &PcscStack, profile: &str, kind: &str) -> CentreProcess {
 /// The kiosk's production configuration for this test: PC/SC reader, HTTP centre, all day,
 /// offering the auth-PIN reset too when asked.
 fn kiosk_config(dir: &Path, url: &str, offer_auth: bool) -> PathBuf {
-    let text = std::fs::read_to_string(workspace_root().join("config/kiosk.production.json"))
-        .expect("production config")
-        .replace(
-            "\"store_id\": \"STORE-0001\"",
-            "\"store_id\": \"E2E-STORE\"",
-        )
-        .replace(
-            "\"kiosk_id\": \"STORE-0001\"",
-            "\"kiosk_id\": \"E2E-STORE\"",
-        )
-        .replace(
-            "\"url\": \"http://127.0.0.1:8700\"",
-            &format!("\"url\": \"{url}\""),
-        )
-        .replace(
-            "\"credential_file\": \"../var/kiosk-credential\"",
-            "\"credential_file\": \"kiosk-credential\"",
-        )
-        .replace(
-            "\"reader\": null",
-            &format!("\"reader\": \"{}\"", Slot::First.reader()),
-        )
-        .replace(
-            "\"start\": \"06:30\", \"end\": \"23:00\"",
-            "\"start\": \"00:00\", \"end\": \"00:00\"",
-        )
-        .replace("\"sound\": true", "\"sound\": false")
-        .replace(
-            "\"state_dir\": \"/var/lib/mynumber-kiosk\"",
-            "\"state_dir\": \"state\"",
-        )
-        .replace(
+    let mut text = production_config_text(url, "E2E-STORE");
+    if offer_auth {
+        text = text.replace(
             "\"offered_resets\": [\"signing\"]",
-            if offer_auth {
-                "\"offered_resets\": [\"signing\", \"auth\"]"
-            } else {
-                "\"offered_resets\": [\"signing\"]"
-            },
+            "\"offered_resets\": [\"signing\", \"auth\"]",
         );
+    }
     let path = dir.join("kiosk.json");
     std::fs::write(&path, text).expect("kiosk config");
     path
