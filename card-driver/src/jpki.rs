@@ -419,6 +419,40 @@ impl<T: Transport> Jpki<T> {
         }
     }
 
+    /// The receipt the card keeps of the last reset of `kind`'s PIN (the stand-in's GET DATA,
+    /// no PIN needed; see [`reset_cryptogram`]): `None` if that PIN was never reset. A card
+    /// without the command (`6D00`, `6E00`, `6A86`) gives an error: its reset cannot be read
+    /// back this way.
+    pub fn reset_receipt(
+        &mut self,
+        kind: PinKind,
+    ) -> Result<Option<[u8; reset_cryptogram::RECEIPT_LENGTH]>, JpkiError> {
+        self.select_file(JpkiFile::pin(kind))?;
+        let get = Command::new(
+            reset_cryptogram::RECEIPT_CLA,
+            reset_cryptogram::RECEIPT_INS,
+            reset_cryptogram::RECEIPT_P1,
+            reset_cryptogram::RECEIPT_P2,
+        )
+        .with_le(reset_cryptogram::RECEIPT_LENGTH);
+        let response = self.exchange(&get)?;
+        const NO_RECEIPT: u16 = 0x6A88;
+        match response.status() {
+            Status::Success => response.data.as_slice().try_into().map(Some).map_err(|_| {
+                JpkiError::MalformedResponse {
+                    operation: "GET DATA (reset receipt)",
+                    reason: format!(
+                        "{} bytes, not {}",
+                        response.data.len(),
+                        reset_cryptogram::RECEIPT_LENGTH
+                    ),
+                }
+            }),
+            _ if response.sw.0 == NO_RECEIPT => Ok(None),
+            _ => Err(unexpected("GET DATA (reset receipt)", &response)),
+        }
+    }
+
     fn verify(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), JpkiError> {
         if self.pin_state(kind) == PinState::Blocked {
             return Err(JpkiError::PinBlocked(kind));

@@ -9,6 +9,12 @@
 //! - Command: `0C 2C 02 80 Lc [87 L 01 ‖ AES-128-CBC(K_enc, IV 0, pad(new PIN))]
 //!   [8E 08 CMAC(K_mac, target FID ‖ 0C 2C 02 80 ‖ DO87)[..8]]`, no Le. The MAC covers the
 //!   target PIN EF so a cryptogram for one PIN cannot set the other.
+//! - Receipt: a card that took a reset keeps, per PIN, `CMAC(K_card, 03 ‖ challenge ‖ target
+//!   FID)[..8]` of that reset, and gives it to `80 CA 00 52 08` (GET DATA, proprietary class)
+//!   with the PIN EF selected (`6A88` if that PIN was never reset). The centre, which knows the
+//!   challenge it sealed a command for, can tell from it whether that command was taken when the
+//!   card's answer was lost (a kiosk crashed, a card pulled at the wrong moment), without any
+//!   PIN being tried.
 
 use aes::Aes128;
 use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, block_padding::Iso7816};
@@ -24,8 +30,18 @@ pub const RESET_INS: u8 = 0x2C;
 pub const RESET_P1: u8 = 0x02;
 pub const RESET_P2: u8 = 0x80;
 const HEADER: [u8; 4] = [RESET_CLA, RESET_INS, RESET_P1, RESET_P2];
+pub const RECEIPT_CLA: u8 = 0x80;
+pub const RECEIPT_INS: u8 = 0xCA;
+pub const RECEIPT_P1: u8 = 0x00;
+pub const RECEIPT_P2: u8 = 0x52;
 const KDF_SALT: &[u8] = b"jpki-reset-standin/v1";
 const MAC_LENGTH: usize = 8;
+/// Length of a reset receipt.
+pub const RECEIPT_LENGTH: usize = MAC_LENGTH;
+/// The session-key labels: encryption, command MAC, receipt.
+const LABEL_ENC: u8 = 0x01;
+const LABEL_MAC: u8 = 0x02;
+const LABEL_RECEIPT: u8 = 0x03;
 /// Length of the card challenge (GET CHALLENGE with Le = 8).
 pub const CHALLENGE_LENGTH: usize = 8;
 
@@ -153,8 +169,8 @@ pub fn seal(
     if new_pin.len() > 16 {
         return Err(CodecError::PinTooLong);
     }
-    let enc_key = key.session_key(0x01, challenge);
-    let mac_key = key.session_key(0x02, challenge);
+    let enc_key = key.session_key(LABEL_ENC, challenge);
+    let mac_key = key.session_key(LABEL_MAC, challenge);
 
     // Room for the PIN plus at least one padding byte, rounded up to whole blocks.
     let padded_len = (new_pin.len() / 16 + 1) * 16;
@@ -191,20 +207,53 @@ pub fn open(
     data: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, CodecError> {
     let (do87, do8e) = split_data_objects(data)?;
-    let mac_key = key.session_key(0x02, challenge);
+    let mac_key = key.session_key(LABEL_MAC, challenge);
     let mut mac = <Cmac<Aes128> as Mac>::new_from_slice(&mac_key[..])
         .unwrap_or_else(|_| unreachable!("a 16-byte key is an AES-128 key"));
     mac_input(&mut mac, selected_pin_file, do87);
     mac.verify_truncated_left(&do8e[2..])
         .map_err(|_| CodecError::BadMac)?;
 
-    let enc_key = key.session_key(0x01, challenge);
+    let enc_key = key.session_key(LABEL_ENC, challenge);
     let mut buffer = Zeroizing::new(do87[3..].to_vec());
     let cipher = cbc::Decryptor::<Aes128>::new(enc_key.as_ref().into(), &[0u8; 16].into());
     let pin = cipher
         .decrypt_padded_mut::<Iso7816>(&mut buffer)
         .map_err(|_| CodecError::Malformed)?;
     Ok(Zeroizing::new(pin.to_vec()))
+}
+
+/// The receipt a card keeps of the reset it took with `challenge` on the PIN in `pin_file`
+/// (both ends compute it: the card when it takes the reset, the centre to recognise it).
+pub fn receipt(
+    key: &CardKey,
+    challenge: &[u8; CHALLENGE_LENGTH],
+    pin_file: u16,
+) -> [u8; RECEIPT_LENGTH] {
+    let receipt_key = key.session_key(LABEL_RECEIPT, challenge);
+    let mut mac = <Cmac<Aes128> as Mac>::new_from_slice(&receipt_key[..])
+        .unwrap_or_else(|_| unreachable!("a 16-byte key is an AES-128 key"));
+    mac.update(&pin_file.to_be_bytes());
+    let full = mac.finalize().into_bytes();
+    let mut truncated = [0u8; RECEIPT_LENGTH];
+    truncated.copy_from_slice(&full[..RECEIPT_LENGTH]);
+    truncated
+}
+
+/// The centre's side: whether `received` is the receipt of the reset sealed for `challenge` on
+/// `target` (compared in constant time).
+pub fn receipt_matches(
+    key: &CardKey,
+    challenge: &[u8; CHALLENGE_LENGTH],
+    target: PinKind,
+    received: &[u8; RECEIPT_LENGTH],
+) -> bool {
+    let expected = receipt(key, challenge, pin_file(target));
+    expected
+        .iter()
+        .zip(received)
+        .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+        == 0
 }
 
 /// Splits the data field into its DO87 and DO8E, each with tag and length, refusing anything
@@ -353,6 +402,45 @@ mod tests {
         assert_eq!(ResetCommand::from_bytes(wrong), Err(CodecError::Malformed));
         let short = command.as_bytes()[..10].to_vec();
         assert_eq!(ResetCommand::from_bytes(short), Err(CodecError::Malformed));
+    }
+
+    #[test]
+    fn a_receipt_names_one_challenge_one_pin_and_one_card() {
+        let challenge = [7u8; CHALLENGE_LENGTH];
+        let signing = receipt(&key(), &challenge, pin_file(PinKind::Signing));
+        assert!(receipt_matches(
+            &key(),
+            &challenge,
+            PinKind::Signing,
+            &signing
+        ));
+        assert!(!receipt_matches(
+            &key(),
+            &challenge,
+            PinKind::Auth,
+            &signing
+        ));
+        assert!(!receipt_matches(
+            &key(),
+            &[8u8; CHALLENGE_LENGTH],
+            PinKind::Signing,
+            &signing
+        ));
+        let other_card = CardKey::from_bytes([0x55; 16]);
+        assert!(!receipt_matches(
+            &other_card,
+            &challenge,
+            PinKind::Signing,
+            &signing
+        ));
+        // Not the command's MAC key material under another name.
+        let command = seal(&key(), &challenge, PinKind::Signing, b"ABC123").expect("seal");
+        assert!(
+            !command
+                .as_bytes()
+                .windows(RECEIPT_LENGTH)
+                .any(|w| w == signing)
+        );
     }
 
     #[test]

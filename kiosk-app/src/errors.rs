@@ -30,6 +30,9 @@ pub enum FlowError {
     ReaderFault,
     /// The reset may or may not have happened and the card could not tell.
     Unconfirmed,
+    /// The reset command reached the card (or may have) but the card proved it did not take it:
+    /// the old PIN stands and the reservation stays usable.
+    NotChanged,
     /// Anything else; the detail is for the log, never for the screen.
     Unexpected(String),
 }
@@ -109,6 +112,7 @@ impl FlowError {
             FlowError::CentreUnreachable => (Failed, "centre_unreachable"),
             FlowError::ReaderFault => (Failed, "reader_fault"),
             FlowError::Unconfirmed => (Failed, "unconfirmed"),
+            FlowError::NotChanged => (Failed, "not_changed"),
             FlowError::Unexpected(_) => (Failed, "unexpected"),
         };
         (outcome, reason.to_string())
@@ -159,6 +163,7 @@ pub fn guidance(error: &FlowError, kind: ResetKind) -> (String, &'static str) {
             "error.reader_fault.guide",
         ),
         FlowError::Unconfirmed => ("error.unconfirmed.title".into(), "error.unconfirmed.guide"),
+        FlowError::NotChanged => ("error.not_changed.title".into(), "error.not_changed.guide"),
         FlowError::Unexpected(_) => ("error.unexpected.title".into(), "error.unexpected.guide"),
     }
 }
@@ -224,6 +229,7 @@ mod tests {
             FlowError::CentreUnreachable,
             FlowError::ReaderFault,
             FlowError::Unconfirmed,
+            FlowError::NotChanged,
             FlowError::Unexpected("x".into()),
         ];
         errors.extend(

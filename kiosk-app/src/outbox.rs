@@ -2,12 +2,17 @@
 //! (`state_dir/outbox/<session>.json`, one file per session, written through) from the moment
 //! the card answers until the centre takes it. A kiosk that crashes or loses the network in
 //! between delivers it after its restart, so the reservation ends up used exactly when the card
-//! took the new PIN. Only the session id and the card's status word are kept: no PIN, no card.
+//! took the new PIN. Before the card has answered, the entry says the command is with the card,
+//! which PIN it resets and which card it went to, as a salted SHA-256 of the card's auth
+//! certificate (enough to recognise the card, nothing to identify its holder): a kiosk that dies
+//! then reads the card's receipt after its restart if the same card is still on the reader.
+//! No PIN is ever kept.
 
 use std::path::{Path, PathBuf};
 
-use reset_center::{Outcome, SessionId};
+use reset_center::{Outcome, ResetKind, SessionId};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone)]
 pub struct Outbox {
@@ -17,7 +22,47 @@ pub struct Outbox {
 #[derive(Debug, Serialize, Deserialize)]
 struct Entry {
     session: SessionId,
-    outcome: Outcome,
+    /// The card's outcome, once known.
+    #[serde(default)]
+    outcome: Option<Outcome>,
+    /// While the command is with the card.
+    #[serde(default)]
+    sent: Option<Sent>,
+}
+
+/// A reset command sent to a card that has not answered yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent {
+    pub kind: ResetKind,
+    /// Hex of 16 random bytes, and of SHA-256(salt ‖ auth certificate).
+    card_salt: String,
+    card_digest: String,
+}
+
+impl Sent {
+    pub fn new(kind: ResetKind, auth_certificate: &[u8]) -> Sent {
+        use rand::RngCore;
+        let mut salt = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut salt);
+        Sent {
+            kind,
+            card_salt: hex::encode(salt),
+            card_digest: hex::encode(card_digest(&salt, auth_certificate)),
+        }
+    }
+
+    /// Whether `auth_certificate` is the certificate of the card the command went to.
+    pub fn same_card(&self, auth_certificate: &[u8]) -> bool {
+        hex::decode(&self.card_salt)
+            .is_ok_and(|salt| hex::encode(card_digest(&salt, auth_certificate)) == self.card_digest)
+    }
+}
+
+fn card_digest(salt: &[u8], auth_certificate: &[u8]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(salt);
+    hasher.update(auth_certificate);
+    hasher.finalize().into()
 }
 
 impl Outbox {
@@ -33,13 +78,27 @@ impl Outbox {
 
     /// Keeps `outcome` of `session` until [`Outbox::remove`].
     pub fn add(&self, session: &SessionId, outcome: Outcome) {
+        self.write(Entry {
+            session: session.clone(),
+            outcome: Some(outcome),
+            sent: None,
+        });
+    }
+
+    /// Keeps, until the card answers, that `session`'s command is going to a card.
+    pub fn sending(&self, session: &SessionId, sent: Sent) {
+        self.write(Entry {
+            session: session.clone(),
+            outcome: None,
+            sent: Some(sent),
+        });
+    }
+
+    fn write(&self, entry: Entry) {
         let Some(dir) = &self.dir else {
             return;
         };
-        let entry = Entry {
-            session: session.clone(),
-            outcome,
-        };
+        let session = &entry.session;
         let written = std::fs::create_dir_all(dir)
             .map_err(|e| e.to_string())
             .and_then(|()| serde_json::to_vec(&entry).map_err(|e| e.to_string()))
@@ -61,21 +120,54 @@ impl Outbox {
         }
     }
 
-    /// Everything not yet delivered (a damaged entry is skipped and kept for a person to see).
+    /// Every outcome not yet delivered (a damaged entry is skipped and kept for a person to see).
     pub fn load(&self) -> Vec<(SessionId, Outcome)> {
-        let Some(dir) = &self.dir else {
-            return Vec::new();
-        };
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return Vec::new();
-        };
-        entries
+        self.entries()
+            .filter_map(|entry| Some((entry.session, entry.outcome?)))
+            .collect()
+    }
+
+    /// Every command a card never answered (the kiosk went away while the card had it).
+    pub fn load_sent(&self) -> Vec<(SessionId, Sent)> {
+        self.entries()
+            .filter(|entry| entry.outcome.is_none())
+            .filter_map(|entry| Some((entry.session, entry.sent?)))
+            .collect()
+    }
+
+    fn entries(&self) -> impl Iterator<Item = Entry> {
+        self.dir
+            .as_ref()
+            .and_then(|dir| std::fs::read_dir(dir).ok())
+            .into_iter()
+            .flatten()
             .flatten()
             .filter(|entry| entry.path().extension().is_some_and(|e| e == "json"))
             .filter_map(|entry| std::fs::read(entry.path()).ok())
             .filter_map(|bytes| serde_json::from_slice::<Entry>(&bytes).ok())
-            .map(|entry| (entry.session, entry.outcome))
-            .collect()
+    }
+}
+
+/// The outbox as the reset's journal: the command going to the card, then the card's outcome.
+#[derive(Debug)]
+pub struct OutboxJournal {
+    outbox: Outbox,
+    sent: Sent,
+}
+
+impl OutboxJournal {
+    pub fn new(outbox: Outbox, sent: Sent) -> OutboxJournal {
+        OutboxJournal { outbox, sent }
+    }
+}
+
+impl reset_center::kiosk_side::ResetJournal for OutboxJournal {
+    fn sending(&self, session: &SessionId) {
+        self.outbox.sending(session, self.sent.clone());
+    }
+
+    fn answered(&self, session: &SessionId, outcome: Outcome) {
+        self.outbox.add(session, outcome);
     }
 }
 
@@ -107,6 +199,51 @@ mod tests {
         );
         reopened.remove(&session);
         assert!(outbox.load().is_empty());
+    }
+
+    #[test]
+    fn a_command_with_the_card_is_kept_until_its_answer_replaces_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let outbox = Outbox::at(dir.path().join("outbox"));
+        let session = SessionId("00112233445566778899aabbccddeeff".to_string());
+        let certificate = b"the card's auth certificate".as_slice();
+        outbox.sending(&session, Sent::new(ResetKind::Signing, certificate));
+        let reopened = Outbox::at(dir.path().join("outbox"));
+        let sent = reopened.load_sent();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].0, session);
+        assert_eq!(sent[0].1.kind, ResetKind::Signing);
+        assert!(sent[0].1.same_card(certificate));
+        assert!(!sent[0].1.same_card(b"another card's certificate"));
+        assert!(reopened.load().is_empty(), "no outcome yet");
+        // Nothing on disk names the card as it is.
+        let text = std::fs::read_to_string(
+            dir.path()
+                .join("outbox")
+                .join(format!("{}.json", session.0)),
+        )
+        .expect("entry");
+        assert!(!text.contains(&hex::encode(certificate)));
+
+        outbox.add(&session, Outcome::Unchanged);
+        assert!(reopened.load_sent().is_empty());
+        assert_eq!(reopened.load(), vec![(session, Outcome::Unchanged)]);
+    }
+
+    #[test]
+    fn an_entry_written_before_commands_were_journalled_still_loads() {
+        let dir = tempfile::tempdir().expect("dir");
+        let outbox_dir = dir.path().join("outbox");
+        std::fs::create_dir_all(&outbox_dir).expect("dir");
+        std::fs::write(
+            outbox_dir.join("ab.json"),
+            r#"{"session":"ab","outcome":{"card":{"sw":36864}}}"#,
+        )
+        .expect("write");
+        assert_eq!(
+            Outbox::at(outbox_dir).load(),
+            vec![(SessionId("ab".to_string()), Outcome::Card { sw: 0x9000 })]
+        );
     }
 
     #[test]

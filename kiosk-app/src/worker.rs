@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use card_driver::card_thread::CardThread;
 use card_driver::jpki::{Jpki, JpkiError};
@@ -22,7 +22,7 @@ use virtual_card::{InProcessReader, PinId, VirtualCard};
 use sha2::{Digest, Sha256};
 
 use crate::errors::FlowError;
-use crate::outbox::Outbox;
+use crate::outbox::{Outbox, OutboxJournal, Sent};
 
 type Card = Jpki<Box<dyn Transport>>;
 
@@ -151,6 +151,11 @@ pub struct Deadlines {
     pub completion_retry: Duration,
 }
 
+/// How long a restarted kiosk waits for the reader to finish what its earlier run left on it
+/// before it gives up reading a card's receipt, and how often it tries meanwhile.
+const RECEIPT_WAIT: Duration = Duration::from_secs(10);
+const RECEIPT_RETRY: Duration = Duration::from_millis(250);
+
 /// How often undelivered completions are retried in service.
 pub const COMPLETION_RETRY: Duration = Duration::from_secs(30);
 
@@ -179,6 +184,7 @@ pub fn spawn(
                 session: None,
                 auth_certificate: None,
                 pending: Vec::new(),
+                unanswered: Vec::new(),
                 outbox,
                 shelf: Vec::new(),
             };
@@ -207,7 +213,10 @@ struct Worker {
     auth_certificate: Option<Vec<u8>>,
     /// Completions the centre could not take yet (the card's answer is known): retried.
     pending: Vec<(SessionId, Outcome)>,
-    /// The same, on disk from the moment the card answers (delivered after a restart too).
+    /// Commands a card took away and never answered (an earlier run died, or the card went
+    /// silent): the card's receipt is read when it is next seen on the reader.
+    unanswered: Vec<(SessionId, Sent)>,
+    /// The same, on disk from the moment the command goes to the card (read after a restart too).
     outbox: Outbox,
     /// Demo cards taken off the reader keep their PINs and counters, as real cards do.
     shelf: Vec<VirtualCard>,
@@ -217,6 +226,7 @@ impl Worker {
     fn run(&mut self, inputs: &Receiver<Input>) {
         // What an earlier run could not deliver (it crashed, or the centre was away).
         self.pending = self.outbox.load();
+        self.unanswered = self.outbox.load_sent();
         self.retry_pending();
         self.watch();
         loop {
@@ -277,6 +287,9 @@ impl Worker {
                     self.card = None;
                 }
                 self.emit(Event::CardPresent(present));
+                if present {
+                    self.ask_about_unanswered();
+                }
             }
         }
     }
@@ -415,9 +428,14 @@ impl Worker {
 
     fn reset(&mut self, kind: ResetKind, new_pin: Pin) -> Result<(), FlowError> {
         let session = self.session.clone().ok_or(FlowError::CardMoved)?;
+        let certificate = self
+            .auth_certificate
+            .as_deref()
+            .ok_or(FlowError::CardMoved)?;
+        let sent = Sent::new(kind, certificate);
         let centre = self.centre.clone();
         let deadline = self.deadlines.with_centre;
-        let outbox = self.outbox.clone();
+        let journal = OutboxJournal::new(self.outbox.clone(), sent.clone());
         let outcome = self.on_card(deadline, move |card| {
             let result = kiosk_side::reset_recording(
                 card,
@@ -425,7 +443,7 @@ impl Worker {
                 &session,
                 kind,
                 &new_pin,
-                |session, outcome| outbox.add(session, outcome),
+                &journal,
             );
             // The read-back: the card must now accept the new PIN.
             let confirmed = match (&result, &new_pin) {
@@ -442,10 +460,14 @@ impl Worker {
         let (result, confirmed) = match outcome {
             Ok(pair) => pair,
             // The card thread missed its deadline mid-reset: the card may or may not hold the
-            // new PIN; the lease at the centre keeps the reservation from being used twice.
+            // new PIN; the lease at the centre keeps the reservation from being used twice, and
+            // the card's receipt is read when it is seen again.
             Err(error) => {
                 if let Some(session) = session {
                     let _ = self.centre.complete(&session, Outcome::Unknown);
+                    if self.outbox.load_sent().iter().any(|(s, _)| *s == session) {
+                        self.unanswered.push((session, sent));
+                    }
                 }
                 return Err(match error {
                     FlowError::CardMoved | FlowError::CardUnresponsive | FlowError::ReaderFault => {
@@ -462,7 +484,9 @@ impl Worker {
         match result {
             Ok(ReservationState::Used) if confirmed => Ok(()),
             Ok(ReservationState::Used) => Err(FlowError::Unconfirmed),
-            Ok(_) => Err(FlowError::Unconfirmed),
+            // The card proved it did not take the command; the centre gave the reservation back.
+            Ok(ReservationState::Open) => Err(FlowError::NotChanged),
+            Ok(ReservationState::Pending) => Err(FlowError::Unconfirmed),
             // The card holds the new PIN; only the centre has not heard yet: keep trying.
             Err(StepError::CompletionPending {
                 session,
@@ -476,10 +500,60 @@ impl Worker {
                 session, outcome, ..
             }) => {
                 self.pending.push((session, outcome));
-                Err(FlowError::Unconfirmed)
+                // The card's own word that it did not change, or no word at all.
+                Err(match outcome {
+                    Outcome::Unchanged | Outcome::Card { .. } => FlowError::NotChanged,
+                    Outcome::Unknown | Outcome::Receipt { .. } => FlowError::Unconfirmed,
+                })
             }
             Err(error) => Err(FlowError::from_step(error)),
         }
+    }
+
+    /// A card is on the reader and some command went to a card that never answered: if this is
+    /// that card, its receipt tells the centre whether it took the command (no PIN needed).
+    /// Another card, or none, leaves the outcome unknown (the centre's lease then frees the
+    /// reservation). Either way the outcome is kept in the outbox until the centre has it.
+    fn ask_about_unanswered(&mut self) {
+        if self.unanswered.is_empty() {
+            return;
+        }
+        let unanswered = std::mem::take(&mut self.unanswered);
+        for (session, sent) in unanswered {
+            let outcome = self.ask_card_about(&sent);
+            self.outbox.add(&session, outcome);
+            self.pending.push((session, outcome));
+        }
+        self.card = None;
+        self.retry_pending();
+    }
+
+    /// The card's receipt for `sent`, waiting a little while the reader is still busy with the
+    /// command an earlier run left behind.
+    fn ask_card_about(&mut self, sent: &Sent) -> Outcome {
+        let give_up = Instant::now() + RECEIPT_WAIT;
+        loop {
+            match self.read_receipt(sent) {
+                Ok(outcome) => return outcome,
+                Err(FlowError::CardMoved) => return Outcome::Unknown,
+                Err(_) if Instant::now() < give_up => std::thread::sleep(RECEIPT_RETRY),
+                Err(_) => return Outcome::Unknown,
+            }
+        }
+    }
+
+    fn read_receipt(&mut self, sent: &Sent) -> Result<Outcome, FlowError> {
+        self.connect()?;
+        let sent = sent.clone();
+        let deadline = self.deadlines.card;
+        self.on_card(deadline, move |card| {
+            let certificate = kiosk_side::read_identity(card).map_err(unreadable)?;
+            if !sent.same_card(&certificate) {
+                return Ok(Outcome::Unknown);
+            }
+            // A card without the stand-in's receipt cannot tell without the new PIN.
+            Ok(kiosk_side::read_receipt(card, sent.kind.target()).unwrap_or(Outcome::Unknown))
+        })
     }
 
     /// Closes a session that got no reset command (nothing can have changed on the card).

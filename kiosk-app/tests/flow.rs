@@ -465,4 +465,14 @@ fn the_working_screens_look_right() {
     }
     assert_eq!(app.screen.name(), "processing");
     common::snapshot_of(&app, "06-processing");
+
+    // The card proved it did not take the reset: the old password stands, the reservation is
+    // still good; the customer is told so (not "we could not confirm"), after taking the card.
+    let _ = app.update(Message::Worker(Event::ResetDone(Err(
+        kiosk_app::errors::FlowError::NotChanged,
+    ))));
+    assert_eq!(app.screen.name(), "remove_card");
+    let _ = app.update(Message::Worker(Event::CardPresent(false)));
+    assert_eq!(app.screen.name(), "error");
+    common::snapshot_of(&app, "error-not-changed");
 }

@@ -159,6 +159,32 @@ pub enum Outcome {
     Unchanged,
     /// The command may have reached the card but no answer came back.
     Unknown,
+    /// The answer was lost, and the card's receipt of its last reset of the target PIN was read
+    /// afterwards (base64 on the wire): the centre, which knows the challenge it sealed this
+    /// session's command for, tells from it whether the card took that command.
+    Receipt {
+        #[serde(with = "receipt_base64")]
+        receipt: [u8; card_driver::reset_cryptogram::RECEIPT_LENGTH],
+    },
+}
+
+mod receipt_base64 {
+    use card_driver::reset_cryptogram::RECEIPT_LENGTH;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        receipt: &[u8; RECEIPT_LENGTH],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::to_base64(receipt))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; RECEIPT_LENGTH], D::Error> {
+        let text = String::deserialize(d)?;
+        super::from_base64(&text)
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| serde::de::Error::custom("a receipt is 8 bytes in base64"))
+    }
 }
 
 /// Where the reservation stands after a completion.

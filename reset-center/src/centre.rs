@@ -393,6 +393,7 @@ impl Centre {
             if !store::record_card_challenge(transaction, &session.card, &card_challenge)? {
                 return Err(Refusal::CardChallengeReused.into());
             }
+            store::record_command_challenge(transaction, &session.id, &card_challenge)?;
             let lease_until = (now + self.limits.claim_lease).timestamp();
             store::claim_reservation(transaction, reservation.id, &session.id, lease_until)?;
             store::set_session_state(
@@ -450,6 +451,12 @@ impl Centre {
                 session.state,
                 SessionState::CommandIssued | SessionState::Unknown
             ) {
+                let outcome = match outcome {
+                    Outcome::Receipt { receipt } => {
+                        self.judge_receipt(transaction, &session, &receipt)?
+                    }
+                    other => other,
+                };
                 let next = match outcome {
                     Outcome::Card { sw: 0x9000 } => {
                         store::consume_reservation(
@@ -464,7 +471,7 @@ impl Centre {
                         store::release_reservation(transaction, reservation, &session.id)?;
                         SessionState::Closed
                     }
-                    Outcome::Unknown => SessionState::Unknown,
+                    Outcome::Unknown | Outcome::Receipt { .. } => SessionState::Unknown,
                 };
                 store::set_session_state(transaction, &session.id, next, None)?;
             }
@@ -476,6 +483,32 @@ impl Centre {
                 ReservationRow::Open | ReservationRow::Cancelled => ReservationState::Open,
             })
         })
+    }
+
+    /// What a card's receipt says of this session's command: taken (as good as the card's
+    /// `9000`: only the card can make the receipt, with its key, for this session's challenge)
+    /// or not (the card's last reset was another one, and this command, sealed for a challenge
+    /// the card has since used up or lost, can never be taken now).
+    fn judge_receipt(
+        &self,
+        transaction: &rusqlite::Transaction<'_>,
+        session: &store::Session,
+        receipt: &[u8; reset_cryptogram::RECEIPT_LENGTH],
+    ) -> Result<Outcome, CentreFailure> {
+        let challenge: [u8; reset_cryptogram::CHALLENGE_LENGTH] =
+            store::command_challenge(transaction, &session.id)?
+                .and_then(|bytes| bytes.try_into().ok())
+                .ok_or(Refusal::BadRequest)?;
+        let card_id = CardId::from_auth_certificate(&session.auth_certificate)
+            .map_err(|_| Refusal::CertUntrusted)?;
+        let key = CardKey::derive(&self.master_key, &card_id);
+        Ok(
+            if reset_cryptogram::receipt_matches(&key, &challenge, session.kind.target(), receipt) {
+                Outcome::Card { sw: 0x9000 }
+            } else {
+                Outcome::Unchanged
+            },
+        )
     }
 
     // ---- the rules ----

@@ -225,6 +225,11 @@ impl HttpCentre {
             401 => Err(CentreError::UnknownKiosk),
             _ => match serde_json::from_slice::<wire::RefusalBody>(&body) {
                 Ok(refusal) => Err(CentreError::Refused(refusal.refusal)),
+                // The centre (or a gateway in front of it) cannot serve now: for the holder
+                // that is the centre being unreachable, to be tried again later.
+                Err(_) if (500..=599).contains(&status) => {
+                    Err(CentreError::Unreachable(format!("HTTP {status}")))
+                }
                 Err(_) => Err(CentreError::Protocol(format!("HTTP {status}"))),
             },
         }

@@ -77,19 +77,37 @@ pub fn reset<T: Transport>(
     kind: ResetKind,
     new_pin: &Pin,
 ) -> Result<ReservationState, StepError> {
-    reset_recording(card, centre, session, kind, new_pin, |_, _| {})
+    reset_recording(card, centre, session, kind, new_pin, &NoJournal)
 }
 
-/// [`reset`], telling `record` the card's outcome before the centre is told: a kiosk keeps it
-/// on disk, so that a crash between the card's answer and the centre hearing of it loses
-/// nothing (the outcome is delivered after the restart).
+/// Where a kiosk keeps, on disk, what it must not lose of a reset: that the command is going to
+/// the card (a kiosk that dies before the answer comes reads the card's receipt after its
+/// restart) and the card's outcome (delivered after a restart if the centre has not heard it).
+pub trait ResetJournal {
+    /// The reset command for `session` is about to be sent to the card.
+    fn sending(&self, session: &SessionId);
+    /// The card's outcome is known; the centre is told next.
+    fn answered(&self, session: &SessionId, outcome: Outcome);
+}
+
+/// No journal: a tool or test that keeps nothing across a crash.
+struct NoJournal;
+
+impl ResetJournal for NoJournal {
+    fn sending(&self, _: &SessionId) {}
+    fn answered(&self, _: &SessionId, _: Outcome) {}
+}
+
+/// [`reset`], telling `journal` before the command goes to the card and when its outcome is
+/// known, before the centre is told: a kiosk keeps both on disk, so that a crash anywhere from
+/// the command to the centre hearing of it loses nothing.
 pub fn reset_recording<T: Transport>(
     card: &mut Jpki<T>,
     centre: &dyn ResetCentre,
     session: &SessionId,
     kind: ResetKind,
     new_pin: &Pin,
-    record: impl FnOnce(&SessionId, Outcome),
+    journal: &dyn ResetJournal,
 ) -> Result<ReservationState, StepError> {
     let target = kind.target();
     // The counter before, to read the outcome back if the card's answer gets lost.
@@ -111,6 +129,7 @@ pub fn reset_recording<T: Transport>(
             return Err(error.into());
         }
     };
+    journal.sending(session);
     let outcome = match card.reset_pin(target, &command) {
         Ok(()) => Outcome::Card { sw: 0x9000 },
         Err(JpkiError::ResetRefused(refusal)) => Outcome::Card {
@@ -120,7 +139,7 @@ pub fn reset_recording<T: Transport>(
         // The command may or may not have reached the card.
         Err(_) => read_back(card, target, tries_before.unwrap_or(0), new_pin),
     };
-    record(session, outcome);
+    journal.answered(session, outcome);
     deliver(centre, session, outcome)
 }
 
@@ -133,10 +152,12 @@ fn refusal_sw(refusal: ResetRefusal) -> u16 {
 }
 
 /// What the card says happened when its answer to the reset was lost, if it can still be
-/// asked. A counter below its maximum before and at its maximum now proves the reset (no
-/// VERIFY can have happened in between); a full counter before is ambiguous, and then the new
-/// PIN is verified: if the reset did not happen that costs one of the old PIN's tries, never the
-/// last one (a counter of 1 is never full).
+/// asked. First its receipt of the last reset of the target PIN, which the centre recognises
+/// (no PIN tried, no counter moved). A card without the stand-in's receipt falls back on the
+/// counter: one below its maximum before and at its maximum now proves the reset (no VERIFY can
+/// have happened in between); a full counter before is ambiguous, and then the new PIN is
+/// verified: if the reset did not happen that costs one of the old PIN's tries, never the last
+/// one (a counter of 1 is never full).
 fn read_back<T: Transport>(
     card: &mut Jpki<T>,
     target: PinKind,
@@ -144,6 +165,10 @@ fn read_back<T: Transport>(
     new_pin: &Pin,
 ) -> Outcome {
     card.forget_selection();
+    match read_receipt(card, target) {
+        Some(outcome) => return outcome,
+        None => card.forget_selection(),
+    }
     let Ok(tries_now) = card.tries_left(target) else {
         return Outcome::Unknown;
     };
@@ -164,6 +189,18 @@ fn read_back<T: Transport>(
         Ok(()) => Outcome::Card { sw: 0x9000 },
         Err(JpkiError::WrongPin { .. }) => Outcome::Unchanged,
         Err(_) => Outcome::Unknown,
+    }
+}
+
+/// The card's receipt of the last reset of `target`, as an outcome for the centre to judge:
+/// `Unchanged` if that PIN was never reset, `Unknown` if the card cannot be asked; `None` if the
+/// card does not have the command (another way is needed).
+pub fn read_receipt<T: Transport>(card: &mut Jpki<T>, target: PinKind) -> Option<Outcome> {
+    match card.reset_receipt(target) {
+        Ok(Some(receipt)) => Some(Outcome::Receipt { receipt }),
+        Ok(None) => Some(Outcome::Unchanged),
+        Err(JpkiError::Unexpected { sw, .. }) if matches!(sw.0, 0x6D00 | 0x6E00 | 0x6A86) => None,
+        Err(_) => Some(Outcome::Unknown),
     }
 }
 

@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS sessions (
     state TEXT NOT NULL,
     reservation INTEGER
 );
+CREATE TABLE IF NOT EXISTS command_challenges (
+    session TEXT PRIMARY KEY,
+    challenge BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS used_card_challenges (
     issuer TEXT NOT NULL,
     serial TEXT NOT NULL,
@@ -390,6 +394,33 @@ pub fn record_card_challenge(
         params![card.issuer, card.serial, challenge],
     )?;
     Ok(inserted == 1)
+}
+
+/// The card challenge a session's reset command was sealed for (to recognise the card's receipt).
+pub fn record_command_challenge(
+    transaction: &rusqlite::Transaction<'_>,
+    session: &str,
+    challenge: &[u8],
+) -> Result<(), StoreError> {
+    transaction.execute(
+        "INSERT OR REPLACE INTO command_challenges (session, challenge) VALUES (?1, ?2)",
+        params![session, challenge],
+    )?;
+    Ok(())
+}
+
+pub fn command_challenge(
+    transaction: &rusqlite::Transaction<'_>,
+    session: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(transaction
+        .query_row(
+            "SELECT challenge FROM command_challenges WHERE session = ?1",
+            params![session],
+            |row| row.get(0),
+        )
+        .optional()?)
 }
 
 pub fn claim_reservation(

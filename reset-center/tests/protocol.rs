@@ -447,8 +447,122 @@ impl Transport for LosesResetAnswer {
     }
 }
 
+/// A card without the stand-in's receipt command (as a real card may be): `6D00` to it.
+struct NoReceiptCommand<T>(T);
+
+impl<T: Transport> Transport for NoReceiptCommand<T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if command.starts_with(&[0x80, 0xCA]) {
+            return Ok(vec![0x6D, 0x00]);
+        }
+        self.0.transmit(command)
+    }
+}
+
+/// A transport that loses the reset command on its way to the card (and so its answer).
+struct LosesResetCommand(virtual_card::InProcessTransport);
+
+impl Transport for LosesResetCommand {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if command.first() == Some(&0x0C) {
+            return Err(TransportError::Timeout(std::time::Duration::from_secs(5)));
+        }
+        self.0.transmit(command)
+    }
+}
+
 #[test]
-fn a_lost_answer_is_read_back_from_the_card() {
+fn a_lost_answer_is_read_back_by_the_cards_receipt_without_a_try() {
+    for profile in ["signing-blocked", "normal"] {
+        let centre = TestCentre::new();
+        centre.reserve(profile, ResetKind::Signing);
+        let reader = card(profile);
+        let mut jpki =
+            card_driver::jpki::Jpki::new(LosesResetAnswer(reader.connect().expect("card")));
+        let result = kiosk_side::signing_reset(
+            &mut jpki,
+            &centre.kiosk(),
+            &auth_pin("1234"),
+            signing_pin("NEWPASS1"),
+        );
+        assert_eq!(result, Ok(ReservationState::Used), "{profile}");
+        drop(jpki);
+        assert!(signing_pin_is(&reader, "NEWPASS1"), "{profile}");
+    }
+    // The command never reached a card whose counter was full: the receipt (none) says so,
+    // and no try of the old password was spent finding out.
+    let centre = TestCentre::new();
+    centre.reserve("normal", ResetKind::Signing);
+    let reader = card("normal");
+    let mut jpki = card_driver::jpki::Jpki::new(LosesResetCommand(reader.connect().expect("card")));
+    let result = kiosk_side::signing_reset(
+        &mut jpki,
+        &centre.kiosk(),
+        &auth_pin("1234"),
+        signing_pin("NEWPASS1"),
+    );
+    assert_eq!(result, Ok(ReservationState::Open));
+    drop(jpki);
+    assert_eq!(
+        reader.with_card(|card| card.tries_left(virtual_card::PinId::Signing)),
+        Some(Some(5))
+    );
+    assert_eq!(
+        full_reset(&centre.kiosk(), &reader, "NEWPASS1"),
+        Ok(ReservationState::Used),
+        "the reservation is usable again"
+    );
+}
+
+#[test]
+fn the_centre_takes_only_this_sessions_receipt_as_the_reset() {
+    let centre = TestCentre::new();
+    centre.reserve("normal", ResetKind::Signing);
+    let reader = card("normal");
+    let kiosk = centre.kiosk();
+    // A reset the card took, whose answer the kiosk never saw.
+    let (mut jpki, first) = proven(&kiosk, &reader);
+    let challenge = jpki.get_challenge().expect("challenge");
+    let command = kiosk
+        .reset_command(&first, &challenge, &Pin::Signing(signing_pin("NEWPASS1")))
+        .expect("command");
+    jpki.reset_pin(PinKind::Signing, &command).expect("taken");
+    let receipt = jpki
+        .reset_receipt(PinKind::Signing)
+        .expect("receipt")
+        .expect("the card keeps one");
+    // Another session's command, never taken: the same receipt is not its reset.
+    centre.reserve("normal", ResetKind::Signing);
+    let (mut jpki, second) = proven(&kiosk, &reader);
+    let challenge = jpki.get_challenge().expect("challenge");
+    kiosk
+        .reset_command(&second, &challenge, &Pin::Signing(signing_pin("NEWPASS2")))
+        .expect("command");
+    assert_eq!(
+        kiosk.complete(&second, Outcome::Receipt { receipt }),
+        Ok(ReservationState::Open)
+    );
+    assert_eq!(
+        kiosk.complete(&first, Outcome::Receipt { receipt }),
+        Ok(ReservationState::Used)
+    );
+    // A forged receipt is no proof.
+    let mut forged = receipt;
+    forged[0] ^= 1;
+    centre.reserve("normal", ResetKind::Signing);
+    let (mut jpki, third) = proven(&kiosk, &reader);
+    let challenge = jpki.get_challenge().expect("challenge");
+    kiosk
+        .reset_command(&third, &challenge, &Pin::Signing(signing_pin("NEWPASS3")))
+        .expect("command");
+    assert_eq!(
+        kiosk.complete(&third, Outcome::Receipt { receipt: forged }),
+        Ok(ReservationState::Open)
+    );
+}
+
+#[test]
+fn without_the_receipt_command_a_lost_answer_is_read_back_by_the_counter() {
     for (profile, how) in [
         ("signing-blocked", "counter restored"),
         ("normal", "new password verifies"),
@@ -456,8 +570,9 @@ fn a_lost_answer_is_read_back_from_the_card() {
         let centre = TestCentre::new();
         centre.reserve(profile, ResetKind::Signing);
         let reader = card(profile);
-        let mut jpki =
-            card_driver::jpki::Jpki::new(LosesResetAnswer(reader.connect().expect("card")));
+        let mut jpki = card_driver::jpki::Jpki::new(NoReceiptCommand(LosesResetAnswer(
+            reader.connect().expect("card"),
+        )));
         let result = kiosk_side::signing_reset(
             &mut jpki,
             &centre.kiosk(),

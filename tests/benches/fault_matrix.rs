@@ -6,7 +6,8 @@
 //! listed with their reasons under the table.
 //!
 //! Run: `cargo bench -p system-tests --bench fault_matrix` for both resets, or `KIND=signing` /
-//! `KIND=auth` for one. Needs what the tests need (pcscd, vpcd, root, no other pcscd).
+//! `KIND=auth` for one; `FAULTS=kiosk` runs only the "kiosk killed" column, `FAULTS=rest` all
+//! the others. Needs what the tests need (pcscd, vpcd, root, no other pcscd).
 
 use reset_center::ResetKind;
 use system_tests::faults::{Bench, Fault, Step};
@@ -17,6 +18,11 @@ fn main() {
         Ok("signing") => vec![ResetKind::Signing],
         Ok("auth") => vec![ResetKind::Auth],
         _ => vec![ResetKind::Signing, ResetKind::Auth],
+    };
+    let wanted = |fault: Fault| match std::env::var("FAULTS").as_deref() {
+        Ok("kiosk") => fault == Fault::KioskKilled,
+        Ok("rest") => fault != Fault::KioskKilled,
+        _ => true,
     };
     let mut failed = 0;
     let mut cells = 0;
@@ -37,7 +43,7 @@ fn main() {
                 Step::Centre(k, path) => (format!("centre {k} {path}"), &Fault::CENTRE),
             };
             let mut row = format!("{label:<40}");
-            for &fault in faults {
+            for &fault in faults.iter().chain(&Fault::ANY).filter(|f| wanted(**f)) {
                 let outcome = bench.cell(&mut stack, step, fault);
                 cells += 1;
                 if !outcome.ok() {

@@ -19,7 +19,24 @@ use reset_center::{HttpCentre, ResetKind};
 pub struct Driver {
     pub app: App,
     events: Receiver<Event>,
-    state: Arc<tempfile::TempDir>,
+    state: StateDir,
+}
+
+/// Where the kiosk keeps its state: a directory of its own, or one it shares with the kiosk
+/// runs before and after it (a kiosk in another process that is killed and started again).
+#[derive(Debug, Clone)]
+enum StateDir {
+    Own(Arc<tempfile::TempDir>),
+    Shared(std::path::PathBuf),
+}
+
+impl StateDir {
+    fn path(&self) -> &Path {
+        match self {
+            StateDir::Own(dir) => dir.path(),
+            StateDir::Shared(path) => path,
+        }
+    }
 }
 
 impl std::fmt::Debug for Driver {
@@ -44,7 +61,19 @@ impl Driver {
     /// A kiosk on `config` (whose centre is over HTTP with the credential in `credential`),
     /// its state in a fresh directory; returns once the reader is ready.
     pub fn start(config: Config, credential: &str, completion_retry: Duration) -> Driver {
-        let state = Arc::new(tempfile::tempdir().expect("state dir"));
+        let state = StateDir::Own(Arc::new(tempfile::tempdir().expect("state dir")));
+        Driver::start_on(config, credential, completion_retry, state)
+    }
+
+    /// A kiosk whose state is in `state_dir`, which outlives it (another kiosk run may have
+    /// left its outbox and audit log there).
+    pub fn start_in(
+        config: Config,
+        credential: &str,
+        completion_retry: Duration,
+        state_dir: &Path,
+    ) -> Driver {
+        let state = StateDir::Shared(state_dir.to_path_buf());
         Driver::start_on(config, credential, completion_retry, state)
     }
 
@@ -65,7 +94,7 @@ impl Driver {
         mut config: Config,
         credential: &str,
         completion_retry: Duration,
-        state: Arc<tempfile::TempDir>,
+        state: StateDir,
     ) -> Driver {
         config.state_dir = state.path().to_path_buf();
         let (url, kiosk_id, timeout) = match &config.centre {

@@ -5,6 +5,9 @@
 //! and only if the card holds the new PIN, the kiosk showed the guidance the spec gives and went
 //! back to the top, and a retry succeeds where it should.
 
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use card_driver::jpki::{Jpki, JpkiError};
@@ -47,6 +50,9 @@ pub enum Fault {
     CentreSlow,
     /// The centre answers 500.
     Centre500,
+    /// The kiosk's process gets SIGKILL while the card works on the command (it stalls there),
+    /// or while the centre works on the call (it answers late), and is started again.
+    KioskKilled,
 }
 
 impl Fault {
@@ -59,6 +65,8 @@ impl Fault {
         Fault::PcscdKilled,
     ];
     pub const CENTRE: [Fault; 3] = [Fault::CentreDown, Fault::CentreSlow, Fault::Centre500];
+    /// Faults that can strike at any step.
+    pub const ANY: [Fault; 1] = [Fault::KioskKilled];
 
     pub fn short(self) -> &'static str {
         match self {
@@ -71,6 +79,7 @@ impl Fault {
             Fault::CentreDown => "down",
             Fault::CentreSlow => "slow",
             Fault::Centre500 => "500",
+            Fault::KioskKilled => "kiosk killed",
         }
     }
 }
@@ -136,6 +145,18 @@ const SLOW: Duration = Duration::from_millis(1600);
 /// The centre's claim lease: how long a crashed or cut-off kiosk's claim holds a reservation.
 const LEASE_SECONDS: u32 = 3;
 
+/// The kiosk's configuration in these runs: production, the centre at `centre_url`, the
+/// deadlines above, both resets offered. Written to `dir`.
+pub fn kiosk_config(dir: &std::path::Path, centre_url: &str) -> kiosk_app::config::Config {
+    let mut config = production_config(dir, centre_url, CENTRE_TIMEOUT);
+    config.timeouts.card = CARD_DEADLINE;
+    config.offered = vec![ResetKind::Signing, ResetKind::Auth];
+    config
+}
+
+/// How often the kiosk offers again a completion the centre did not take, in these runs.
+pub const COMPLETION_RETRY: Duration = Duration::from_millis(500);
+
 impl Bench {
     pub fn start(stack: &PcscStack, kind: ResetKind) -> Bench {
         let card = stack.card("normal", Slot::First);
@@ -144,9 +165,7 @@ impl Bench {
         let credential_path = stack.scratch().join("kiosk-credential");
         centre.add_kiosk("STORE-0001", &credential_path);
         let proxy = FaultProxy::start(&centre.url);
-        let mut config = production_config(stack.scratch(), &proxy.url, CENTRE_TIMEOUT);
-        config.timeouts.card = CARD_DEADLINE;
-        config.offered = vec![ResetKind::Signing, ResetKind::Auth];
+        let config = kiosk_config(stack.scratch(), &proxy.url);
         let credential = std::fs::read_to_string(&credential_path).expect("credential");
         let (known, old, new) = match kind {
             ResetKind::Signing => ("1234", "ABC123", "FAULT9X"),
@@ -166,11 +185,7 @@ impl Bench {
     }
 
     fn driver(&self) -> Driver {
-        Driver::start(
-            self.config.clone(),
-            &self.credential,
-            Duration::from_millis(500),
-        )
+        Driver::start(self.config.clone(), &self.credential, COMPLETION_RETRY)
     }
 
     fn reserve(&self) {
@@ -229,10 +244,32 @@ impl Bench {
     pub fn cell(&self, stack: &mut PcscStack, step: &Step, fault: Fault) -> Outcome {
         let used_before = self.used_count();
         self.reserve();
-        let mut driver = self.driver();
         self.proxy.restore();
         let _ = self.card.control("clear-faults");
         self.card.clear_history();
+        // The restarted kiosk's state directory, when the first one is killed.
+        let mut _state = None;
+        let (mut driver, screens) = if fault == Fault::KioskKilled {
+            let state = tempfile::tempdir().expect("state dir");
+            let run = self.killed_session(stack, step, state.path());
+            _state = Some(state);
+            run
+        } else {
+            let mut driver = self.driver();
+            let screens = self.faulted_session(stack, &mut driver, step, fault);
+            (driver, screens)
+        };
+        self.check(&mut driver, fault, used_before, screens)
+    }
+
+    /// Arms `fault` at `step` and runs one session on `driver`.
+    fn faulted_session(
+        &self,
+        stack: &mut PcscStack,
+        driver: &mut Driver,
+        step: &Step,
+        fault: Fault,
+    ) -> Vec<String> {
         let injection = match (step, fault) {
             (Step::Apdu(k, _), Fault::PcscdKilled) => {
                 self.card
@@ -260,7 +297,109 @@ impl Bench {
                 None
             }
         };
-        let screens = self.session(&mut driver, true, injection.map(|k| (k, stack)));
+        self.session(driver, true, injection.map(|k| (k, stack)))
+    }
+
+    /// A kiosk in a process of its own (`harness-kiosk-session`) runs the session; it is killed
+    /// when the card has received the `step`-th APDU (the card stalls on it, then carries it
+    /// out) or the centre the `step`-th call (it answers late, having acted); then the kiosk is
+    /// started again on the same state directory and the customer takes the card back.
+    fn killed_session(
+        &self,
+        stack: &PcscStack,
+        step: &Step,
+        state: &Path,
+    ) -> (Driver, Vec<String>) {
+        match step {
+            Step::Apdu(k, _) => {
+                self.card
+                    .fault(&format!("stall {} after {}", STALL.as_millis(), k - 1))
+            }
+            Step::Centre(k, _) => self.proxy.arm(*k, CentreFault::Slow(SLOW)),
+        }
+        let commands = || self.card.status()["commands"].as_u64().unwrap_or(0) as usize;
+        let base = commands();
+        let credential = stack.scratch().join("kiosk-credential");
+        let mut child = std::process::Command::new(&stack.binaries().kiosk_session)
+            .arg(&self.proxy.url)
+            .arg(&credential)
+            .arg(state)
+            .arg(self.kind.as_str())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("harness-kiosk-session");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        writeln!(stdin, "{} {}", self.known, self.new).expect("PINs to the kiosk");
+        let mut line = String::new();
+        let _ = stdout.read_line(&mut line);
+        let mut screens = Vec::new();
+        if line.trim() != "card-screen" {
+            screens.push(format!("the kiosk never reached the card screen: {line:?}"));
+        }
+        self.card.insert(Some("normal"));
+        let _ = writeln!(stdin, "go");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let reached = |child: &mut std::process::Child| loop {
+            let there = match step {
+                Step::Apdu(k, _) => commands() >= base + k,
+                Step::Centre(k, _) => self.proxy.paths().len() >= *k,
+            };
+            if there || Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
+                return there;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        if !reached(&mut child) {
+            screens.push("the kiosk never reached the step".to_string());
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        screens.push("killed".to_string());
+        // The card carries out the command it stalled on (a card does not stop because the
+        // kiosk is gone) before the kiosk is back: systemd restarts it after a pause, and only
+        // then does the customer see the removal screen and take the card.
+        if let Step::Apdu(..) = step {
+            std::thread::sleep(STALL + Duration::from_millis(300));
+        }
+
+        // Started again, as systemd would: the card is still on the reader.
+        let mut driver = Driver::start_in(
+            self.config.clone(),
+            &self.credential,
+            COMPLETION_RETRY,
+            state,
+        );
+        let mut card_present = true;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            driver.wait_until(Duration::from_millis(300), |_| false);
+            let name = describe(&driver.app.screen);
+            if screens.last() != Some(&name) {
+                screens.push(name);
+            }
+            match driver.screen() {
+                "remove_card" | "top" if card_present => {
+                    self.card.pull();
+                    card_present = false;
+                }
+                "done" | "error" => driver.finish(),
+                "top" => break,
+                _ => {}
+            }
+        }
+        (driver, screens)
+    }
+
+    /// The checks after a faulted session: the card, the reservation, the screens, a retry.
+    fn check(
+        &self,
+        driver: &mut Driver,
+        fault: Fault,
+        used_before: usize,
+        screens: Vec<String>,
+    ) -> Outcome {
         // The fault is over: the centre is back, the card behaves.
         self.proxy.restore();
         let _ = self.card.control("clear-faults");
@@ -272,7 +411,7 @@ impl Bench {
             std::thread::sleep(Duration::from_millis(200));
         }
         let mut problems = Vec::new();
-        let (new_pin, tries) = match self.card_state(&mut driver) {
+        let (new_pin, tries) = match self.card_state(driver) {
             Ok(state) => state,
             Err(problem) => {
                 problems.push(problem);
@@ -292,7 +431,7 @@ impl Bench {
         problems.extend(self.expected_guidance(fault, new_pin, &screens));
         // A retry, where the reset did not happen: a clean session must now succeed.
         let retry = (!new_pin).then(|| {
-            let screens = self.session(&mut driver, false, None);
+            let screens = self.session(driver, false, None);
             let succeeded = screens.iter().any(|s| s == "done");
             if !succeeded {
                 problems.push(format!("the retry did not succeed: {screens:?}"));
@@ -312,6 +451,9 @@ impl Bench {
     /// The guidance a fault may lead to (spec: kiosk-flow.md's error table); the reset having
     /// happened must end on done, or on "unconfirmed" when the kiosk could not tell.
     fn expected_guidance(&self, fault: Fault, new_pin: bool, screens: &[String]) -> Vec<String> {
+        if fault == Fault::KioskKilled {
+            return restart_guidance(screens);
+        }
         let ending = screens
             .iter()
             .rev()
@@ -322,11 +464,16 @@ impl Bench {
             &["done", "error(unconfirmed)"]
         } else {
             match fault {
-                Fault::Pulled => &["error(card_moved)", "error(unconfirmed)"],
+                Fault::Pulled => &[
+                    "error(card_moved)",
+                    "error(unconfirmed)",
+                    "error(not_changed)",
+                ],
                 Fault::Stalled => &[
                     "error(card_unresponsive)",
                     "error(card_moved)",
                     "error(unconfirmed)",
+                    "error(not_changed)",
                 ],
                 Fault::Garbage | Fault::OneByte | Fault::UnexpectedSw => &[
                     "error(not_my_number_card)",
@@ -334,18 +481,21 @@ impl Bench {
                     "error(card_moved)",
                     "error(card_unresponsive)",
                     "error(unconfirmed)",
+                    "error(not_changed)",
                 ],
                 Fault::PcscdKilled => &[
                     "error(reader_fault)",
                     "error(card_moved)",
                     "error(card_unresponsive)",
                     "error(unconfirmed)",
+                    "error(not_changed)",
                     "out_of_service",
                 ],
+                Fault::KioskKilled => &[],
                 Fault::CentreDown | Fault::CentreSlow | Fault::Centre500 => &[
                     "error(centre_unreachable)",
-                    "error(unexpected)",
                     "error(unconfirmed)",
+                    "error(not_changed)",
                 ],
             }
         };
@@ -493,6 +643,28 @@ impl Bench {
         driver.settle();
         state
     }
+}
+
+/// After a restart the kiosk carries no session over: with the card still on the reader it
+/// starts at the removal screen, then the top, and shows nothing else.
+fn restart_guidance(screens: &[String]) -> Vec<String> {
+    let after: Vec<&str> = screens
+        .iter()
+        .skip_while(|s| *s != "killed")
+        .skip(1)
+        .map(String::as_str)
+        .collect();
+    let mut problems: Vec<String> = screens
+        .iter()
+        .take_while(|s| *s != "killed")
+        .map(|s| s.to_string())
+        .collect();
+    if after != ["remove_card", "top"] {
+        problems.push(format!(
+            "after the restart: {after:?}, expected the removal screen, then the top"
+        ));
+    }
+    problems
 }
 
 /// A screen's name, with the reason for an error screen.

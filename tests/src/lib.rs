@@ -62,6 +62,8 @@ pub struct Binaries {
     pub reset_center: PathBuf,
     pub reset_client: PathBuf,
     pub kiosk_app: PathBuf,
+    /// One customer's session in a process of its own (the "kiosk killed" faults).
+    pub kiosk_session: PathBuf,
 }
 
 /// Starts a stack for the calling test, with the binaries cargo built for this crate.
@@ -76,6 +78,7 @@ macro_rules! pcsc_stack {
                 reset_center: env!("CARGO_BIN_EXE_harness-reset-center").into(),
                 reset_client: env!("CARGO_BIN_EXE_harness-reset-client").into(),
                 kiosk_app: env!("CARGO_BIN_EXE_harness-kiosk-app").into(),
+                kiosk_session: env!("CARGO_BIN_EXE_harness-kiosk-session").into(),
             },
         )
     };

@@ -33,10 +33,17 @@ fn run(kind: ResetKind, name: &str) {
         (reset_apdu.clone(), Fault::Stalled),
         (reset_apdu.clone(), Fault::OneByte),
         (reset_apdu.clone(), Fault::UnexpectedSw),
-        (reset_apdu, Fault::PcscdKilled),
+        (reset_apdu.clone(), Fault::PcscdKilled),
         (centre_call("reset-command"), Fault::Centre500),
         (centre_call("complete"), Fault::CentreDown),
         (centre_call("complete"), Fault::CentreSlow),
+        // The kiosk killed while the card carries out the reset (its answer is lost with the
+        // process: the restarted kiosk reads the card's receipt), while the centre issues the
+        // command (never sent: the lease frees the reservation), and while it takes the
+        // completion (the outbox delivers it again).
+        (reset_apdu.clone(), Fault::KioskKilled),
+        (centre_call("reset-command"), Fault::KioskKilled),
+        (centre_call("complete"), Fault::KioskKilled),
     ];
     let mut failures = Vec::new();
     for (step, fault) in &cells {

@@ -33,6 +33,7 @@ const SW_SM_OBJECTS_INCORRECT: u16 = 0x6988;
 const SW_INCORRECT_DATA: u16 = 0x6A80;
 const SW_NOT_FOUND: u16 = 0x6A82;
 const SW_INCORRECT_P1P2: u16 = 0x6A86;
+const SW_DATA_NOT_FOUND: u16 = 0x6A88;
 const SW_OFFSET_OUTSIDE: u16 = 0x6B00;
 const SW_INS_NOT_SUPPORTED: u16 = 0x6D00;
 const SW_CLA_NOT_SUPPORTED: u16 = 0x6E00;
@@ -83,6 +84,8 @@ struct PinSlot {
     tries_left: u8,
     rules: PinRules,
     key: RsaPrivateKey,
+    /// The receipt of the last reset this PIN took (the stand-in's read-back; not a secret).
+    last_reset: Option<[u8; reset_cryptogram::RECEIPT_LENGTH]>,
 }
 
 /// A PIN as this card keeps it: a salted SHA-256, compared in constant time. A real card keeps
@@ -289,6 +292,9 @@ impl VirtualCard {
             (0x00, 0x84) => self.get_challenge(command),
             (0x80, 0x2A) => self.sign(command),
             (0x0C, 0x2C) => no_data(self.reset_retry_counter(command)),
+            (reset_cryptogram::RECEIPT_CLA, reset_cryptogram::RECEIPT_INS) => {
+                self.reset_receipt(command)
+            }
             // The reset exists only under secure messaging.
             (0x00, 0x2C) => no_data(SW_SM_OBJECTS_MISSING),
             (0x0C, _) => no_data(SW_SM_NOT_SUPPORTED),
@@ -496,6 +502,7 @@ impl VirtualCard {
             Ok(new_pin) => new_pin,
             Err(_) => return SW_SM_OBJECTS_INCORRECT,
         };
+        let receipt = reset_cryptogram::receipt(&self.applet().reset_key, &challenge, pin_file);
         let slot = self.slot_mut(pin);
         if !(slot.rules.accepts)(&new_pin) {
             return SW_INCORRECT_DATA;
@@ -503,8 +510,31 @@ impl VirtualCard {
         slot.value = StoredPin::new(&new_pin);
         drop(new_pin);
         slot.tries_left = slot.rules.max_tries;
+        slot.last_reset = Some(receipt);
         self.session.set_verified(pin, false);
         SW_OK
+    }
+
+    /// The stand-in's GET DATA for the selected PIN's reset receipt: what the last reset it took
+    /// was, for a kiosk whose answer to that reset got lost. No PIN is needed and no counter
+    /// moves; `6A88` if the PIN was never reset.
+    fn reset_receipt(&mut self, command: &CommandApdu) -> (Vec<u8>, u16) {
+        if command.p1 != reset_cryptogram::RECEIPT_P1 || command.p2 != reset_cryptogram::RECEIPT_P2
+        {
+            return no_data(SW_INCORRECT_P1P2);
+        }
+        let pin = match self.current_pin() {
+            Ok(pin) => pin,
+            Err(sw) => return no_data(sw),
+        };
+        match (command.le, self.slot(pin).last_reset) {
+            (None, _) => no_data(SW_WRONG_LENGTH),
+            (_, None) => no_data(SW_DATA_NOT_FOUND),
+            (Some(le), Some(_)) if le < reset_cryptogram::RECEIPT_LENGTH => {
+                no_data(0x6C00 | reset_cryptogram::RECEIPT_LENGTH as u16)
+            }
+            (Some(_), Some(receipt)) => (receipt.to_vec(), SW_OK),
+        }
     }
 
     fn applet(&self) -> &Applet {
@@ -580,6 +610,7 @@ fn slot(pair: KeyPair, rules: PinRules) -> PinSlot {
         tries_left: pair.tries_left,
         rules,
         key: pair.private_key,
+        last_reset: None,
     }
 }
 

@@ -518,3 +518,50 @@ fn the_history_keeps_headers_never_pins() {
         "{history}"
     );
 }
+
+#[test]
+fn the_receipt_of_the_last_reset_is_readable_without_a_pin_and_survives_power_events() {
+    let mut card = card("normal");
+    let key = reset_key_of("normal");
+    sw(&mut card, SELECT_JPKI);
+    select_ef(&mut card, 0x001B);
+    // Never reset: no receipt; the command needs the PIN EF selected and a length.
+    assert_eq!(sw(&mut card, "80CA005208"), 0x6A88);
+    assert_eq!(sw(&mut card, "80CA0052"), 0x6700);
+    assert_eq!(sw(&mut card, "80CA005304"), 0x6A86);
+
+    let fresh = challenge(&mut card);
+    let command =
+        reset_cryptogram::seal(&key, &fresh, PinKind::Signing, b"NEWPASS9").expect("seal");
+    assert_eq!(send_bytes(&mut card, command.as_bytes()).1, 0x9000);
+    assert_eq!(
+        sw(&mut card, "80CA005204"),
+        0x6C08,
+        "Le too short: the right one"
+    );
+    let (data, status) = send(&mut card, "80CA005208");
+    assert_eq!(status, 0x9000);
+    let receipt: [u8; 8] = data.try_into().expect("8 bytes");
+    assert!(reset_cryptogram::receipt_matches(
+        &key,
+        &fresh,
+        PinKind::Signing,
+        &receipt
+    ));
+    // A refused reset leaves the receipt of the last one that was taken.
+    let other = challenge(&mut card);
+    let refused = reset_cryptogram::seal(&key, &other, PinKind::Signing, b"short").expect("seal");
+    assert_eq!(send_bytes(&mut card, refused.as_bytes()).1, 0x6A80);
+    assert_eq!(send(&mut card, "80CA005208").0, receipt.to_vec());
+    assert_eq!(sw(&mut card, "00200080"), 0x63C5, "reading it cost no try");
+
+    // It is the card's, not the session's; the auth PIN has none of its own.
+    card.power(PowerEvent::Reset);
+    sw(&mut card, SELECT_JPKI);
+    select_ef(&mut card, 0x001B);
+    assert_eq!(send(&mut card, "80CA005208").0, receipt.to_vec());
+    select_ef(&mut card, 0x0018);
+    assert_eq!(sw(&mut card, "80CA005208"), 0x6A88);
+    select_ef(&mut card, 0x000A);
+    assert_eq!(sw(&mut card, "80CA005208"), 0x6981);
+}
