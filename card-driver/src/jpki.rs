@@ -420,9 +420,9 @@ impl<T: Transport> Jpki<T> {
     }
 
     /// The receipt the card keeps of the last reset of `kind`'s PIN (the stand-in's GET DATA,
-    /// no PIN needed; see [`reset_cryptogram`]): `None` if that PIN was never reset. A card
-    /// without the command (`6D00`, `6E00`, `6A86`) gives an error: its reset cannot be read
-    /// back this way.
+    /// no PIN needed; see [`reset_cryptogram`]): `None` if the card says that PIN was never
+    /// reset (`9000` without data). Any other status word is an error: a card without the
+    /// command, whose reset cannot be read back this way.
     pub fn reset_receipt(
         &mut self,
         kind: PinKind,
@@ -434,10 +434,10 @@ impl<T: Transport> Jpki<T> {
             reset_cryptogram::RECEIPT_P1,
             reset_cryptogram::RECEIPT_P2,
         )
-        .with_le(reset_cryptogram::RECEIPT_LENGTH);
+        .with_le(256);
         let response = self.exchange(&get)?;
-        const NO_RECEIPT: u16 = 0x6A88;
         match response.status() {
+            Status::Success if response.data.is_empty() => Ok(None),
             Status::Success => response.data.as_slice().try_into().map(Some).map_err(|_| {
                 JpkiError::MalformedResponse {
                     operation: "GET DATA (reset receipt)",
@@ -448,7 +448,6 @@ impl<T: Transport> Jpki<T> {
                     ),
                 }
             }),
-            _ if response.sw.0 == NO_RECEIPT => Ok(None),
             _ => Err(unexpected("GET DATA (reset receipt)", &response)),
         }
     }

@@ -9,9 +9,11 @@
 //! - Command: `0C 2C 02 80 Lc [87 L 01 ‖ AES-128-CBC(K_enc, IV 0, pad(new PIN))]
 //!   [8E 08 CMAC(K_mac, target FID ‖ 0C 2C 02 80 ‖ DO87)[..8]]`, no Le. The MAC covers the
 //!   target PIN EF so a cryptogram for one PIN cannot set the other.
-//! - Receipt: a card that took a reset keeps, per PIN, `CMAC(K_card, 03 ‖ challenge ‖ target
-//!   FID)[..8]` of that reset, and gives it to `80 CA 00 52 08` (GET DATA, proprietary class)
-//!   with the PIN EF selected (`6A88` if that PIN was never reset). The centre, which knows the
+//! - Receipt: a card that took a reset keeps, per PIN, `CMAC(K_rcpt, target FID)[..8]` with
+//!   `K_rcpt = CMAC(K_card, 03 ‖ challenge)`, and gives it to `80 CA 00 52 00` (GET DATA,
+//!   proprietary class) with the PIN EF selected: the 8 bytes and `9000`, or no data and `9000`
+//!   if that PIN was never reset (a positive answer: a card without the command never says
+//!   `9000` to it). The centre, which knows the
 //!   challenge it sealed a command for, can tell from it whether that command was taken when the
 //!   card's answer was lost (a kiosk crashed, a card pulled at the wrong moment), without any
 //!   PIN being tried.

@@ -286,6 +286,9 @@ impl Worker {
                 } else {
                     self.card = None;
                 }
+                // The app shows the removal screen at once (a restarted kiosk with a card on the
+                // reader begins there); the receipt takes a fraction of a second, well before a
+                // person reads the screen and reaches for the card.
                 self.emit(Event::CardPresent(present));
                 if present {
                     self.ask_about_unanswered();
@@ -446,12 +449,11 @@ impl Worker {
                 &journal,
             );
             // The read-back: the card must now accept the new PIN.
-            let confirmed = match (&result, &new_pin) {
-                (Ok(ReservationState::Used), Pin::Auth(pin)) => card.verify_auth_pin(pin).is_ok(),
-                (Ok(ReservationState::Used), Pin::Signing(pin)) => {
-                    card.verify_signing_pin(pin).is_ok()
-                }
-                _ => true,
+            let used = matches!(&result, Ok(c) if c.reservation == ReservationState::Used);
+            let confirmed = match &new_pin {
+                _ if !used => true,
+                Pin::Auth(pin) => card.verify_auth_pin(pin).is_ok(),
+                Pin::Signing(pin) => card.verify_signing_pin(pin).is_ok(),
             };
             drop(new_pin);
             Ok((result, confirmed))
@@ -482,11 +484,10 @@ impl Worker {
             self.outbox.remove(session);
         }
         match result {
-            Ok(ReservationState::Used) if confirmed => Ok(()),
-            Ok(ReservationState::Used) => Err(FlowError::Unconfirmed),
-            // The card proved it did not take the command; the centre gave the reservation back.
-            Ok(ReservationState::Open) => Err(FlowError::NotChanged),
-            Ok(ReservationState::Pending) => Err(FlowError::Unconfirmed),
+            Ok(completed) if completed.reservation == ReservationState::Used && confirmed => Ok(()),
+            // The card's own word that it did not take the command: the old PIN stands.
+            Ok(completed) if completed.card_unchanged() => Err(FlowError::NotChanged),
+            Ok(_) => Err(FlowError::Unconfirmed),
             // The card holds the new PIN; only the centre has not heard yet: keep trying.
             Err(StepError::CompletionPending {
                 session,
@@ -500,26 +501,32 @@ impl Worker {
                 session, outcome, ..
             }) => {
                 self.pending.push((session, outcome));
-                // The card's own word that it did not change, or no word at all.
-                Err(match outcome {
-                    Outcome::Unchanged | Outcome::Card { .. } => FlowError::NotChanged,
-                    Outcome::Unknown | Outcome::Receipt { .. } => FlowError::Unconfirmed,
+                // The card's own word that it did not change, or no word the kiosk can judge.
+                Err(if kiosk_side::proves_unchanged(outcome) {
+                    FlowError::NotChanged
+                } else {
+                    FlowError::Unconfirmed
                 })
             }
             Err(error) => Err(FlowError::from_step(error)),
         }
     }
 
-    /// A card is on the reader and some command went to a card that never answered: if this is
+    /// A card was placed and some command went to a card that never answered: if this is
     /// that card, its receipt tells the centre whether it took the command (no PIN needed).
-    /// Another card, or none, leaves the outcome unknown (the centre's lease then frees the
-    /// reservation). Either way the outcome is kept in the outbox until the centre has it.
+    /// Another card leaves the outcome unknown (the centre's lease then frees the reservation).
+    /// Either way the outcome is kept in the outbox until the centre has it.
     fn ask_about_unanswered(&mut self) {
         if self.unanswered.is_empty() {
             return;
         }
+        let answered: Vec<SessionId> = self.outbox.load().into_iter().map(|(s, _)| s).collect();
         let unanswered = std::mem::take(&mut self.unanswered);
         for (session, sent) in unanswered {
+            // A card thread given up on may have written the card's answer after all.
+            if answered.contains(&session) {
+                continue;
+            }
             let outcome = self.ask_card_about(&sent);
             self.outbox.add(&session, outcome);
             self.pending.push((session, outcome));
@@ -529,14 +536,17 @@ impl Worker {
     }
 
     /// The card's receipt for `sent`, waiting a little while the reader is still busy with the
-    /// command an earlier run left behind.
+    /// command an earlier run left behind (the only failure worth waiting out).
     fn ask_card_about(&mut self, sent: &Sent) -> Outcome {
         let give_up = Instant::now() + RECEIPT_WAIT;
         loop {
             match self.read_receipt(sent) {
                 Ok(outcome) => return outcome,
-                Err(FlowError::CardMoved) => return Outcome::Unknown,
-                Err(_) if Instant::now() < give_up => std::thread::sleep(RECEIPT_RETRY),
+                Err(FlowError::CardUnresponsive | FlowError::Unexpected(_))
+                    if Instant::now() < give_up =>
+                {
+                    std::thread::sleep(RECEIPT_RETRY)
+                }
                 Err(_) => return Outcome::Unknown,
             }
         }
@@ -571,6 +581,12 @@ impl Worker {
     }
 
     fn retry_pending(&mut self) {
+        // The outbox is the record: a card thread given up on may have added to it since.
+        for (session, outcome) in self.outbox.load() {
+            if !self.pending.iter().any(|(s, _)| *s == session) {
+                self.pending.push((session, outcome));
+            }
+        }
         let centre = self.centre.clone();
         let outbox = self.outbox.clone();
         self.pending.retain(

@@ -486,25 +486,31 @@ impl Centre {
     }
 
     /// What a card's receipt says of this session's command: taken (as good as the card's
-    /// `9000`: only the card can make the receipt, with its key, for this session's challenge)
-    /// or not (the card's last reset was another one, and this command, sealed for a challenge
-    /// the card has since used up or lost, can never be taken now).
+    /// `9000`: only the card can make the receipt, with its key, for this session's challenge);
+    /// not taken, if no later command went to this card for the same PIN (the card's last reset
+    /// was an earlier one, and this command, sealed for a challenge the card has since used up
+    /// or lost, can never be taken now); still unknown otherwise (a later reset may have
+    /// replaced this one's receipt), as it is when the session's challenge was never recorded.
     fn judge_receipt(
         &self,
         transaction: &rusqlite::Transaction<'_>,
         session: &store::Session,
         receipt: &[u8; reset_cryptogram::RECEIPT_LENGTH],
     ) -> Result<Outcome, CentreFailure> {
-        let challenge: [u8; reset_cryptogram::CHALLENGE_LENGTH] =
-            store::command_challenge(transaction, &session.id)?
-                .and_then(|bytes| bytes.try_into().ok())
-                .ok_or(Refusal::BadRequest)?;
+        let Some(challenge) = store::command_challenge(transaction, &session.id)?
+            .and_then(|bytes| <[u8; reset_cryptogram::CHALLENGE_LENGTH]>::try_from(bytes).ok())
+        else {
+            return Ok(Outcome::Unknown);
+        };
         let card_id = CardId::from_auth_certificate(&session.auth_certificate)
             .map_err(|_| Refusal::CertUntrusted)?;
         let key = CardKey::derive(&self.master_key, &card_id);
+        let target = session.kind.target();
         Ok(
-            if reset_cryptogram::receipt_matches(&key, &challenge, session.kind.target(), receipt) {
+            if reset_cryptogram::receipt_matches(&key, &challenge, target, receipt) {
                 Outcome::Card { sw: 0x9000 }
+            } else if store::later_command_for_card(transaction, session)? {
+                Outcome::Unknown
             } else {
                 Outcome::Unchanged
             },

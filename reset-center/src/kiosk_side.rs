@@ -78,6 +78,7 @@ pub fn reset<T: Transport>(
     new_pin: &Pin,
 ) -> Result<ReservationState, StepError> {
     reset_recording(card, centre, session, kind, new_pin, &NoJournal)
+        .map(|completed| completed.reservation)
 }
 
 /// Where a kiosk keeps, on disk, what it must not lose of a reset: that the command is going to
@@ -88,6 +89,36 @@ pub trait ResetJournal {
     fn sending(&self, session: &SessionId);
     /// The card's outcome is known; the centre is told next.
     fn answered(&self, session: &SessionId, outcome: Outcome);
+}
+
+/// How a reset ended: what the kiosk told the centre, and where the reservation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Completed {
+    pub outcome: Outcome,
+    pub reservation: ReservationState,
+}
+
+impl Completed {
+    /// The card's own word that it did not take the command: the old PIN stands. (A receipt
+    /// proves it only once the centre has judged it: then the reservation is open again.)
+    pub fn card_unchanged(&self) -> bool {
+        match self.outcome {
+            Outcome::Receipt { .. } => self.reservation == ReservationState::Open,
+            other => proves_unchanged(other),
+        }
+    }
+}
+
+/// Whether `outcome` is the card's own word that it did not take the command: it said so
+/// (`unchanged` after a read-back), or it refused the command for a reason the stand-in defines.
+pub fn proves_unchanged(outcome: Outcome) -> bool {
+    matches!(
+        outcome,
+        Outcome::Unchanged
+            | Outcome::Card {
+                sw: 0x6985 | 0x6988 | 0x6A80
+            }
+    )
 }
 
 /// No journal: a tool or test that keeps nothing across a crash.
@@ -108,7 +139,7 @@ pub fn reset_recording<T: Transport>(
     kind: ResetKind,
     new_pin: &Pin,
     journal: &dyn ResetJournal,
-) -> Result<ReservationState, StepError> {
+) -> Result<Completed, StepError> {
     let target = kind.target();
     // The counter before, to read the outcome back if the card's answer gets lost.
     let tries_before = card.tries_left(target);
@@ -135,12 +166,15 @@ pub fn reset_recording<T: Transport>(
         Err(JpkiError::ResetRefused(refusal)) => Outcome::Card {
             sw: refusal_sw(refusal),
         },
-        Err(JpkiError::Unexpected { sw, .. }) => Outcome::Card { sw: sw.0 },
-        // The command may or may not have reached the card.
+        // The command may or may not have been carried out: no answer, or one the stand-in
+        // does not define (a card's memory error may come after the write).
         Err(_) => read_back(card, target, tries_before.unwrap_or(0), new_pin),
     };
     journal.answered(session, outcome);
-    deliver(centre, session, outcome)
+    deliver(centre, session, outcome).map(|reservation| Completed {
+        outcome,
+        reservation,
+    })
 }
 
 fn refusal_sw(refusal: ResetRefusal) -> u16 {
@@ -193,13 +227,14 @@ fn read_back<T: Transport>(
 }
 
 /// The card's receipt of the last reset of `target`, as an outcome for the centre to judge:
-/// `Unchanged` if that PIN was never reset, `Unknown` if the card cannot be asked; `None` if the
-/// card does not have the command (another way is needed).
+/// `Unchanged` if the card says that PIN was never reset, `Unknown` if the card cannot be
+/// asked; `None` if the card does not give receipts (any answer but the stand-in's: another way
+/// is needed).
 pub fn read_receipt<T: Transport>(card: &mut Jpki<T>, target: PinKind) -> Option<Outcome> {
     match card.reset_receipt(target) {
         Ok(Some(receipt)) => Some(Outcome::Receipt { receipt }),
         Ok(None) => Some(Outcome::Unchanged),
-        Err(JpkiError::Unexpected { sw, .. }) if matches!(sw.0, 0x6D00 | 0x6E00 | 0x6A86) => None,
+        Err(JpkiError::Unexpected { .. } | JpkiError::MalformedResponse { .. }) => None,
         Err(_) => Some(Outcome::Unknown),
     }
 }

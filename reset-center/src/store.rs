@@ -423,6 +423,33 @@ pub fn command_challenge(
         .optional()?)
 }
 
+/// Whether a command went to the same card, for the same kind of reset, in a session begun after
+/// `session` (whose reset may then have replaced the card's receipt of `session`'s).
+pub fn later_command_for_card(
+    transaction: &rusqlite::Transaction<'_>,
+    session: &Session,
+) -> Result<bool, StoreError> {
+    let found: Option<i64> = {
+        use rusqlite::OptionalExtension;
+        transaction
+            .query_row(
+                // Sessions are inserted as they begin: a larger rowid is a later session.
+                "SELECT 1 FROM sessions s JOIN command_challenges c ON c.session = s.id
+                 WHERE s.issuer = ?1 AND s.serial = ?2 AND s.kind = ?3
+                   AND s.rowid > (SELECT rowid FROM sessions WHERE id = ?4) LIMIT 1",
+                params![
+                    session.card.issuer,
+                    session.card.serial,
+                    session.kind.as_str(),
+                    session.id
+                ],
+                |row| row.get(0),
+            )
+            .optional()?
+    };
+    Ok(found.is_some())
+}
+
 pub fn claim_reservation(
     transaction: &rusqlite::Transaction<'_>,
     id: i64,

@@ -562,6 +562,44 @@ fn the_centre_takes_only_this_sessions_receipt_as_the_reset() {
 }
 
 #[test]
+fn a_receipt_replaced_by_a_later_reset_proves_nothing() {
+    let centre = TestCentre::new();
+    let reader = card("normal");
+    let kiosk = centre.kiosk();
+    // Two reservations (the holder made a second one).
+    centre.reserve("normal", ResetKind::Signing);
+    centre.reserve("normal", ResetKind::Signing);
+    // Session A's command is taken, but its answer is lost and nobody reports it yet.
+    let (mut jpki, a) = proven(&kiosk, &reader);
+    let challenge = jpki.get_challenge().expect("challenge");
+    let command = kiosk
+        .reset_command(&a, &challenge, &Pin::Signing(signing_pin("NEWPASS1")))
+        .expect("command");
+    jpki.reset_pin(PinKind::Signing, &command).expect("taken");
+    // The holder resets again (B) on the other reservation, which the card takes too.
+    let (mut jpki, b) = proven(&kiosk, &reader);
+    let challenge = jpki.get_challenge().expect("challenge");
+    let command = kiosk
+        .reset_command(&b, &challenge, &Pin::Signing(signing_pin("NEWPASS2")))
+        .expect("command");
+    jpki.reset_pin(PinKind::Signing, &command).expect("taken");
+    let receipt = jpki
+        .reset_receipt(PinKind::Signing)
+        .expect("receipt")
+        .expect("one");
+    assert_eq!(
+        kiosk.complete(&b, Outcome::Receipt { receipt }),
+        Ok(ReservationState::Used)
+    );
+    // The card's receipt is B's now: it tells nothing of A, whose reservation stays held (not
+    // given back as if A's command had not been taken) until its lease ends.
+    assert_eq!(
+        kiosk.complete(&a, Outcome::Receipt { receipt }),
+        Ok(ReservationState::Pending)
+    );
+}
+
+#[test]
 fn without_the_receipt_command_a_lost_answer_is_read_back_by_the_counter() {
     for (profile, how) in [
         ("signing-blocked", "counter restored"),

@@ -373,6 +373,8 @@ impl Bench {
         );
         let mut card_present = true;
         let deadline = Instant::now() + Duration::from_secs(30);
+        // A person reads the removal screen before reaching for the card.
+        let mut told_at = None;
         while Instant::now() < deadline {
             driver.wait_until(Duration::from_millis(300), |_| false);
             let name = describe(&driver.app.screen);
@@ -381,8 +383,11 @@ impl Bench {
             }
             match driver.screen() {
                 "remove_card" | "top" if card_present => {
-                    self.card.pull();
-                    card_present = false;
+                    let told = *told_at.get_or_insert_with(Instant::now);
+                    if told.elapsed() >= Duration::from_secs(1) {
+                        self.card.pull();
+                        card_present = false;
+                    }
                 }
                 "done" | "error" => driver.finish(),
                 "top" => break,

@@ -33,7 +33,6 @@ const SW_SM_OBJECTS_INCORRECT: u16 = 0x6988;
 const SW_INCORRECT_DATA: u16 = 0x6A80;
 const SW_NOT_FOUND: u16 = 0x6A82;
 const SW_INCORRECT_P1P2: u16 = 0x6A86;
-const SW_DATA_NOT_FOUND: u16 = 0x6A88;
 const SW_OFFSET_OUTSIDE: u16 = 0x6B00;
 const SW_INS_NOT_SUPPORTED: u16 = 0x6D00;
 const SW_CLA_NOT_SUPPORTED: u16 = 0x6E00;
@@ -517,7 +516,7 @@ impl VirtualCard {
 
     /// The stand-in's GET DATA for the selected PIN's reset receipt: what the last reset it took
     /// was, for a kiosk whose answer to that reset got lost. No PIN is needed and no counter
-    /// moves; `6A88` if the PIN was never reset.
+    /// moves; `9000` without data if the PIN was never reset.
     fn reset_receipt(&mut self, command: &CommandApdu) -> (Vec<u8>, u16) {
         if command.p1 != reset_cryptogram::RECEIPT_P1 || command.p2 != reset_cryptogram::RECEIPT_P2
         {
@@ -529,7 +528,7 @@ impl VirtualCard {
         };
         match (command.le, self.slot(pin).last_reset) {
             (None, _) => no_data(SW_WRONG_LENGTH),
-            (_, None) => no_data(SW_DATA_NOT_FOUND),
+            (_, None) => no_data(SW_OK),
             (Some(le), Some(_)) if le < reset_cryptogram::RECEIPT_LENGTH => {
                 no_data(0x6C00 | reset_cryptogram::RECEIPT_LENGTH as u16)
             }
