@@ -7,7 +7,11 @@
 //! the input's bytes as they are or a well-formed JSON body whose fields (certificate from the
 //! test cards or from the input, signature, card challenge, new PIN, outcome) the input picks,
 //! so the fuzzer reaches past JSON parsing into the centre's decisions. Session ids are the
-//! last one the centre handed out in this session, or text from the input.
+//! last one the centre handed out in this session, or text from the input. The input may also
+//! ask for what only a card could give: a valid holder proof for the last session (signed with
+//! the `normal` card's key) and a valid reset receipt for the last command (made with the
+//! card's key from the test master key), so sessions reach the reset command and the receipt's
+//! judgement.
 //!
 //! Properties: a request without the kiosk's credentials gets `401 {"error":"unknown_kiosk"}`;
 //! one with them is never a `500` (nothing breaks inside the centre) and is `200` with the
@@ -35,6 +39,10 @@ const RUNS_PER_DATABASE: u32 = 20_000;
 
 struct World {
     runtime: tokio::runtime::Runtime,
+    /// The `normal` card's auth and signing keys, and its reset key.
+    auth_key: rsa::RsaPrivateKey,
+    signing_key: rsa::RsaPrivateKey,
+    card_key: card_driver::reset_cryptogram::CardKey,
     dir: tempfile::TempDir,
     config: CentreConfig,
     certificates: Vec<Vec<u8>>,
@@ -93,7 +101,21 @@ fn new_world() -> World {
         read("test-pki/auth-ca.der"),
     ];
     let (router, token) = open_router(&mut config, dir.path(), 0, &certificates);
+    let key = |path: &str| {
+        use rsa::pkcs8::DecodePrivateKey;
+        let pem = std::fs::read_to_string(config_path(path)).expect("a test key");
+        rsa::RsaPrivateKey::from_pkcs8_pem(&pem).expect("a PKCS#8 key")
+    };
+    let master = std::fs::read_to_string(config_path("test-pki/master-key.hex")).expect("master");
+    let master: Vec<u8> = (0..master.trim().len() / 2)
+        .map(|i| u8::from_str_radix(&master.trim()[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect();
+    let card_id = card_driver::reset_cryptogram::CardId::from_auth_certificate(&certificates[0])
+        .expect("a card id");
     World {
+        auth_key: key("cards/normal/auth-key.pem"),
+        signing_key: key("cards/normal/signing-key.pem"),
+        card_key: card_driver::reset_cryptogram::CardKey::derive(&master, &card_id),
         runtime: tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -126,13 +148,13 @@ fn run(world: &mut World, data: &[u8]) {
         world.token = token;
     }
     let mut input = Bytes(data);
-    let mut session: Option<String> = None;
+    let mut session: Option<Tracked> = None;
     for _ in 0..6 {
         if input.is_empty() {
             break;
         }
-        let request = make_request(&mut input, world, session.as_deref());
-        let Some((route, authorised, request)) = request else {
+        let request = make_request(&mut input, world, session.as_ref());
+        let Some((route, authorised, request, sent)) = request else {
             continue;
         };
         let router = world.router.clone();
@@ -144,10 +166,39 @@ fn run(world: &mut World, data: &[u8]) {
                 .expect("a body");
             (status, body)
         });
-        if let Some(id) = check(route, authorised, status, &body) {
-            session = Some(id);
+        match check(route, authorised, status, &body) {
+            Some((id, challenge)) => {
+                session = Some(Tracked {
+                    id,
+                    challenge,
+                    kind: sent.kind.unwrap_or(ResetKind::Signing),
+                    card_challenge: None,
+                })
+            }
+            None if route == Route::ResetCommand && status == StatusCode::OK => {
+                if let Some(tracked) = session.as_mut() {
+                    tracked.card_challenge = sent.card_challenge;
+                }
+            }
+            None => {}
         }
     }
+}
+
+/// The last session the centre handed out in this input, as far as a kiosk knows it.
+struct Tracked {
+    id: String,
+    challenge: Vec<u8>,
+    kind: ResetKind,
+    /// The card challenge of the last reset command the centre issued for it.
+    card_challenge: Option<Vec<u8>>,
+}
+
+/// What a request carried that the next ones may need.
+#[derive(Default)]
+struct Sent {
+    kind: Option<ResetKind>,
+    card_challenge: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,8 +214,10 @@ enum Route {
 fn make_request(
     input: &mut Bytes<'_>,
     world: &World,
-    session: Option<&str>,
-) -> Option<(Route, bool, Request<Body>)> {
+    tracked: Option<&Tracked>,
+) -> Option<(Route, bool, Request<Body>, Sent)> {
+    let session = tracked.map(|t| t.id.as_str());
+    let mut sent = Sent::default();
     let choice = input.u8();
     let route = match (choice & 0x3F) % 6 {
         0 => Route::Health,
@@ -212,8 +265,34 @@ fn make_request(
         let value = match route {
             Route::Health => serde_json::json!({}),
             Route::Check | Route::Begin => {
-                let kind = if input.bool() { "signing" } else { "auth" };
-                serde_json::json!({"kind": kind, "auth_certificate": certificate(input)})
+                let kind = if input.bool() {
+                    ResetKind::Signing
+                } else {
+                    ResetKind::Auth
+                };
+                sent.kind = Some(kind);
+                serde_json::json!({"kind": kind.as_str(), "auth_certificate": certificate(input)})
+            }
+            // What the card would sign for the tracked session: the auth key proves a signing
+            // reset, the signing key (with its certificate) an auth reset.
+            Route::Prove if input.u8() % 4 == 0 && tracked.is_some_and(|t| t.id == id) => {
+                let tracked = tracked.expect("checked");
+                let digest =
+                    api::proof_digest(&api::SessionId(tracked.id.clone()), &tracked.challenge);
+                let (key, certificate) = match tracked.kind {
+                    ResetKind::Signing => (&world.auth_key, None),
+                    ResetKind::Auth => (&world.signing_key, Some(&world.certificates[1])),
+                };
+                let signature = key
+                    .sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest)
+                    .expect("a signature");
+                match certificate {
+                    Some(certificate) => serde_json::json!({
+                        "signature": api::to_base64(&signature),
+                        "certificate": api::to_base64(certificate),
+                    }),
+                    None => serde_json::json!({"signature": api::to_base64(&signature)}),
+                }
             }
             Route::Prove => {
                 let signature = api::to_base64(input.chunk());
@@ -223,13 +302,30 @@ fn make_request(
                     serde_json::json!({"signature": signature})
                 }
             }
-            Route::ResetCommand => serde_json::json!({
-                "card_challenge": api::to_base64(input.chunk()),
-                "new_pin": String::from_utf8_lossy(input.chunk()),
-            }),
-            Route::Complete => match input.u8() % 3 {
+            Route::ResetCommand => {
+                let card_challenge = input.chunk().to_vec();
+                let body = serde_json::json!({
+                    "card_challenge": api::to_base64(&card_challenge),
+                    "new_pin": String::from_utf8_lossy(input.chunk()),
+                });
+                sent.card_challenge = Some(card_challenge);
+                body
+            }
+            Route::Complete => match input.u8() % 4 {
                 0 => serde_json::json!({"outcome": "unchanged"}),
                 1 => serde_json::json!({"outcome": "unknown"}),
+                // A card's reset receipt: the card's own for the tracked command, or bytes.
+                2 => {
+                    let made = tracked
+                        .filter(|t| t.id == id && input.bool())
+                        .and_then(|t| Some((t.kind, t.card_challenge.as_deref()?.try_into().ok()?)))
+                        .map(|(kind, challenge)| {
+                            use card_driver::reset_cryptogram::{pin_file, receipt};
+                            receipt(&world.card_key, &challenge, pin_file(kind.target())).to_vec()
+                        });
+                    let receipt = made.unwrap_or_else(|| input.chunk().to_vec());
+                    serde_json::json!({"outcome": {"receipt": {"receipt": api::to_base64(&receipt)}}})
+                }
                 _ => serde_json::json!({"outcome": {"card": {"sw": input.u16()}}}),
             },
         };
@@ -251,13 +347,13 @@ fn make_request(
             builder = builder
                 .header("x-kiosk-id", KIOSK)
                 .header("authorization", format!("Bearer {}x", world.token));
-            return Some((route, false, builder.body(Body::from(body)).ok()?));
+            return Some((route, false, builder.body(Body::from(body)).ok()?, sent));
         }
         2 if credentials & 0x80 != 0 => {
             builder = builder
                 .header("x-kiosk-id", "OTHER-KIOSK")
                 .header("authorization", format!("Bearer {}", world.token));
-            return Some((route, false, builder.body(Body::from(body)).ok()?));
+            return Some((route, false, builder.body(Body::from(body)).ok()?, sent));
         }
         _ => {
             builder = builder
@@ -265,7 +361,12 @@ fn make_request(
                 .header("authorization", format!("Bearer {}", world.token));
         }
     }
-    Some((route, authorised, builder.body(Body::from(body)).ok()?))
+    Some((
+        route,
+        authorised,
+        builder.body(Body::from(body)).ok()?,
+        sent,
+    ))
 }
 
 /// Percent-encodes everything but unreserved characters, so any text is one path segment.
@@ -281,8 +382,13 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// Checks one answer; returns the session id a successful begin handed out.
-fn check(route: Route, authorised: bool, status: StatusCode, body: &[u8]) -> Option<String> {
+/// Checks one answer; returns the session id and challenge a successful begin handed out.
+fn check(
+    route: Route,
+    authorised: bool,
+    status: StatusCode,
+    body: &[u8],
+) -> Option<(String, Vec<u8>)> {
     let text = String::from_utf8_lossy(body);
     if !authorised {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{route:?}: {text}");
@@ -306,7 +412,7 @@ fn check(route: Route, authorised: bool, status: StatusCode, body: &[u8]) -> Opt
                     serde_json::from_slice(body).unwrap_or_else(|e| panic!("{text}: {e}"));
                 let challenge = api::from_base64(&begun.challenge).expect("base64");
                 assert_eq!(challenge.len(), api::CENTRE_CHALLENGE_LENGTH);
-                return Some(begun.session.0);
+                return Some((begun.session.0, challenge));
             }
             Route::Prove => serde_json::from_slice::<serde_json::Value>(body).is_ok(),
             Route::ResetCommand => {

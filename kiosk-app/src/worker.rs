@@ -262,6 +262,11 @@ impl Worker {
                 }));
             }
             Reader::Demo { reader, .. } => {
+                // The demo's cards died with the process that had them: nothing to ask.
+                for (session, _) in std::mem::take(&mut self.unanswered) {
+                    self.outbox.add(&session, Outcome::Unknown);
+                    self.pending.push((session, Outcome::Unknown));
+                }
                 self.emit(Event::ReaderReady);
                 if reader.has_card() {
                     self.emit(Event::CardPresent(true));
