@@ -12,6 +12,9 @@ use reset_center::{CentreError, Refusal, ResetKind};
 pub enum FlowError {
     /// The card has no JPKI applet, or could not be read.
     NotMyNumberCard,
+    /// A My Number Card that answered something no command expects, in the middle of the
+    /// session (the spec's "unreadable": transmit errors). Same guidance as above.
+    CardUnreadable,
     /// The card left the reader.
     CardMoved,
     /// The card stopped answering (its deadline passed).
@@ -59,7 +62,11 @@ impl FlowError {
                 FlowError::NotMyNumberCard
             }
             JpkiError::Transport(transport) => FlowError::from_transport(&transport),
-            JpkiError::ResponseTooShort(_) => FlowError::CardMoved,
+            // pcsc-lite answers a transmit with nothing when the card is pulled mid-command.
+            JpkiError::ResponseTooShort(0) => FlowError::CardMoved,
+            JpkiError::ResponseTooShort(_)
+            | JpkiError::Unexpected { .. }
+            | JpkiError::MalformedResponse { .. } => FlowError::CardUnreadable,
             JpkiError::WrongPin { tries_left, .. } => FlowError::WrongPin { tries_left },
             JpkiError::PinBlocked(kind) => FlowError::PinLocked(kind),
             other => FlowError::Unexpected(other.to_string()),
@@ -107,6 +114,7 @@ impl FlowError {
             FlowError::PinLocked(kind) => (Refused, pin(kind)),
             FlowError::WrongPin { .. } => (Failed, "wrong_pin"),
             FlowError::NotMyNumberCard => (Failed, "not_my_number_card"),
+            FlowError::CardUnreadable => (Failed, "card_unreadable"),
             FlowError::CardMoved => (Failed, "card_moved"),
             FlowError::CardUnresponsive => (Failed, "card_unresponsive"),
             FlowError::CentreUnreachable => (Failed, "centre_unreachable"),
@@ -131,7 +139,7 @@ pub fn guidance(error: &FlowError, kind: ResetKind) -> (String, &'static str) {
         )
     };
     match error {
-        FlowError::NotMyNumberCard => (
+        FlowError::NotMyNumberCard | FlowError::CardUnreadable => (
             "error.not_mynumber.title".into(),
             "error.not_mynumber.guide",
         ),
@@ -220,6 +228,7 @@ mod tests {
     fn every_error_has_catalogued_text_in_both_languages() {
         let mut errors = vec![
             FlowError::NotMyNumberCard,
+            FlowError::CardUnreadable,
             FlowError::CardMoved,
             FlowError::CardUnresponsive,
             FlowError::NoSigningCertificate,

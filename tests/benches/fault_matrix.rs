@@ -6,8 +6,8 @@
 //! listed with their reasons under the table.
 //!
 //! Run: `cargo bench -p system-tests --bench fault_matrix` for both resets, or `KIND=signing` /
-//! `KIND=auth` for one; `FAULTS=kiosk` runs only the "kiosk killed" column, `FAULTS=rest` all
-//! the others. Needs what the tests need (pcscd, vpcd, root, no other pcscd).
+//! `KIND=auth` for one; `FAULTS=kiosk` runs only the "kiosk killed" column, `FAULTS=answers`
+//! only the card's wrong answers (garbage, 1 byte, SW 6F00), `FAULTS=rest` all but the kill. Needs what the tests need (pcscd, vpcd, root, no other pcscd).
 
 use reset_center::ResetKind;
 use system_tests::faults::{Bench, Fault, Step};
@@ -22,6 +22,7 @@ fn main() {
     let wanted = |fault: Fault| match std::env::var("FAULTS").as_deref() {
         Ok("kiosk") => fault == Fault::KioskKilled,
         Ok("rest") => fault != Fault::KioskKilled,
+        Ok("answers") => matches!(fault, Fault::Garbage | Fault::OneByte | Fault::UnexpectedSw),
         _ => true,
     };
     let mut failed = 0;

@@ -482,7 +482,7 @@ impl Bench {
                 ],
                 Fault::Garbage | Fault::OneByte | Fault::UnexpectedSw => &[
                     "error(not_my_number_card)",
-                    "error(unexpected)",
+                    "error(card_unreadable)",
                     "error(card_moved)",
                     "error(card_unresponsive)",
                     "error(unconfirmed)",
