@@ -224,8 +224,8 @@ struct Worker {
 
 impl Worker {
     fn run(&mut self, inputs: &Receiver<Input>) {
-        // What an earlier run could not deliver (it crashed, or the centre was away).
-        self.pending = self.outbox.load();
+        // What an earlier run could not deliver (it crashed, or the centre was away):
+        // `retry_pending` takes the outcomes from the outbox.
         self.unanswered = self.outbox.load_sent();
         self.retry_pending();
         self.watch();

@@ -15,6 +15,29 @@ fn refused(refusal: Refusal) -> StepError {
     StepError::Centre(CentreError::Refused(refusal))
 }
 
+/// A proven signing-reset session and the centre's command that sets `new_password`, sealed for
+/// the card challenge just read (not sent to the card yet).
+fn commanded(
+    kiosk: &dyn ResetCentre,
+    reader: &virtual_card::InProcessReader,
+    new_password: &str,
+) -> (
+    card_driver::jpki::Jpki<virtual_card::InProcessTransport>,
+    reset_center::SessionId,
+    card_driver::reset_cryptogram::ResetCommand,
+) {
+    let (mut jpki, session) = proven(kiosk, reader);
+    let challenge = jpki.get_challenge().expect("challenge");
+    let command = kiosk
+        .reset_command(
+            &session,
+            &challenge,
+            &Pin::Signing(signing_pin(new_password)),
+        )
+        .expect("command");
+    (jpki, session, command)
+}
+
 fn full_reset(
     centre: &dyn ResetCentre,
     reader: &virtual_card::InProcessReader,
@@ -282,11 +305,7 @@ fn an_unknown_outcome_holds_the_reservation_until_its_lease_ends() {
     centre.reserve("normal", ResetKind::Signing);
     let kiosk = centre.kiosk();
     let reader = card("normal");
-    let (mut jpki, session) = proven(&kiosk, &reader);
-    let challenge = jpki.get_challenge().expect("challenge");
-    kiosk
-        .reset_command(&session, &challenge, &Pin::Signing(signing_pin("NEWPASS1")))
-        .expect("command");
+    let (_jpki, session, _command) = commanded(&kiosk, &reader, "NEWPASS1");
     assert_eq!(
         kiosk.complete(&session, Outcome::Unknown),
         Ok(ReservationState::Pending)
@@ -521,11 +540,7 @@ fn the_centre_takes_only_this_sessions_receipt_as_the_reset() {
     let reader = card("normal");
     let kiosk = centre.kiosk();
     // A reset the card took, whose answer the kiosk never saw.
-    let (mut jpki, first) = proven(&kiosk, &reader);
-    let challenge = jpki.get_challenge().expect("challenge");
-    let command = kiosk
-        .reset_command(&first, &challenge, &Pin::Signing(signing_pin("NEWPASS1")))
-        .expect("command");
+    let (mut jpki, first, command) = commanded(&kiosk, &reader, "NEWPASS1");
     jpki.reset_pin(PinKind::Signing, &command).expect("taken");
     let receipt = jpki
         .reset_receipt(PinKind::Signing)
@@ -533,11 +548,7 @@ fn the_centre_takes_only_this_sessions_receipt_as_the_reset() {
         .expect("the card keeps one");
     // Another session's command, never taken: the same receipt is not its reset.
     centre.reserve("normal", ResetKind::Signing);
-    let (mut jpki, second) = proven(&kiosk, &reader);
-    let challenge = jpki.get_challenge().expect("challenge");
-    kiosk
-        .reset_command(&second, &challenge, &Pin::Signing(signing_pin("NEWPASS2")))
-        .expect("command");
+    let (_jpki, second, _command) = commanded(&kiosk, &reader, "NEWPASS2");
     assert_eq!(
         kiosk.complete(&second, Outcome::Receipt { receipt }),
         Ok(ReservationState::Open)
@@ -550,11 +561,7 @@ fn the_centre_takes_only_this_sessions_receipt_as_the_reset() {
     let mut forged = receipt;
     forged[0] ^= 1;
     centre.reserve("normal", ResetKind::Signing);
-    let (mut jpki, third) = proven(&kiosk, &reader);
-    let challenge = jpki.get_challenge().expect("challenge");
-    kiosk
-        .reset_command(&third, &challenge, &Pin::Signing(signing_pin("NEWPASS3")))
-        .expect("command");
+    let (_jpki, third, _command) = commanded(&kiosk, &reader, "NEWPASS3");
     assert_eq!(
         kiosk.complete(&third, Outcome::Receipt { receipt: forged }),
         Ok(ReservationState::Open)
@@ -570,18 +577,10 @@ fn a_receipt_replaced_by_a_later_reset_proves_nothing() {
     centre.reserve("normal", ResetKind::Signing);
     centre.reserve("normal", ResetKind::Signing);
     // Session A's command is taken, but its answer is lost and nobody reports it yet.
-    let (mut jpki, a) = proven(&kiosk, &reader);
-    let challenge = jpki.get_challenge().expect("challenge");
-    let command = kiosk
-        .reset_command(&a, &challenge, &Pin::Signing(signing_pin("NEWPASS1")))
-        .expect("command");
+    let (mut jpki, a, command) = commanded(&kiosk, &reader, "NEWPASS1");
     jpki.reset_pin(PinKind::Signing, &command).expect("taken");
     // The holder resets again (B) on the other reservation, which the card takes too.
-    let (mut jpki, b) = proven(&kiosk, &reader);
-    let challenge = jpki.get_challenge().expect("challenge");
-    let command = kiosk
-        .reset_command(&b, &challenge, &Pin::Signing(signing_pin("NEWPASS2")))
-        .expect("command");
+    let (mut jpki, b, command) = commanded(&kiosk, &reader, "NEWPASS2");
     jpki.reset_pin(PinKind::Signing, &command).expect("taken");
     let receipt = jpki
         .reset_receipt(PinKind::Signing)
@@ -629,11 +628,7 @@ fn a_refused_cryptogram_gives_the_reservation_back() {
     centre.reserve("normal", ResetKind::Signing);
     let reader = card("normal");
     let kiosk = centre.kiosk();
-    let (mut jpki, session) = proven(&kiosk, &reader);
-    let challenge = jpki.get_challenge().expect("challenge");
-    let command = kiosk
-        .reset_command(&session, &challenge, &Pin::Signing(signing_pin("NEWPASS1")))
-        .expect("command");
+    let (_jpki, session, command) = commanded(&kiosk, &reader, "NEWPASS1");
     // A power event clears the card's challenge before the command arrives.
     reader.with_card(|card| card.power(virtual_card::PowerEvent::Reset));
     let mut jpki = connect(&reader);
