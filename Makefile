@@ -28,3 +28,5 @@ bench: deps
 	cargo bench -p system-tests --bench card_driver
 	cargo bench -p reset-center --bench sessions
 	./scripts/bench-kiosk
+	cargo bench -p system-tests --bench tap_to_pixels
+	cargo bench -p system-tests --bench card_wait

@@ -28,6 +28,7 @@ use crate::screen::{
     reset_menu, services, staff, staff_login, top,
 };
 use crate::theme::{self, Metrics, Tone, colour};
+use crate::widget::full_repaint::full_repaint;
 use crate::widget::keypad::{self, Order};
 use crate::widget::{Corner, Ctx, frame, text_button};
 use crate::worker::{self, Command, Deadlines, Reader, WorkerHandle};
@@ -78,7 +79,12 @@ impl Screen {
             Screen::InsertCard(_) | Screen::Reading(_) => 4,
             Screen::CurrentPin(_) | Screen::Checking { .. } => 5,
             Screen::NewPin(_) | Screen::Processing(_) => 6,
-            Screen::RemoveCard { .. } => 7,
+            // Step 7 of the eight only after a reset; a session that ended early (refused,
+            // cancelled, timed out) is not two steps from the end.
+            Screen::RemoveCard {
+                ending: Ending::Success,
+                ..
+            } => 7,
             Screen::Done(_) => 8,
             _ => return None,
         })
@@ -136,6 +142,8 @@ pub enum Message {
     Corner(bool),
     /// Time to tell systemd's watchdog the event loop is alive.
     Watchdog,
+    /// SIGUSR1: draw the whole window afresh (`display::redraw_requests`).
+    Redraw,
     StaffLogin(staff_login::Message),
     Staff(staff::Message),
 }
@@ -182,6 +190,9 @@ pub struct App {
     /// Handed to the worker subscription once, at start.
     setup: WorkerSetup,
     reader_ok: bool,
+    /// The worker has said whether there is a reader (until then the top screen offers nothing
+    /// and claims nothing: a start is not an outage).
+    reader_reported: bool,
     card_present: bool,
     timer: Option<Timer>,
     /// The inactivity warning is showing.
@@ -194,7 +205,9 @@ pub struct App {
     /// Size the window to the monitor when it opens (not when a window size was asked for).
     fill_monitor: bool,
     /// Flipped by every update; see [`App::style`].
-    repaint: bool,
+    /// Moves with every update that changes what is on screen: the next frame is then drawn
+    /// whole (see `widget::full_repaint`).
+    generation: u64,
     /// The audit log, the staff lockout, the out-of-service switch.
     records: Records,
     session: Option<SessionLog>,
@@ -269,6 +282,7 @@ impl App {
             worker: None,
             setup,
             reader_ok: false,
+            reader_reported: false,
             card_present: false,
             timer: None,
             warning: false,
@@ -276,7 +290,7 @@ impl App {
             demo,
             now: Instant::now(),
             fill_monitor: false,
-            repaint: false,
+            generation: 0,
             records,
             session: None,
             corner_since: None,
@@ -329,8 +343,11 @@ impl App {
 
     /// Why the customer flow is not offered now, if it is not.
     fn unavailable(&self) -> Option<top::Unavailable> {
-        if !self.reader_ok || self.out_of_service() {
+        if self.out_of_service() || (self.reader_reported && !self.reader_ok) {
             return Some(top::Unavailable::OutOfService);
+        }
+        if !self.reader_reported {
+            return Some(top::Unavailable::Starting);
         }
         if !self.config.in_service_hours(crate::config::japan_now()) {
             let (start, end) = self.config.hours_text();
@@ -456,9 +473,9 @@ impl App {
         let ticking = matches!(message, Message::Tick(_) | Message::Watchdog);
         let before = self.looks();
         let task = self.flow(message);
-        // A tick that changes nothing on screen must not cost a full repaint.
+        // A tick that changes nothing on screen must not cost a repaint.
         if !ticking || self.looks() != before {
-            self.repaint = !self.repaint;
+            self.generation = self.generation.wrapping_add(1);
         }
         task
     }
@@ -556,12 +573,35 @@ impl App {
             Message::Worker(event) => self.worker_event(event),
             Message::DemoPlace(profile) => self.send(Command::DemoPlace(profile)),
             Message::DemoPull => self.send(Command::DemoPull),
+            // The window opens full screen (`main.rs`). On Wayland the compositor's configure
+            // gives its size (cage: the output's), which comes back as `WindowResized`; the
+            // monitor is not asked, since its size need not be the window's (cage spreads the
+            // window over all its outputs). On X11 without a window manager full screen is
+            // ignored, so the kiosk sizes its window to the monitor itself.
             Message::WindowOpened(id) if self.fill_monitor => {
-                return window::monitor_size(id).map(move |size| Message::MonitorSize(id, size));
+                return window::run(id, |window| {
+                    use window::raw_window_handle::RawWindowHandle;
+                    window
+                        .window_handle()
+                        .is_ok_and(|handle| matches!(handle.as_raw(), RawWindowHandle::Wayland(_)))
+                })
+                .then(move |wayland| {
+                    if wayland {
+                        Task::none()
+                    } else {
+                        window::monitor_size(id).map(move |size| Message::MonitorSize(id, size))
+                    }
+                });
             }
             Message::WindowOpened(_) => {}
             Message::MonitorSize(id, size) => return self.size_to_monitor(id, size),
-            Message::WindowResized(size) => self.set_window_size(size),
+            // The one source of the layout's size: the window's own, as the window system
+            // (X server or Wayland compositor) made it.
+            Message::WindowResized(size) => {
+                if size.width >= 1.0 && size.height >= 1.0 {
+                    self.set_window_size(size);
+                }
+            }
             Message::FirstFrame => {
                 if crate::startup::report_first_frame() {
                     crate::watchdog::notify("READY=1");
@@ -569,6 +609,8 @@ impl App {
             }
             // Sent from here, the UI's own loop: a frozen loop stops the pings.
             Message::Watchdog => crate::watchdog::notify("WATCHDOG=1"),
+            // Not a tick: `update` moves the generation, and the next frame is drawn whole.
+            Message::Redraw => log("redraw requested"),
             Message::Corner(pressed) => self.corner(pressed),
             Message::StaffLogin(message) => self.staff_login(message),
             Message::Staff(message) => self.staff(message),
@@ -753,6 +795,7 @@ impl App {
             worker::Event::ReaderReady => {
                 log("reader ready");
                 self.reader_ok = true;
+                self.reader_reported = true;
                 if std::mem::take(&mut self.reader_was_lost) {
                     self.records.record(AuditEvent::ReaderBack);
                 }
@@ -763,6 +806,7 @@ impl App {
             worker::Event::ReaderLost => {
                 log("reader lost");
                 self.reader_ok = false;
+                self.reader_reported = true;
                 self.card_present = false;
                 if !std::mem::replace(&mut self.reader_was_lost, true) {
                     self.records.record(AuditEvent::ReaderLost);
@@ -988,12 +1032,13 @@ impl App {
         })
     }
 
-    /// Sizes the window to the monitor: fullscreen is ignored on X11 without a window manager.
+    /// Sizes the window to the monitor (X11): full screen is ignored without a window manager.
+    /// The layout follows once the X server has resized the window (`WindowResized`), so it is
+    /// never laid out for a size the window does not have.
     fn size_to_monitor(&mut self, id: window::Id, size: Option<Size>) -> Task<Message> {
         let Some(size) = size else {
             return window::set_mode(id, window::Mode::Fullscreen);
         };
-        self.set_window_size(size);
         Task::batch([
             window::move_to(id, iced::Point::ORIGIN),
             window::resize(id, size),
@@ -1115,13 +1160,14 @@ impl App {
             .into(),
             None => page,
         };
-        if self.config.hide_cursor {
+        let page = if self.config.hide_cursor {
             iced::widget::mouse_area(page)
                 .interaction(iced::mouse::Interaction::Hidden)
                 .into()
         } else {
             page
-        }
+        };
+        full_repaint(self.generation, colour::BACKGROUND, page)
     }
 
     /// The full-screen warning before a screen ends, with one big 「続ける」.
@@ -1184,23 +1230,16 @@ impl App {
             watchdog,
             crate::startup::first_frame().map(|()| Message::FirstFrame),
             Subscription::run_with(self.setup.clone(), worker_stream),
+            Subscription::run(crate::display::redraw_requests).map(|()| Message::Redraw),
             window::open_events().map(Message::WindowOpened),
             window::resize_events().map(|(_, size)| Message::WindowResized(size)),
         ])
     }
 
-    /// The window's background, which no one sees (every screen paints its own). It differs
-    /// slightly after every update on purpose: iced's software renderer repaints only the regions
-    /// it thinks changed, and it misses shadows and some text on a screen change (stale pixels
-    /// were seen under Xvfb). A new background colour makes it repaint the whole window once per
-    /// change; an idle kiosk still draws nothing.
+    /// The window's background (every screen paints its own over it).
     pub fn style(&self, _theme: &iced::Theme) -> iced::theme::Style {
         iced::theme::Style {
-            background_color: if self.repaint {
-                colour::BACKGROUND
-            } else {
-                colour::BACKGROUND_ALT
-            },
+            background_color: colour::BACKGROUND,
             text_color: colour::TEXT,
         }
     }

@@ -376,6 +376,63 @@ impl Config {
 }
 
 /// The SHA-256 of the configuration's bytes, in hex: staff compare it with the one shipped.
+/// Where the demo keeps its state when run by this user. The demo's configuration puts it in
+/// the checkout (`var/demo`), which a user other than the checkout's owner cannot write (the
+/// demo run under cage as an unprivileged user, or a shared checkout). The demo then keeps its
+/// state in one of the user's own: `$XDG_STATE_HOME/mynumber-kiosk/demo`, else
+/// `~/.local/state/mynumber-kiosk/demo`, else `$TMPDIR/mynumber-kiosk-demo-<uid>` (made 0700
+/// and refused unless this user owns it). Only for the demo: a production kiosk whose state
+/// directory cannot be written must say so, not write elsewhere.
+pub fn demo_state_dir(configured: &Path) -> Result<PathBuf, String> {
+    if writable(configured) {
+        return Ok(configured.to_path_buf());
+    }
+    let home = |var: &str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let own = home("XDG_STATE_HOME")
+        .or_else(|| home("HOME").map(|h| h.join(".local/state")))
+        .map(|base| base.join("mynumber-kiosk/demo"));
+    if let Some(dir) = own.filter(|dir| writable(dir)) {
+        return Ok(dir);
+    }
+    // This user's id, from a file it just made (std has no getuid, and no unsafe is needed).
+    let tmp = std::env::temp_dir();
+    let probe = tempfile::NamedTempFile::new_in(&tmp).map_err(|e| e.to_string())?;
+    let uid = {
+        use std::os::unix::fs::MetadataExt;
+        probe.as_file().metadata().map_err(|e| e.to_string())?.uid()
+    };
+    let dir = tmp.join(format!("mynumber-kiosk-demo-{uid}"));
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+        let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+        let meta =
+            std::fs::symlink_metadata(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
+            return Err(format!(
+                "{} is not a private directory of this user; the demo will not keep its state there",
+                dir.display()
+            ));
+        }
+    }
+    if writable(&dir) {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "neither {} nor a directory of this user can be written",
+            configured.display()
+        ))
+    }
+}
+
+/// Whether `dir` exists (or can be made) and this user can write a file in it.
+fn writable(dir: &Path) -> bool {
+    std::fs::create_dir_all(dir).is_ok() && tempfile::NamedTempFile::new_in(dir).is_ok()
+}
+
 fn checksum(text: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
@@ -399,6 +456,21 @@ pub fn japan_now() -> NaiveTime {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_demo_keeps_its_state_where_this_user_can_write() {
+        let scratch = tempfile::tempdir().expect("scratch");
+        let writable = scratch.path().join("var/demo");
+        assert_eq!(demo_state_dir(&writable), Ok(writable.clone()));
+        // A state directory that cannot be made (under a file: even root cannot) falls back to
+        // one of the user's own, which is then usable.
+        let file = scratch.path().join("a-file");
+        std::fs::write(&file, "x").expect("file");
+        let impossible = file.join("var/demo");
+        let chosen = demo_state_dir(&impossible).expect("a directory of this user's");
+        assert_ne!(chosen, impossible);
+        assert!(super::writable(&chosen), "{}", chosen.display());
+    }
+
     use super::*;
 
     const GOOD: &str = include_str!("../../config/kiosk.json");

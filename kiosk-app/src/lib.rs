@@ -17,6 +17,7 @@ pub mod audit;
 pub mod config;
 pub mod demo;
 pub mod diagnostics;
+pub mod display;
 pub mod durable;
 pub mod errors;
 pub mod i18n;

@@ -65,14 +65,39 @@ fn main() -> ExitCode {
             }
         };
     }
-    let config = match Config::load(&args.config) {
-        Ok(config) => Arc::new(config),
+    let mut config = match Config::load(&args.config) {
+        Ok(config) => config,
         Err(error) => {
             eprintln!("kiosk-app: {error}");
             return ExitCode::FAILURE;
         }
     };
+    if config.demo {
+        match kiosk_app::config::demo_state_dir(&config.state_dir) {
+            Ok(dir) if dir != config.state_dir => {
+                eprintln!(
+                    "kiosk: the demo keeps its state in {} ({} cannot be written by this user)",
+                    dir.display(),
+                    config.state_dir.display()
+                );
+                config.state_dir = dir;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                eprintln!("kiosk-app: demo state: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let config = Arc::new(config);
     kiosk_app::startup::phase("configuration");
+    // Without a display winit panics with a stack trace; say what is missing instead.
+    let Some(display) = kiosk_app::display::from_environment() else {
+        eprintln!("{}", kiosk_app::display::NO_DISPLAY);
+        return ExitCode::from(kiosk_app::display::EXIT_NO_DISPLAY);
+    };
+    eprintln!("kiosk: drawing on the {display}");
+    kiosk_app::display::report_panics_in_one_line(display);
     // The demo's database must live as long as the kiosk.
     let mut keep_alive = None;
     let (reader, centre, demo) = if config.demo {
@@ -130,10 +155,18 @@ fn main() -> ExitCode {
     }
     kiosk_app::startup::phase("application state");
     let boot = Mutex::new(Some(app));
+    // The kiosk's window asks for full screen from the start, and a Wayland compositor sizes it
+    // to the output (cage 0.1.4 does so once the window is mapped: the first frame has `size`,
+    // every later one the output's); the layout follows the window's size as the compositor
+    // sets it (`Message::WindowResized`). Resizable, so that no fixed size goes to the
+    // compositor as the window's minimum and maximum. An X server without a window manager
+    // ignores full screen: there the app sizes the window to the monitor when it opens
+    // (`App::fill_monitor`).
     let settings = window::Settings {
         size: args.window.unwrap_or(Size::new(1920.0, 1080.0)),
+        fullscreen: args.window.is_none(),
         decorations: args.window.is_some(),
-        resizable: args.window.is_some(),
+        resizable: true,
         position: window::Position::Specific(iced::Point::ORIGIN),
         ..window::Settings::default()
     };

@@ -27,8 +27,6 @@ pub mod colour {
     use iced::Color;
 
     pub const BACKGROUND: Color = Color::from_rgb8(0xF4, 0xF6, 0xF9);
-    /// Indistinguishable from BACKGROUND; see `App::style`.
-    pub const BACKGROUND_ALT: Color = Color::from_rgb8(0xF4, 0xF6, 0xF8);
     pub const SURFACE: Color = Color::WHITE;
     pub const HEADER: Color = Color::from_rgb8(0x0B, 0x4F, 0x9C);
     pub const HEADER_TEXT: Color = Color::WHITE;
@@ -212,8 +210,11 @@ mod tests {
                 .iter()
                 .flat_map(|l| entries(*l))
                 .flat_map(|(_, text)| text.chars());
-            // Line breaks are layout, not glyphs.
-            for c in ascii.chain(catalogued).filter(|c| !c.is_control()) {
+            // Line breaks and word joiners are layout, not glyphs.
+            for c in ascii
+                .chain(catalogued)
+                .filter(|&c| !c.is_control() && c != crate::i18n::WORD_JOINER)
+            {
                 if face.glyph_index(c).is_none() {
                     missing.insert(c);
                 }

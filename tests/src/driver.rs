@@ -3,6 +3,7 @@
 //! `update` as taps would send them, the worker's events fed back as the running application
 //! feeds them. For the soak and fault runs, which need thousands of sessions.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -20,6 +21,9 @@ pub struct Driver {
     pub app: App,
     events: Receiver<Event>,
     state: StateDir,
+    /// When each screen was last entered (by the first update that showed it): when a customer
+    /// would have seen it, rather than when the driver got round to looking.
+    entered: HashMap<&'static str, Instant>,
 }
 
 /// Where the kiosk keeps its state: a directory of its own, or one it shares with the kiosk
@@ -121,7 +125,12 @@ impl Driver {
         let (handle, events) = worker::spawn(reader, centre, deadlines, outbox);
         let records = kiosk_app::records::Records::open(&config).expect("records");
         let app = App::with_worker(Arc::new(config), handle, None, records);
-        let mut driver = Driver { app, events, state };
+        let mut driver = Driver {
+            app,
+            events,
+            state,
+            entered: HashMap::new(),
+        };
         driver.wait_until(Duration::from_secs(20), |d| d.reader_ready());
         driver
     }
@@ -134,11 +143,27 @@ impl Driver {
         self.app.reader_ok()
     }
 
+    /// When the screen `name` was last entered, if it ever was.
+    pub fn entered(&self, name: &str) -> Option<Instant> {
+        self.entered.get(name).copied()
+    }
+
+    /// Updates the app with `message` and draws the screen, as the application does, noting
+    /// when a new screen appears.
+    fn apply(&mut self, message: Message) {
+        let before = self.screen();
+        let _ = self.app.update(message);
+        drop(self.app.view());
+        let after = self.screen();
+        if after != before {
+            self.entered.insert(after, Instant::now());
+        }
+    }
+
     /// Sends `message` as a tap would, draws the screen (as the application does after every
     /// update), and lets the worker answer.
     pub fn send(&mut self, message: Message) {
-        let _ = self.app.update(message);
-        drop(self.app.view());
+        self.apply(message);
         self.settle();
     }
 
@@ -154,10 +179,7 @@ impl Driver {
                 Duration::from_millis(30)
             };
             match self.events.recv_timeout(wait) {
-                Ok(event) => {
-                    let _ = self.app.update(Message::Worker(event));
-                    drop(self.app.view());
-                }
+                Ok(event) => self.apply(Message::Worker(event)),
                 Err(RecvTimeoutError::Timeout) if busy && Instant::now() < deadline => {}
                 Err(_) => return,
             }
@@ -172,8 +194,7 @@ impl Driver {
                 return false;
             }
             if let Ok(event) = self.events.recv_timeout(Duration::from_millis(50)) {
-                let _ = self.app.update(Message::Worker(event));
-                drop(self.app.view());
+                self.apply(Message::Worker(event));
             }
         }
         self.settle();
@@ -196,6 +217,12 @@ impl Driver {
     /// Types `pin` on the PIN screen's keypad (digits) or keyboard (letters and digits), and
     /// confirms.
     pub fn enter_pin(&mut self, pin: &str) {
+        self.type_pin(pin);
+        self.confirm_pin();
+    }
+
+    /// Types `pin` on the PIN screen, without confirming it.
+    pub fn type_pin(&mut self, pin: &str) {
         for c in pin.chars() {
             let key = match c.to_digit(10) {
                 Some(d) if pin.len() == 4 => {
@@ -205,23 +232,35 @@ impl Driver {
             };
             self.send(Message::CurrentPin(key));
         }
+    }
+
+    /// 確定 on the PIN screen.
+    pub fn confirm_pin(&mut self) {
         self.send(Message::CurrentPin(pin_entry::Message::Confirm));
     }
 
     /// Types the new PIN twice (keyboard for a password, keypad for 4 digits).
     pub fn enter_new_pin(&mut self, pin: &str) {
         for _ in 0..2 {
-            for c in pin.chars() {
-                let key = match c.to_digit(10) {
-                    Some(d) if pin.len() == 4 => {
-                        new_pin::Message::Keypad(keypad::Key::Digit(d as u8))
-                    }
-                    _ => new_pin::Message::Keyboard(keyboard::Key::Char(c)),
-                };
-                self.send(Message::NewPin(key));
-            }
-            self.send(Message::NewPin(new_pin::Message::Next));
+            self.type_new_pin(pin);
+            self.next_new_pin();
         }
+    }
+
+    /// Types `pin` once on the new-PIN screen, without going on.
+    pub fn type_new_pin(&mut self, pin: &str) {
+        for c in pin.chars() {
+            let key = match c.to_digit(10) {
+                Some(d) if pin.len() == 4 => new_pin::Message::Keypad(keypad::Key::Digit(d as u8)),
+                _ => new_pin::Message::Keyboard(keyboard::Key::Char(c)),
+            };
+            self.send(Message::NewPin(key));
+        }
+    }
+
+    /// 次へ on the new-PIN screen: to the second entry, or (after it) the reset itself.
+    pub fn next_new_pin(&mut self) {
+        self.send(Message::NewPin(new_pin::Message::Next));
     }
 
     /// Cancel on the PIN screen.

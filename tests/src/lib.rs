@@ -22,6 +22,7 @@ pub mod driver;
 pub mod faults;
 pub mod proxy;
 pub mod soak;
+pub mod window;
 
 /// Where the vpcd driver lives on Debian.
 const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
@@ -191,8 +192,14 @@ impl PcscStack {
     }
 
     /// Starts a virtual card process with the given profile (a name under `config/cards/` or a
-    /// path) in `slot`, and waits until pcscd sees it.
+    /// path) in `slot`, and waits until pcscd sees it. It answers at once.
     pub fn card(&self, profile: &str, slot: Slot) -> CardProcess {
+        self.card_with_timing(profile, slot, "none")
+    }
+
+    /// The same, answering as late as the timing profile `timing` says a real card would
+    /// (`none`, `contactless`, `contactless-424` or a JSON file: `virtual-card --timing`).
+    pub fn card_with_timing(&self, profile: &str, slot: Slot, timing: &str) -> CardProcess {
         let profile = profile_path(profile);
         let control = self.dir.path().join(format!("card-{}.sock", slot.port()));
         let log_path = self.dir.path().join(format!("card-{}.log", slot.port()));
@@ -203,6 +210,7 @@ impl PcscStack {
             .arg(&profile)
             .args(["--port", &slot.port().to_string(), "--verbose", "--control"])
             .arg(&control)
+            .args(["--timing", timing])
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap_or_else(|e| panic!("log: {e}")))
             .stderr(log)
@@ -524,6 +532,21 @@ impl CardProcess {
 
     pub fn clear_history(&self) {
         self.must("clear-history");
+    }
+
+    /// What the card process held each kind of exchange for so far (with the latest exchanges):
+    /// the card's own share of a wait, with a timing profile.
+    pub fn timing(&self) -> virtual_card::timing::Ledger {
+        let reply = self.must("timing");
+        serde_json::from_value(reply["ledger"].clone())
+            .unwrap_or_else(|e| panic!("the card's ledger: {e}: {reply}"))
+    }
+
+    /// The card process's timing profile (`None`: it answers at once).
+    pub fn timing_profile(&self) -> Option<virtual_card::timing::TimingProfile> {
+        let reply = self.must("timing");
+        serde_json::from_value(reply["profile"].clone())
+            .unwrap_or_else(|e| panic!("the card's timing profile: {e}: {reply}"))
     }
 
     /// Tries left as the card's own counter holds them (auth, signing).

@@ -8,7 +8,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,11 +16,10 @@ use card_driver::jpki::Jpki;
 use card_driver::pcsc::{PcscConnection, Sharing};
 use card_driver::pin::{AuthPin, SigningPin};
 use iced::Size;
-use iced_test::simulator::Simulator;
 use kiosk_app::app::{App, Message};
 use kiosk_app::config::Config;
-use kiosk_app::theme;
 use kiosk_app::worker::Event;
+use system_tests::window::{KioskWindow, demo_config_copy, demo_shadow};
 use system_tests::{
     CentreProcess, PcscStack, Slot, pcsc_stack, production_config_text, workspace_root,
 };
@@ -28,25 +27,8 @@ use system_tests::{
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 800;
 
-/// A child process killed (and reaped) when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn require(tool: &str) {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "{tool} is missing: install xvfb, xdotool and imagemagick (.ci/run does)"
-    );
+    system_tests::window::require(tool);
 }
 
 /// The centre over HTTP, with this kiosk registered and `profile`'s reservation of `kind` made.
@@ -75,183 +57,28 @@ fn kiosk_config(dir: &Path, url: &str, offer_auth: bool) -> PathBuf {
     path
 }
 
-/// The running kiosk: its log, read as it grows.
-struct Kiosk {
-    _process: Process,
-    _display: Process,
-    display: &'static str,
-    log: PathBuf,
-    read: usize,
-    shots: PathBuf,
-    shot: usize,
-    /// The same app, detached, on the same screen: where to tap.
-    shadow: App,
-}
-
-impl Kiosk {
-    /// Waits until the kiosk's log says `line` (after what was read before).
-    fn wait_for(&mut self, line: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let mut text = String::new();
-            if let Ok(mut file) = File::open(&self.log) {
-                let _ = file.read_to_string(&mut text);
-            }
-            if let Some(found) = text.get(self.read..).and_then(|rest| rest.find(line)) {
-                self.read += found + line.len();
-                // Let the frame of the new screen reach the display.
-                std::thread::sleep(Duration::from_millis(400));
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the kiosk never logged {line:?}; its log:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Taps the centre of `label` as the shadow app lays it out, and applies the same
-    /// messages to the shadow.
-    fn tap(&mut self, label: &str) {
-        let (point, messages) = {
-            let settings = iced::Settings {
-                fonts: vec![theme::REGULAR_FONT.into(), theme::BOLD_FONT.into()],
-                default_font: theme::FONT,
-                ..iced::Settings::default()
-            };
-            let mut ui = Simulator::with_size(
-                settings,
-                Size::new(WIDTH as f32, HEIGHT as f32),
-                self.shadow.view(),
-            );
-            let target = ui.find(label).unwrap_or_else(|e| {
-                panic!(
-                    "no {label:?} on the {} screen: {e}",
-                    self.shadow.screen.name()
-                )
-            });
-            let point = target.bounds().center();
-            let _ = ui.click(label);
-            (point, ui.into_messages().collect::<Vec<Message>>())
-        };
-        let status = Command::new("xdotool")
-            .env("DISPLAY", self.display)
-            .args([
-                "mousemove",
-                "--sync",
-                &format!("{}", point.x as i32),
-                &format!("{}", point.y as i32),
-                "click",
-                "1",
-            ])
-            .status()
-            .expect("xdotool runs");
-        assert!(status.success());
-        for message in messages {
-            let _ = self.shadow.update(message);
-        }
-    }
-
-    fn type_keys(&mut self, keys: &str) {
-        for key in keys.chars() {
-            self.tap(&key.to_string());
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn screenshot(&mut self, name: &str) {
-        self.shot += 1;
-        let path = self.shots.join(format!("{:02}-{name}.png", self.shot));
-        let status = Command::new("import")
-            .env("DISPLAY", self.display)
-            .args(["-window", "root"])
-            .arg(&path)
-            .status()
-            .expect("import runs");
-        assert!(status.success(), "screenshot {name}");
-    }
-}
-
-/// Xvfb on `display` and the kiosk binary on it, with a detached shadow app to find taps.
+/// Xvfb on `display` and the kiosk binary on it at 1280×800, with a detached shadow app to
+/// find taps.
 fn launch(
     stack: &PcscStack,
     config_path: &Path,
     display: &'static str,
     env: &[(&str, &str)],
-) -> Kiosk {
-    for tool in ["Xvfb", "xdotool", "import"] {
-        require(tool);
-    }
-    let xvfb = Process(
-        Command::new("Xvfb")
-            .args([
-                display,
-                "-screen",
-                "0",
-                &format!("{WIDTH}x{HEIGHT}x24"),
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb starts"),
-    );
-    std::thread::sleep(Duration::from_millis(500));
-    let shots = stack.artifacts();
-    let log = shots.join("kiosk.log");
-    let process = start_kiosk(stack, config_path, display, env, &log);
+) -> KioskWindow {
     let config = Arc::new(Config::load(config_path).expect("config"));
-    let mut shadow = App::detached(config);
-    shadow.set_window_size(Size::new(WIDTH as f32, HEIGHT as f32));
-    let _ = shadow.update(Message::Worker(Event::ReaderReady));
-    let mut kiosk = Kiosk {
-        _process: process,
-        _display: xvfb,
+    KioskWindow::launch(
+        &stack.binaries().kiosk_app,
+        config_path,
         display,
-        log,
-        read: 0,
-        shots,
-        shot: 0,
-        shadow,
-    };
-    kiosk.wait_for("reader ready");
-    std::thread::sleep(Duration::from_secs(1));
-    kiosk
-}
-
-/// The kiosk binary on `display`, its stderr appended to `log`.
-fn start_kiosk(
-    stack: &PcscStack,
-    config_path: &Path,
-    display: &str,
-    env: &[(&str, &str)],
-    log: &Path,
-) -> Process {
-    let log_file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .expect("log");
-    let mut command = Command::new(&stack.binaries().kiosk_app);
-    command
-        .arg("--config")
-        .arg(config_path)
-        .env("DISPLAY", display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env_remove("NOTIFY_SOCKET")
-        .env_remove("WATCHDOG_USEC")
-        .stdout(Stdio::null())
-        .stderr(log_file);
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    Process(command.spawn().expect("kiosk-app starts"))
+        (WIDTH, HEIGHT),
+        env,
+        App::detached(config),
+        stack.artifacts(),
+    )
 }
 
 /// Top to the card screen of the reset labelled `reset`.
-fn walk_to_card_screen(kiosk: &mut Kiosk, reset: &str) {
+fn walk_to_card_screen(kiosk: &mut KioskWindow, reset: &str) {
     kiosk.screenshot("top");
     kiosk.tap("行政サービス");
     kiosk.wait_for("screen services");
@@ -423,16 +250,12 @@ fn under_systemd_the_kiosk_reports_ready_pings_the_watchdog_and_restarts_clean()
 
     // A crash (SIGKILL), and systemd's restart: the kiosk comes back to the removal screen, as
     // the card is still there, and with no session.
-    let Kiosk {
-        _process: crashed,
-        log,
-        ..
-    } = kiosk;
-    drop(crashed);
+    kiosk.kill();
+    let log = kiosk.log.clone();
     let log_length = std::fs::read_to_string(&log).expect("log").len();
     // What the crashed kiosk had queued is not the new one's.
     let _ = notifications(&socket, Duration::from_millis(300));
-    let _restarted = start_kiosk(&stack, &config_path, ":96", &env, &log);
+    kiosk.restart(&stack.binaries().kiosk_app, &config_path, &env);
     let deadline = Instant::now() + Duration::from_secs(30);
     while !notifications(&socket, Duration::from_millis(500))
         .iter()
@@ -582,7 +405,7 @@ fn after_a_session_the_kiosk_memory_holds_neither_pin_typed() {
     let centre = start_centre(&stack, "normal", "signing");
     let config_path = kiosk_config(stack.scratch(), &centre.url, false);
     let mut kiosk = launch(&stack, &config_path, ":95", &[]);
-    let pid = kiosk._process.0.id();
+    let pid = kiosk.pid();
     let dumps = stack.scratch().to_path_buf();
 
     // PINs chosen now, absent from the kiosk's memory before the session.
@@ -658,46 +481,19 @@ fn after_a_session_the_kiosk_memory_holds_neither_pin_typed() {
     }
 }
 
-/// A copy of `config/` in `dir`, so that a test can change the demo's cards and keep its state
-/// apart; returns the copied demo configuration.
-fn demo_config_copy(dir: &Path) -> PathBuf {
-    let status = Command::new("cp")
-        .arg("-r")
-        .arg(workspace_root().join("config"))
-        .arg(dir)
-        .status()
-        .expect("cp runs");
-    assert!(status.success());
-    let path = dir.join("config/kiosk.json");
-    let text = std::fs::read_to_string(&path)
-        .expect("demo config")
-        .replace(
-            "\"state_dir\": \"../var/demo\"",
-            "\"state_dir\": \"../state\"",
-        )
-        .replace("\"sound\": true", "\"sound\": false");
-    std::fs::write(&path, text).expect("write");
-    path
-}
-
 #[test]
 fn after_a_demo_session_the_kiosk_memory_holds_neither_pin_typed() {
     require("gcore");
     // The demo needs no reader; the stack gives the binaries and the artifacts directory.
     let stack = pcsc_stack!("after_a_demo_session_the_kiosk_memory_holds_neither_pin_typed");
     let config_path = demo_config_copy(stack.scratch());
-    let config = Config::load(&config_path).expect("config");
-    let demo = kiosk_app::demo::services(&config, &config_path, kiosk_app::demo::CentreStart::Now)
-        .expect("demo")
-        .into_parts()
-        .2;
     let mut kiosk = launch(&stack, &config_path, ":94", &[]);
-    kiosk.shadow = App::detached_demo(Arc::new(config), demo);
+    kiosk.shadow = demo_shadow(&config_path);
     kiosk
         .shadow
         .set_window_size(Size::new(WIDTH as f32, HEIGHT as f32));
     let _ = kiosk.shadow.update(Message::Worker(Event::ReaderReady));
-    let pid = kiosk._process.0.id();
+    let pid = kiosk.pid();
     let dumps = stack.scratch().to_path_buf();
 
     let baseline = core_dump(pid, &dumps, "before");

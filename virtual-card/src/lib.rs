@@ -5,7 +5,9 @@
 //! - [`card`]: the card model, one APDU in, one response out;
 //! - [`profile`]: test cards described in files under `config/cards/`;
 //! - [`in_process`]: a reader slot and transport in the same process (demo, unit tests);
-//! - [`vpcd`]: the card plugged into pcscd through vpcd, with a control socket for tests.
+//! - [`vpcd`]: the card plugged into pcscd through vpcd, with a control socket for tests;
+//! - [`timing`]: an optional model of a real card's latency behind a contactless reader, for vpcd
+//!   mode.
 //!
 //! The card is written from its own side of the wire: it shares byte codecs with the driver
 //! (the reset cryptogram format) but never the driver's JPKI layer or PIN rules.
@@ -14,6 +16,7 @@ pub mod card;
 pub mod command;
 pub mod in_process;
 pub mod profile;
+pub mod timing;
 pub mod vpcd;
 
 pub use card::{PinId, PowerEvent, VirtualCard};

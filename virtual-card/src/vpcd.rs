@@ -5,6 +5,11 @@
 //! vpcd is a control code (00 power off, 01 power on, 02 reset: no reply; 04 get ATR: reply the
 //! ATR); two or more bytes are a command APDU, answered by exactly one frame. An empty frame
 //! would tell vpcd the card is gone, so the card never sends one.
+//!
+//! With a [`TimingProfile`] the card answers each command, and comes back from each power-on
+//! or reset, as late as a real card behind a contactless reader would: pcscd and the kiosk see
+//! the latency. Every exchange goes into the card's [`Ledger`] either way (`timing` on the
+//! control socket).
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -13,10 +18,11 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::card::{PinId, PowerEvent, VirtualCard};
 use crate::profile::Profile;
+use crate::timing::{Cost, Ledger, Operation, TimingProfile};
 
 const POWER_OFF: u8 = 0x00;
 const POWER_ON: u8 = 0x01;
@@ -61,6 +67,8 @@ struct State {
     /// A handle on the live vpcd connection, to cut it from the control thread.
     connection: Option<TcpStream>,
     commands: u64,
+    /// What the card held each exchange for.
+    ledger: Ledger,
 }
 
 /// A virtual card that connects to vpcd.
@@ -68,6 +76,25 @@ struct State {
 pub struct VpcdCard {
     shared: Arc<(Mutex<State>, Condvar)>,
     verbose: bool,
+    /// `None`: the card answers at once.
+    timing: Option<Arc<TimingProfile>>,
+}
+
+/// When a frame from vpcd arrived, on both clocks: the monotonic one to wait on, the wall clock
+/// for the ledger (comparable with other processes').
+#[derive(Debug, Clone, Copy)]
+struct Arrival {
+    at: Instant,
+    wall: SystemTime,
+}
+
+impl Arrival {
+    fn now() -> Arrival {
+        Arrival {
+            at: Instant::now(),
+            wall: SystemTime::now(),
+        }
+    }
 }
 
 impl VpcdCard {
@@ -78,11 +105,19 @@ impl VpcdCard {
             faults: VecDeque::new(),
             connection: None,
             commands: 0,
+            ledger: Ledger::default(),
         };
         VpcdCard {
             shared: Arc::new((Mutex::new(state), Condvar::new())),
             verbose,
+            timing: None,
         }
+    }
+
+    /// The card with a timing profile (`None`: answers at once, the default).
+    pub fn with_timing(mut self, timing: Option<TimingProfile>) -> VpcdCard {
+        self.timing = timing.map(Arc::new);
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -149,10 +184,21 @@ impl VpcdCard {
             let Some(frame) = read_frame(&stream)? else {
                 return Ok(());
             };
+            let arrival = Arrival::now();
             match frame.as_slice() {
                 [POWER_OFF] => self.lock().card.power(PowerEvent::Off),
-                [POWER_ON] => self.lock().card.power(PowerEvent::On),
-                [RESET] => self.lock().card.power(PowerEvent::Reset),
+                // A contactless card powered on or reset is activated again before vpcd's next
+                // frame (the ATR request) can be answered.
+                [event @ (POWER_ON | RESET)] => {
+                    let event = if *event == POWER_ON {
+                        PowerEvent::On
+                    } else {
+                        PowerEvent::Reset
+                    };
+                    self.lock().card.power(event);
+                    let cost = self.timing.as_ref().map(|t| t.activation_cost());
+                    self.hold(arrival, Operation::Activation, cost)?;
+                }
                 [GET_ATR] => {
                     let atr = self.lock().card.atr().to_vec();
                     write_frame(&mut stream, &atr)?;
@@ -166,6 +212,14 @@ impl VpcdCard {
                             "dropped mid-command",
                         ));
                     };
+                    let (operation, cost) = match &self.timing {
+                        Some(timing) => {
+                            let (operation, cost) = timing.command_cost(command, &reply);
+                            (operation, Some(cost))
+                        }
+                        None => (Operation::of(command), None),
+                    };
+                    self.hold(arrival, operation, cost)?;
                     write_frame(&mut stream, &reply)?;
                 }
             }
@@ -205,10 +259,42 @@ impl VpcdCard {
         }
     }
 
+    /// Keeps the frame that arrived at `arrival` until the model's `cost` has passed since (the
+    /// virtual card's own work counts within it), and enters the card's time in the ledger: the
+    /// model's cost, or the virtual card's own work where that took longer (or there is no
+    /// model). What the wait oversleeps is the test rig's, not the card's: it is left out, so it
+    /// counts against the software in a benchmark. A card pulled meanwhile does not answer: the
+    /// command took effect, its answer is lost.
+    fn hold(&self, arrival: Arrival, operation: Operation, cost: Option<Cost>) -> io::Result<()> {
+        let own_work = arrival.at.elapsed();
+        let (card_time, still_in) = match cost {
+            Some(cost) => (
+                own_work.max(cost.total()),
+                self.wait_until(arrival.at + cost.total()),
+            ),
+            None => (own_work, true),
+        };
+        self.lock()
+            .ledger
+            .record(operation, arrival.wall, card_time);
+        if still_in {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "pulled while the card worked",
+            ))
+        }
+    }
+
     /// Waits `duration`, or less if the card is pulled meanwhile (then returns false).
     fn stall(&self, duration: Duration) -> bool {
+        self.wait_until(Instant::now() + duration)
+    }
+
+    /// Waits until `deadline`, or less if the card is pulled meanwhile (then returns false).
+    fn wait_until(&self, deadline: Instant) -> bool {
         let (_, condvar) = &*self.shared;
-        let deadline = Instant::now() + duration;
         let mut state = self.lock();
         while state.inserted {
             let now = Instant::now();
@@ -319,6 +405,10 @@ impl VpcdCard {
                 Ok(serde_json::Value::Null)
             }
             ["history"] => Ok(serde_json::json!(self.lock().card.history())),
+            ["timing"] => Ok(serde_json::json!({
+                "profile": self.timing.as_deref(),
+                "ledger": self.lock().ledger,
+            })),
             ["clear-history"] => {
                 self.lock().card.clear_history();
                 Ok(serde_json::Value::Null)

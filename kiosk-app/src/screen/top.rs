@@ -15,8 +15,14 @@ pub enum Message {
 /// Why the customer flow is not offered now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unavailable {
-    OutsideHours { start: String, end: String },
+    OutsideHours {
+        start: String,
+        end: String,
+    },
     OutOfService,
+    /// The kiosk has just started and does not know yet whether its reader is there: the
+    /// service is not offered, and no outage is claimed (it lasts a few tens of milliseconds).
+    Starting,
 }
 
 pub fn view<'a>(ctx: &Ctx, unavailable: Option<&Unavailable>) -> Element<'a, Message> {
@@ -46,13 +52,14 @@ pub fn view<'a>(ctx: &Ctx, unavailable: Option<&Unavailable>) -> Element<'a, Mes
     };
     let mut page =
         column![title(ctx, ctx.t("top.title")), space().height(m.px(16.0)),].spacing(m.spacing());
-    if let Some(reason) = unavailable {
-        let words = match reason {
-            Unavailable::OutsideHours { start, end } => {
-                ctx.f("top.outside_hours", &[("start", start), ("end", end)])
-            }
-            Unavailable::OutOfService => ctx.t("top.out_of_service").to_string(),
-        };
+    let words = match unavailable {
+        Some(Unavailable::OutsideHours { start, end }) => {
+            Some(ctx.f("top.outside_hours", &[("start", start), ("end", end)]))
+        }
+        Some(Unavailable::OutOfService) => Some(ctx.t("top.out_of_service").to_string()),
+        Some(Unavailable::Starting) | None => None,
+    };
+    if let Some(words) = words {
         page = page.push(notice(ctx, words, false));
     }
     page = page

@@ -1,6 +1,8 @@
 //! Drawings of the card tray: where the card goes (face up, into the tray), that it must stay
 //! put, and that it must be taken back. Vector drawings, so they stay sharp at any size.
 
+use std::cell::Cell;
+
 use iced::widget::canvas::{self, Frame, Geometry, Path, Stroke};
 use iced::{Color, Element, Length, Point, Rectangle, Renderer, Size, Theme, Vector, mouse};
 
@@ -29,20 +31,40 @@ pub fn card_art<'a, M: 'a>(scene: Scene, width: f32, height: f32) -> Element<'a,
         .into()
 }
 
+/// The drawing, kept between frames: the renderer compares cached geometry by identity, so a
+/// frame that changes nothing else does not redraw the picture (live geometry is never "the
+/// same", and its region would be redrawn on every tick; see `full_repaint`).
+#[derive(Default)]
+struct Drawn {
+    cache: canvas::Cache,
+    scene: Cell<Option<Scene>>,
+}
+
 impl<M> canvas::Program<M> for CardArt {
-    type State = ();
+    type State = Drawn;
 
     fn draw(
         &self,
-        _state: &(),
+        state: &Drawn,
         renderer: &Renderer,
         _theme: &Theme,
         bounds: Rectangle,
         _cursor: mouse::Cursor,
     ) -> Vec<Geometry> {
-        let mut frame = Frame::new(renderer, bounds.size());
-        let w = bounds.width;
-        let h = bounds.height;
+        // The same widget may show another scene on the next screen.
+        if state.scene.replace(Some(self.scene)) != Some(self.scene) {
+            state.cache.clear();
+        }
+        vec![state.cache.draw(renderer, bounds.size(), |frame| {
+            self.paint(frame, bounds.size())
+        })]
+    }
+}
+
+impl CardArt {
+    fn paint(&self, frame: &mut Frame, size: Size) {
+        let w = size.width;
+        let h = size.height;
         // The tray: a dark slab across the bottom third, with a lighter recess for the card.
         let tray_top = h * 0.62;
         let tray = Path::rounded_rectangle(
@@ -69,19 +91,19 @@ impl<M> canvas::Program<M> for CardArt {
             Scene::Hold => tray_top - card_size.height * 0.55,
             Scene::TakeBack { .. } => h * 0.02,
         };
-        draw_card(&mut frame, Point::new(card_x, card_y), card_size, accent);
+        draw_card(frame, Point::new(card_x, card_y), card_size, accent);
 
         let arrow_x = w * 0.88;
         match self.scene {
             Scene::Place => draw_arrow(
-                &mut frame,
+                frame,
                 Point::new(arrow_x, h * 0.12),
                 Point::new(arrow_x, h * 0.56),
                 accent,
                 h,
             ),
             Scene::TakeBack { .. } => draw_arrow(
-                &mut frame,
+                frame,
                 Point::new(arrow_x, h * 0.56),
                 Point::new(arrow_x, h * 0.12),
                 accent,
@@ -89,7 +111,6 @@ impl<M> canvas::Program<M> for CardArt {
             ),
             Scene::Hold => {}
         }
-        vec![frame.into_geometry()]
     }
 }
 

@@ -2,6 +2,7 @@
 //! A–Z/0–9 keyboard, masked entry, the card illustrations, and the screen frame.
 
 pub mod card_art;
+pub mod full_repaint;
 pub mod keyboard;
 pub mod keypad;
 

@@ -116,7 +116,7 @@ impl Kiosk {
     pub fn tap(&mut self, label: &str) {
         let messages: Vec<Message> = {
             let mut ui = self.simulator();
-            ui.click(label)
+            ui.click(displayed(label).as_str())
                 .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e}", self.screen()));
             ui.into_messages().collect()
         };
@@ -135,7 +135,7 @@ impl Kiosk {
     pub fn taps(&mut self, label: &str) -> bool {
         let messages: Vec<Message> = {
             let mut ui = self.simulator();
-            if ui.click(label).is_err() {
+            if ui.click(displayed(label).as_str()).is_err() {
                 return false;
             }
             ui.into_messages().collect()
@@ -151,7 +151,7 @@ impl Kiosk {
     /// Whether `label` is on screen.
     pub fn shows(&self, label: &str) -> bool {
         let mut ui = self.simulator();
-        ui.find(label).is_ok()
+        ui.find(displayed(label).as_str()).is_ok()
     }
 
     pub fn send(&mut self, message: Message) {
@@ -258,6 +258,12 @@ impl Kiosk {
     pub fn snapshot(&self, name: &str) {
         snapshot_of(&self.app, name);
     }
+}
+
+/// A label as a test writes it, as the screen holds it: with the word joiners that keep Japanese
+/// numbers with their units (`i18n::keep_numbers_together`; Latin text is left as it is).
+pub fn displayed(label: &str) -> String {
+    kiosk_app::i18n::keep_numbers_together(label)
 }
 
 /// Compares what `app` shows with `tests/snapshots/<name>-tiny-skia.png`. A missing snapshot

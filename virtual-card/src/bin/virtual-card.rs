@@ -1,4 +1,5 @@
-//! `virtual-card --profile config/cards/normal.json [--port 35963] [--control PATH]`
+//! `virtual-card --profile config/cards/normal.json [--port 35963] [--control PATH]
+//! [--timing contactless]`
 //!
 //! Plays a test My Number Card for vpcd until killed.
 
@@ -6,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use virtual_card::timing::TimingProfile;
 
 /// A virtual My Number Card for pcscd's vpcd reader (tests and integration only: never install
 /// vpcd on a kiosk).
@@ -27,6 +29,11 @@ struct Args {
     /// Print the header of every command received (never its data).
     #[arg(long)]
     verbose: bool,
+    /// Answer as late as a real card behind a contactless reader would: `contactless` (212
+    /// kbit/s), `contactless-424`, or a JSON file with a profile (docs/card-timing.md). `none`
+    /// answers at once.
+    #[arg(long, default_value = "none", value_name = "PROFILE")]
+    timing: String,
 }
 
 const CONTROL_HELP: &str = "Control socket: one command per line, one JSON line back ({\"ok\":…}):
@@ -36,7 +43,9 @@ const CONTROL_HELP: &str = "Control socket: one command per line, one JSON line 
   fault KIND [after N]        misbehave on the next command (or after N more):
                               drop | stall MS | garbage | short | sw XXXX
   clear-faults                disarm every fault
-  history | clear-history     headers of the commands received (never their data)";
+  history | clear-history     headers of the commands received (never their data)
+  timing                      the timing profile, and the time the card held each kind of
+                              exchange (and the latest exchanges in order)";
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -47,7 +56,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let card = virtual_card::vpcd::VpcdCard::new(card, args.verbose);
+    let timing = match TimingProfile::from_arg(&args.timing) {
+        Ok(timing) => timing,
+        Err(error) => {
+            eprintln!("virtual-card: --timing {}: {error}", args.timing);
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(timing) = &timing {
+        eprintln!("virtual-card: timing profile {}", timing.name);
+    }
+    let card = virtual_card::vpcd::VpcdCard::new(card, args.verbose).with_timing(timing);
     if let Some(path) = &args.control
         && let Err(error) = card.serve_control(path)
     {
