@@ -375,7 +375,6 @@ impl Config {
     }
 }
 
-/// The SHA-256 of the configuration's bytes, in hex: staff compare it with the one shipped.
 /// Where the demo keeps its state when run by this user. The demo's configuration puts it in
 /// the checkout (`var/demo`), which a user other than the checkout's owner cannot write (the
 /// demo run under cage as an unprivileged user, or a shared checkout). The demo then keeps its
@@ -384,22 +383,36 @@ impl Config {
 /// and refused unless this user owns it). Only for the demo: a production kiosk whose state
 /// directory cannot be written must say so, not write elsewhere.
 pub fn demo_state_dir(configured: &Path) -> Result<PathBuf, String> {
-    if writable(configured) {
-        return Ok(configured.to_path_buf());
-    }
-    let home = |var: &str| {
-        std::env::var_os(var)
+    let var = |name: &str| {
+        std::env::var_os(name)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     };
-    let own = home("XDG_STATE_HOME")
-        .or_else(|| home("HOME").map(|h| h.join(".local/state")))
+    demo_state_dir_in(
+        configured,
+        var("XDG_STATE_HOME"),
+        var("HOME"),
+        std::env::temp_dir(),
+    )
+}
+
+/// [`demo_state_dir`] with the user's directories given.
+fn demo_state_dir_in(
+    configured: &Path,
+    xdg_state_home: Option<PathBuf>,
+    home: Option<PathBuf>,
+    tmp: PathBuf,
+) -> Result<PathBuf, String> {
+    if writable(configured) {
+        return Ok(configured.to_path_buf());
+    }
+    let own = xdg_state_home
+        .or_else(|| home.map(|h| h.join(".local/state")))
         .map(|base| base.join("mynumber-kiosk/demo"));
     if let Some(dir) = own.filter(|dir| writable(dir)) {
         return Ok(dir);
     }
     // This user's id, from a file it just made (std has no getuid, and no unsafe is needed).
-    let tmp = std::env::temp_dir();
     let probe = tempfile::NamedTempFile::new_in(&tmp).map_err(|e| e.to_string())?;
     let uid = {
         use std::os::unix::fs::MetadataExt;
@@ -433,6 +446,7 @@ fn writable(dir: &Path) -> bool {
     std::fs::create_dir_all(dir).is_ok() && tempfile::NamedTempFile::new_in(dir).is_ok()
 }
 
+/// The SHA-256 of the configuration's bytes, in hex: staff compare it with the one shipped.
 fn checksum(text: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
@@ -456,21 +470,6 @@ pub fn japan_now() -> NaiveTime {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn the_demo_keeps_its_state_where_this_user_can_write() {
-        let scratch = tempfile::tempdir().expect("scratch");
-        let writable = scratch.path().join("var/demo");
-        assert_eq!(demo_state_dir(&writable), Ok(writable.clone()));
-        // A state directory that cannot be made (under a file: even root cannot) falls back to
-        // one of the user's own, which is then usable.
-        let file = scratch.path().join("a-file");
-        std::fs::write(&file, "x").expect("file");
-        let impossible = file.join("var/demo");
-        let chosen = demo_state_dir(&impossible).expect("a directory of this user's");
-        assert_ne!(chosen, impossible);
-        assert!(super::writable(&chosen), "{}", chosen.display());
-    }
-
     use super::*;
 
     const GOOD: &str = include_str!("../../config/kiosk.json");
@@ -587,5 +586,40 @@ mod tests {
         assert!(!config.in_service_hours(at(23, 0)));
         config.service_end = config.service_start;
         assert!(config.in_service_hours(at(3, 0)));
+    }
+
+    #[test]
+    fn the_demo_keeps_its_state_where_this_user_can_write() {
+        let scratch = tempfile::tempdir().expect("scratch");
+        let dir = |name: &str| scratch.path().join(name);
+        let writable = dir("var/demo");
+        assert_eq!(
+            demo_state_dir_in(&writable, None, None, dir("tmp")),
+            Ok(writable.clone())
+        );
+        // A state directory that cannot be made (under a file: even root cannot) falls back to
+        // the user's state directory, or to the home's, or to a private one in /tmp.
+        std::fs::write(dir("a-file"), "x").expect("file");
+        let impossible = dir("a-file/var/demo");
+        assert_eq!(
+            demo_state_dir_in(&impossible, Some(dir("xdg")), Some(dir("home")), dir("tmp")),
+            Ok(dir("xdg/mynumber-kiosk/demo"))
+        );
+        assert_eq!(
+            demo_state_dir_in(&impossible, None, Some(dir("home")), dir("tmp")),
+            Ok(dir("home/.local/state/mynumber-kiosk/demo"))
+        );
+        std::fs::create_dir(dir("tmp")).expect("tmp");
+        let private = demo_state_dir_in(&impossible, None, None, dir("tmp")).expect("private");
+        assert!(private.starts_with(dir("tmp")), "{}", private.display());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&private)
+            .expect("made")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+        // Someone else's (here: a group-readable one) is refused, not used.
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o750)).expect("chmod");
+        assert!(demo_state_dir_in(&impossible, None, None, dir("tmp")).is_err());
     }
 }

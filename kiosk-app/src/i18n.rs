@@ -77,7 +77,7 @@ pub const WORD_JOINER: char = '\u{2060}';
 
 /// Japanese breaks lines between any two characters, so a narrow box can split 「（数字4桁）」
 /// into 「（数」 and 「字4桁）」, or 「あと 3 回」 after 「3」. This glues every number to what
-/// stands next to it — its unit, the word before it, a range's 〜, a placeholder's spaces — and
+/// stands next to it — its unit, the word before it, a range's 〜, the spaces around it — and
 /// every character of a short parenthetical （…） to the next, so that a line breaks before or
 /// after such a phrase, never inside it. Texts with placeholders are typeset once filled in
 /// ([`format`]); a placeholder's name is never split.
@@ -129,7 +129,7 @@ pub fn keep_numbers_together(text: &str) -> String {
             _ if bracketed[i] => true,
             (a, b) if numeric(a) && japanese(b) => true,
             (a, b) if japanese(a) && !clause_end(a) && numeric(b) => true,
-            // 「あと {n} 回」: the space itself is where the line would break.
+            // 「あと 3 回」: the space itself is where the line would break.
             (' ', b) => {
                 let before = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
                 before.is_some_and(|a| (japanese(a) && numeric(b)) || (numeric(a) && japanese(b)))
