@@ -143,10 +143,7 @@ pub fn services(
             .map_err(|e| format!("demo reservations: {e}"))?;
         Ok(InProcessCentre::new(Arc::new(centre), &store_id))
     });
-    let demo = Demo {
-        profiles: profiles.iter().map(|(name, _)| name.clone()).collect(),
-        on_reader: None,
-    };
+    let demo = listing(&profiles);
     Ok(DemoServices {
         reader: Reader::Demo {
             reader: InProcessReader::new(),
@@ -258,6 +255,21 @@ impl ResetCentre for LazyCentre {
 
     fn health(&self) -> Result<bool, CentreError> {
         self.get()?.health()
+    }
+}
+
+/// The demo panel alone for the cards beside `config_path` (no reader, no centre): for tools
+/// that lay out the demo's screens from outside.
+pub fn panel_for(config_path: &Path) -> Result<Demo, String> {
+    let base = config_path.parent().unwrap_or(Path::new("."));
+    Ok(listing(&profiles(&base.join("cards"))?))
+}
+
+/// The panel listing `profiles`, no card on the reader.
+fn listing(profiles: &[(String, PathBuf)]) -> Demo {
+    Demo {
+        profiles: profiles.iter().map(|(name, _)| name.clone()).collect(),
+        on_reader: None,
     }
 }
 

@@ -166,7 +166,7 @@ impl Kiosk {
         let pins = pins(kind);
         self.centre.reserve(&self.certificate, kind.as_str());
         self.driver.walk_to_card_screen(kind);
-        self.expect("insert_card")?;
+        self.driver.expect("insert_card")?;
 
         let placed = self.timed(Step::Placed, |kiosk| {
             kiosk
@@ -188,9 +188,9 @@ impl Kiosk {
         })?;
 
         self.card.pull();
-        self.wait("done")?;
+        self.driver.reach("done", WAIT)?;
         self.driver.finish();
-        self.wait("top")?;
+        self.driver.reach("top", WAIT)?;
         let phase = (n as u64 * PHASE_STEP_MS) % POLL_MS;
         std::thread::sleep(BETWEEN_CUSTOMERS + Duration::from_millis(phase));
         Ok([placed, confirmed, set])
@@ -207,7 +207,7 @@ impl Kiosk {
         let began = Instant::now();
         let began_unix_us = unix_micros(SystemTime::now());
         act(self)?;
-        self.wait(step.until())?;
+        self.driver.reach(step.until(), WAIT)?;
         let since = |screen: &str| {
             self.driver
                 .entered(screen)
@@ -228,24 +228,6 @@ impl Kiosk {
             ledger,
             began_unix_us,
         })
-    }
-
-    fn expect(&self, screen: &str) -> Result<(), String> {
-        if self.driver.screen() == screen {
-            Ok(())
-        } else {
-            Err(format!(
-                "expected the {screen} screen, the kiosk shows {}",
-                self.driver.screen()
-            ))
-        }
-    }
-
-    fn wait(&mut self, screen: &str) -> Result<(), String> {
-        if !self.driver.wait_for(screen, WAIT) {
-            return self.expect(screen);
-        }
-        Ok(())
     }
 }
 

@@ -206,6 +206,28 @@ impl Driver {
         self.wait_until(within, |d| d.screen() == name)
     }
 
+    /// The screen `name` is shown, or an error naming the one that is.
+    pub fn expect(&self, name: &str) -> Result<(), String> {
+        if self.screen() == name {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected the {name} screen, the kiosk shows {}",
+                self.screen()
+            ))
+        }
+    }
+
+    /// Waits up to `within` for the screen `name`; an error naming the screen shown if it never
+    /// comes.
+    pub fn reach(&mut self, name: &str, within: Duration) -> Result<(), String> {
+        if self.wait_for(name, within) {
+            Ok(())
+        } else {
+            self.expect(name)
+        }
+    }
+
     /// Top → services → reset menu → consent → agree: the card screen of a `kind` reset.
     pub fn walk_to_card_screen(&mut self, kind: ResetKind) {
         self.send(Message::Top(top::Message::Government));

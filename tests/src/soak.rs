@@ -81,7 +81,7 @@ impl Soak {
             self.reserved = true;
         }
         self.driver.walk_to_card_screen(ResetKind::Signing);
-        self.expect("insert_card")?;
+        self.driver.expect("insert_card")?;
         let profile = match session {
             Session::NoReservation => "no-reservation",
             _ => "normal",
@@ -89,63 +89,44 @@ impl Soak {
         self.card.insert(Some(profile));
         match session {
             Session::NoReservation => {
-                self.wait("remove_card")?;
+                self.driver.reach("remove_card", WAIT)?;
                 self.card.pull();
-                self.wait("error")?;
+                self.driver.reach("error", WAIT)?;
                 self.driver.finish();
             }
             Session::Pulled => {
-                self.wait("current_pin")?;
+                self.driver.reach("current_pin", WAIT)?;
                 self.card.pull();
-                self.wait("error")?;
+                self.driver.reach("error", WAIT)?;
                 self.driver.finish();
             }
             Session::WrongThenCancel => {
-                self.wait("current_pin")?;
+                self.driver.reach("current_pin", WAIT)?;
                 self.driver.enter_pin("9999");
-                self.wait("current_pin")?;
+                self.driver.reach("current_pin", WAIT)?;
                 self.driver.cancel_pin();
-                self.wait("remove_card")?;
+                self.driver.reach("remove_card", WAIT)?;
                 self.card.pull();
             }
             Session::Success | Session::WrongThenRight => {
-                self.wait("current_pin")?;
+                self.driver.reach("current_pin", WAIT)?;
                 if session == Session::WrongThenRight {
                     self.driver.enter_pin("9999");
-                    self.wait("current_pin")?;
+                    self.driver.reach("current_pin", WAIT)?;
                 }
                 self.driver.enter_pin("1234");
-                self.wait("new_pin")?;
+                self.driver.reach("new_pin", WAIT)?;
                 self.passwords += 1;
                 let password = format!("SOAK{}X", self.passwords % 1000);
                 self.driver.enter_new_pin(&password);
-                self.wait("remove_card")?;
+                self.driver.reach("remove_card", WAIT)?;
                 self.reserved = false;
                 self.card.pull();
-                self.wait("done")?;
+                self.driver.reach("done", WAIT)?;
                 self.driver.finish();
             }
         }
-        self.wait("top")
-    }
-
-    fn expect(&self, screen: &str) -> Result<(), String> {
-        if self.driver.screen() == screen {
-            Ok(())
-        } else {
-            Err(format!(
-                "expected the {screen} screen, the kiosk shows {}",
-                self.driver.screen()
-            ))
-        }
-    }
-
-    fn wait(&mut self, screen: &str) -> Result<(), String> {
-        if self.driver.wait_for(screen, WAIT) {
-            Ok(())
-        } else {
-            self.expect(screen)
-        }
+        self.driver.reach("top", WAIT)
     }
 
     /// Used reservations at the centre.

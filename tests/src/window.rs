@@ -47,7 +47,7 @@ pub fn require(tool: &str) {
         .is_ok_and(|o| o.status.success());
     assert!(
         found,
-        "{tool} is missing: install xvfb, xdotool and imagemagick (.ci/run does)"
+        "{tool} is missing: scripts/install-deps installs it (.ci/run runs it)"
     );
 }
 
@@ -395,10 +395,7 @@ pub fn demo_config_copy(dir: &Path) -> PathBuf {
 /// The detached demo app for `config_path` (its panel included): the shadow of a demo kiosk.
 pub fn demo_shadow(config_path: &Path) -> App {
     let config = kiosk_app::config::Config::load(config_path).expect("demo config");
-    let panel = kiosk_app::demo::services(&config, config_path, kiosk_app::demo::CentreStart::Now)
-        .expect("demo")
-        .into_parts()
-        .2;
+    let panel = kiosk_app::demo::panel_for(config_path).expect("demo cards");
     App::detached_demo(std::sync::Arc::new(config), panel)
 }
 

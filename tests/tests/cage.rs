@@ -24,14 +24,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use iced::{Point, Size};
-use kiosk_app::app::{App, Demo, Message};
-use kiosk_app::config::Config;
+use kiosk_app::app::{App, Message};
 use kiosk_app::theme::colour;
 use kiosk_app::worker::Event;
+use system_tests::window::require;
 use system_tests::workspace_root;
 
 /// The unprivileged user cage runs as when the test runs as root.
@@ -133,19 +132,6 @@ impl Drop for Group {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn require(tool: &str) {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        found,
-        "{tool} is missing: scripts/install-deps installs cage, xwayland, grim, xvfb, xdotool and \
-         imagemagick"
-    );
 }
 
 fn run(command: &mut Command, what: &str) -> String {
@@ -299,10 +285,9 @@ impl Xvfb {
 
 /// The demo for the user: the configuration copied with its cards, PKI and reservations into
 /// `dir`, so that its `state_dir` (`../var/demo`) is `dir/var/demo`, which the user owns.
-///
-/// A stopgap: the demo keeps its state beside the configuration it is given, and the workspace's
-/// `var/demo` belongs to whoever ran the demo first (root, in `make test`), so the kiosk of
-/// another user cannot open its audit log and exits (see docs/wayland.md).
+/// Every run starts with fresh demo state (a kept `starts.json` would make a later start wait as
+/// in a restart loop). (A demo whose `state_dir` its user cannot write would fall back to one of
+/// the user's own: `config::demo_state_dir`.)
 fn demo_for(user: &User, dir: &Path) -> PathBuf {
     copy_tree(&workspace_root().join("config"), &dir.join("config"));
     let var = user.dir(&dir.join("var"), 0o755);
@@ -487,20 +472,7 @@ fn assert_fills(shot: &Shot, size: (u32, u32), name: &str) {
 
 /// The demo as the kiosk lays it out at `size` once its reader is ready.
 fn shadow(config: &Path, size: (u32, u32)) -> App {
-    let loaded = Config::load(config).expect("the demo configuration");
-    let mut profiles: Vec<String> = std::fs::read_dir(config.with_file_name("cards"))
-        .expect("the demo cards")
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .filter_map(|path| Some(path.file_stem()?.to_string_lossy().into_owned()))
-        .collect();
-    profiles.sort_by_key(|name| (name != "normal", name.clone()));
-    let demo = Demo {
-        profiles,
-        on_reader: None,
-    };
-    let mut app = App::detached_demo(Arc::new(loaded), demo);
+    let mut app = system_tests::window::demo_shadow(config);
     app.set_window_size(Size::new(size.0 as f32, size.1 as f32));
     let _ = app.update(Message::Worker(Event::ReaderReady));
     app
