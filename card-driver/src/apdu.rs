@@ -168,8 +168,9 @@ impl fmt::Debug for EncodedCommand {
     }
 }
 
-/// A status word `SW1 SW2`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+/// A status word `SW1 SW2`. On the wire (JSON) it is the number itself.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct StatusWord(pub u16);
 
 impl StatusWord {

@@ -194,6 +194,28 @@ pub enum ResetRefusal {
     BadPinFormat,
 }
 
+impl ResetRefusal {
+    /// The status word the card answers it with.
+    pub const fn status_word(self) -> StatusWord {
+        match self {
+            ResetRefusal::NoChallenge => StatusWord(0x6985),
+            ResetRefusal::BadCryptogram => StatusWord(0x6988),
+            ResetRefusal::BadPinFormat => StatusWord(0x6A80),
+        }
+    }
+
+    /// The refusal a status word says, if it says one.
+    pub fn from_status_word(sw: StatusWord) -> Option<ResetRefusal> {
+        [
+            ResetRefusal::NoChallenge,
+            ResetRefusal::BadCryptogram,
+            ResetRefusal::BadPinFormat,
+        ]
+        .into_iter()
+        .find(|refusal| refusal.status_word() == sw)
+    }
+}
+
 impl fmt::Display for ResetRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -29,8 +29,9 @@ use axum::http::{Request, StatusCode};
 use chrono::{TimeZone, Utc};
 use kiosk_fuzz::{Bytes, config_path, scratch_dir};
 use libfuzzer_sys::fuzz_target;
-use reset_center::api::{self, wire};
-use reset_center::{Centre, CentreConfig, ManualClock, Refusal, ResetKind};
+use reset_protocol::api::{self, wire};
+use reset_center::{Centre, CentreConfig, ManualClock};
+use reset_protocol::{Refusal, ResetKind};
 use tower::ServiceExt;
 
 const KIOSK: &str = "FUZZ-KIOSK";

@@ -1,4 +1,4 @@
-//! The JSON bodies between the kiosk and the centre (`reset_center::api::wire`), and the words
+//! The JSON bodies between the kiosk and the centre (`reset_protocol::api::wire`), and the words
 //! they carry (`ResetKind`, `Refusal`, `Outcome`, `ReservationState`, `SessionId`).
 //!
 //! Every request and response body is deserialised from the input with `serde_json::from_slice`
@@ -9,8 +9,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use reset_center::api::{self, wire};
-use reset_center::{Outcome, Refusal, ReservationState, ResetKind, SessionId};
+use reset_protocol::api::{self, wire};
+use reset_protocol::{Outcome, Refusal, ReservationState, ResetKind, SessionId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

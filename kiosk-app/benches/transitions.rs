@@ -12,12 +12,12 @@ use iced::{Pixels, Size};
 use iced_test::core::renderer::Headless;
 use iced_test::runtime::user_interface::{Cache, UserInterface};
 use kiosk_app::app::{App, Message};
-use kiosk_app::config::Config;
 use kiosk_app::screen::{consent, done, new_pin, pin_entry, reset_menu, services, top};
 use kiosk_app::theme;
 use kiosk_app::widget::{keyboard, keypad};
-use kiosk_app::worker::Event;
-use reset_center::ResetKind;
+use kiosk_core::config::Config;
+use kiosk_core::worker::Event;
+use reset_protocol::ResetKind;
 
 const ROUNDS: usize = 300;
 

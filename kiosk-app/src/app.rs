@@ -15,13 +15,10 @@ use std::time::{Duration, Instant};
 
 use iced::widget::{column, container, opaque, row, stack, text};
 use iced::{Alignment, Element, Length, Size, Subscription, Task, window};
-use reset_center::{ResetCentre, ResetKind};
+use kiosk_core::cards::CardSource;
+use reset_protocol::{ResetCentre, ResetKind};
 
-use crate::audit::{Event as AuditEvent, Outcome as AuditOutcome};
-use crate::config::{Config, KeypadLayout};
-use crate::errors::FlowError;
 use crate::i18n::Language;
-use crate::records::Records;
 use crate::screen::remove_card::{ESCALATE_AFTER, Ending};
 use crate::screen::{
     consent, done, error, insert_card, new_pin, out_of_service, pin_entry, processing, remove_card,
@@ -31,7 +28,13 @@ use crate::theme::{self, Metrics, Tone, colour};
 use crate::widget::full_repaint::full_repaint;
 use crate::widget::keypad::{self, Order};
 use crate::widget::{Corner, Ctx, frame, text_button};
-use crate::worker::{self, Command, Deadlines, Reader, WorkerHandle};
+use kiosk_core::audit::{Event as AuditEvent, Outcome as AuditOutcome};
+use kiosk_core::config::{Config, KeypadLayout};
+use kiosk_core::flow_error::FlowError;
+use kiosk_core::records::Records;
+use kiosk_core::worker::{self, Command, WorkerHandle};
+
+use crate::demo::{self, Demo};
 
 /// Where the customer is.
 #[derive(Debug)]
@@ -131,8 +134,8 @@ pub enum Message {
     Tick(Instant),
     WorkerReady(WorkerHandle),
     Worker(worker::Event),
-    DemoPlace(String),
-    DemoPull,
+    /// The demo panel.
+    Demo(demo::Message),
     WindowOpened(window::Id),
     MonitorSize(window::Id, Option<Size>),
     WindowResized(Size),
@@ -169,13 +172,6 @@ struct Timer {
     /// which simply return to the top).
     warns: bool,
     extensions: u32,
-}
-
-/// What the demo panel shows.
-#[derive(Debug, Clone, Default)]
-pub struct Demo {
-    pub profiles: Vec<String>,
-    pub on_reader: Option<worker::DemoCard>,
 }
 
 /// The kiosk application.
@@ -221,14 +217,12 @@ impl App {
     /// A kiosk with its worker to be started by the subscription (the running application).
     pub fn new(
         config: Arc<Config>,
-        reader: Reader,
+        cards: Box<dyn CardSource>,
         centre: Arc<dyn ResetCentre>,
         demo: Option<Demo>,
         records: Records,
     ) -> App {
-        let deadlines = deadlines(&config);
-        let outbox = crate::outbox::Outbox::at(config.state_dir.join("outbox"));
-        let setup = WorkerSetup::new(reader, centre, deadlines, outbox);
+        let setup = WorkerSetup::new(config.clone(), cards, centre);
         App::with_setup(config, setup, demo, records)
     }
 
@@ -349,7 +343,10 @@ impl App {
         if !self.reader_reported {
             return Some(top::Unavailable::Starting);
         }
-        if !self.config.in_service_hours(crate::config::japan_now()) {
+        if !self
+            .config
+            .in_service_hours(kiosk_core::config::japan_now())
+        {
             let (start, end) = self.config.hours_text();
             return Some(top::Unavailable::OutsideHours { start, end });
         }
@@ -570,9 +567,17 @@ impl App {
             }
             Message::Tick(now) => self.tick(now),
             Message::WorkerReady(handle) => self.worker = Some(handle),
-            Message::Worker(event) => self.worker_event(event),
-            Message::DemoPlace(profile) => self.send(Command::DemoPlace(profile)),
-            Message::DemoPull => self.send(Command::DemoPull),
+            Message::Worker(event) => {
+                self.worker_event(event);
+                if let Some(demo) = &mut self.demo {
+                    demo.refresh();
+                }
+            }
+            Message::Demo(message) => {
+                if let Some(demo) = &mut self.demo {
+                    demo.update(message);
+                }
+            }
             // The window opens full screen (`main.rs`). On Wayland the compositor's configure
             // gives its size (cage: the output's), which comes back as `WindowResized`; the
             // monitor is not asked, since its size need not be the window's (cage spreads the
@@ -662,14 +667,15 @@ impl App {
     }
 
     /// Argon2id takes tens of milliseconds: acceptable on a screen only staff see.
-    fn check_passcode(&mut self, passcode: crate::staff::Passcode) {
+    fn check_passcode(&mut self, passcode: kiosk_core::staff::Passcode) {
         let Some(hash) = self.config.staff_passcode_hash.clone() else {
             return;
         };
-        let matches = crate::staff::passcode_matches(&hash, &passcode).unwrap_or_else(|error| {
-            log(&format!("staff passcode hash: {error}"));
-            false
-        });
+        let matches =
+            kiosk_core::staff::passcode_matches(&hash, &passcode).unwrap_or_else(|error| {
+                log(&format!("staff passcode hash: {error}"));
+                false
+            });
         drop(passcode);
         if matches {
             self.records.passcode_accepted();
@@ -914,11 +920,6 @@ impl App {
                     }
                 }
             }
-            worker::Event::DemoCard(card) => {
-                if let Some(demo) = &mut self.demo {
-                    demo.on_reader = card;
-                }
-            }
         }
     }
 
@@ -1155,7 +1156,7 @@ impl App {
         let page = match &self.demo {
             Some(demo) => row![
                 container(page).width(Length::Fill),
-                crate::demo::panel(&ctx, demo, crate::demo::panel_width(self.window.width))
+                demo::panel(&ctx, demo, demo::panel_width(self.window.width)).map(Message::Demo)
             ]
             .into(),
             None => page,
@@ -1255,27 +1256,8 @@ fn log(event: &str) {
     eprintln!("kiosk: {event}");
 }
 
-fn deadlines(config: &Config) -> Deadlines {
-    let centre = match &config.centre {
-        crate::config::CentreSetting::Http { timeout, .. } => *timeout,
-        crate::config::CentreSetting::InProcess => Duration::from_secs(5),
-    };
-    Deadlines {
-        card: config.timeouts.card,
-        // A proof or a reset: a few card operations and up to four centre calls (with the
-        // completion's retries).
-        with_centre: config.timeouts.card * 3 + centre * 5,
-        completion_retry: worker::COMPLETION_RETRY,
-    }
-}
-
 /// What the worker is started with.
-type WorkerParts = (
-    Reader,
-    Arc<dyn ResetCentre>,
-    Deadlines,
-    crate::outbox::Outbox,
-);
+type WorkerParts = (Arc<Config>, Box<dyn CardSource>, Arc<dyn ResetCentre>);
 
 /// What the worker subscription needs, handed over once. Hashed by its id only.
 #[derive(Clone)]
@@ -1286,14 +1268,13 @@ struct WorkerSetup {
 
 impl WorkerSetup {
     fn new(
-        reader: Reader,
+        config: Arc<Config>,
+        cards: Box<dyn CardSource>,
         centre: Arc<dyn ResetCentre>,
-        deadlines: Deadlines,
-        outbox: crate::outbox::Outbox,
     ) -> WorkerSetup {
         WorkerSetup {
             id: 1,
-            parts: Arc::new(Mutex::new(Some((reader, centre, deadlines, outbox)))),
+            parts: Arc::new(Mutex::new(Some((config, cards, centre)))),
         }
     }
 
@@ -1318,10 +1299,10 @@ fn worker_stream(setup: &WorkerSetup) -> impl iced::futures::Stream<Item = Messa
     iced::stream::channel(
         64,
         async move |mut output: iced::futures::channel::mpsc::Sender<Message>| {
-            let Some((reader, centre, deadlines, outbox)) = parts else {
+            let Some((config, cards, centre)) = parts else {
                 return;
             };
-            let (handle, events) = worker::spawn(reader, centre, deadlines, outbox);
+            let (handle, events) = worker::start(&config, cards, centre);
             if output.send(Message::WorkerReady(handle)).await.is_err() {
                 return;
             }

@@ -4,31 +4,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// The languages the kiosk speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Language {
-    Japanese,
-    English,
-}
-
-impl Language {
-    /// The other language (the language button switches between the two).
-    pub fn other(self) -> Language {
-        match self {
-            Language::Japanese => Language::English,
-            Language::English => Language::Japanese,
-        }
-    }
-
-    pub const ALL: [Language; 2] = [Language::Japanese, Language::English];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::Japanese => "ja",
-            Language::English => "en",
-        }
-    }
-}
+pub use kiosk_core::config::Language;
 
 /// The catalogue sources, by language.
 pub fn source(language: Language) -> &'static str {
@@ -55,19 +31,17 @@ fn shown() -> &'static [Catalogue; 2] {
         Language::ALL.map(|language| {
             catalogue_in(catalogues(), language)
                 .iter()
-                .map(|(id, text)| (id.clone(), language.typeset(text)))
+                .map(|(id, text)| (id.clone(), typeset(language, text)))
                 .collect()
         })
     })
 }
 
-impl Language {
-    /// `text` laid out for this language's line breaking.
-    fn typeset(self, text: &str) -> String {
-        match self {
-            Language::Japanese => keep_numbers_together(text),
-            Language::English => text.to_string(),
-        }
+/// `text` laid out for `language`'s line breaking.
+fn typeset(language: Language, text: &str) -> String {
+    match language {
+        Language::Japanese => keep_numbers_together(text),
+        Language::English => text.to_string(),
     }
 }
 
@@ -181,7 +155,7 @@ pub fn format(language: Language, id: &str, values: &[(&str, &str)]) -> String {
     for (name, value) in values {
         out = out.replace(&format!("{{{name}}}"), value);
     }
-    language.typeset(&out)
+    typeset(language, &out)
 }
 
 /// Every id and text of a catalogue (for the tests and the font subset).

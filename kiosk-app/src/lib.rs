@@ -13,23 +13,16 @@
 //!   (systemd's readiness and watchdog protocol).
 
 pub mod app;
-pub mod audit;
-pub mod config;
 pub mod demo;
-pub mod diagnostics;
 pub mod display;
-pub mod durable;
-pub mod errors;
+pub mod guidance;
 pub mod i18n;
-pub mod outbox;
 pub mod passcode_setup;
-pub mod records;
 pub mod restarts;
 pub mod screen;
+pub mod services;
 pub mod sound;
-pub mod staff;
 pub mod startup;
 pub mod theme;
 pub mod watchdog;
 pub mod widget;
-pub mod worker;

@@ -6,18 +6,18 @@
 //! development and screenshots. `set-staff-passcode` asks for the maintenance passcode (no
 //! echo) and writes its Argon2id hash into the configuration.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::Parser;
 use iced::{Size, Task, window};
 use kiosk_app::app::App;
-use kiosk_app::config::{CentreSetting, Config};
-use kiosk_app::records::Records;
+use kiosk_app::demo::CentreStart;
+use kiosk_app::services;
 use kiosk_app::theme;
-use kiosk_app::worker::Reader;
-use reset_center::{HttpCentre, ResetCentre};
+use kiosk_core::config::Config;
+use kiosk_core::records::Records;
 
 /// The My Number Card password-reset kiosk.
 #[derive(Debug, Parser)]
@@ -72,8 +72,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if config.demo && !services::DEMO_BUILT {
+        eprintln!("kiosk-app: {}", services::NO_DEMO);
+        return ExitCode::FAILURE;
+    }
     if config.demo {
-        match kiosk_app::config::demo_state_dir(&config.state_dir) {
+        match kiosk_core::config::demo_state_dir(&config.state_dir) {
             Ok(dir) if dir != config.state_dir => {
                 eprintln!(
                     "kiosk: the demo keeps its state in {} ({} cannot be written by this user)",
@@ -98,39 +102,15 @@ fn main() -> ExitCode {
     };
     eprintln!("kiosk: drawing on the {display}");
     kiosk_app::display::report_panics_in_one_line(display);
-    // The demo's database must live as long as the kiosk.
-    let mut keep_alive = None;
-    let (reader, centre, demo) = if config.demo {
-        match kiosk_app::demo::services(
-            &config,
-            &args.config,
-            kiosk_app::demo::CentreStart::AfterFirstFrame,
-        ) {
-            Ok(services) => {
-                let (reader, centre, demo, database) = services.into_parts();
-                keep_alive = Some(database);
-                (reader, centre, Some(demo))
-            }
-            Err(error) => {
-                eprintln!("kiosk-app: demo: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
-    } else {
-        match production_centre(&config) {
-            Ok(centre) => (
-                Reader::Pcsc {
-                    name: config.reader.clone(),
-                },
-                centre,
-                None,
-            ),
-            Err(error) => {
-                eprintln!("kiosk-app: {error}");
-                return ExitCode::FAILURE;
-            }
+    // (The demo's database must live as long as the kiosk: `keep_alive`.)
+    let services = match services::for_config(&config, &args.config, CentreStart::AfterFirstFrame) {
+        Ok(services) => services,
+        Err(error) => {
+            eprintln!("kiosk-app: {error}");
+            return ExitCode::FAILURE;
         }
     };
+    let keep_alive = services.keep_alive;
     kiosk_app::startup::phase("services");
     let records = match Records::open(&config) {
         Ok(records) => records,
@@ -148,7 +128,13 @@ fn main() -> ExitCode {
         );
         std::thread::sleep(wait);
     }
-    let mut app = App::new(config.clone(), reader, centre, demo, records);
+    let mut app = App::new(
+        config.clone(),
+        services.cards,
+        services.centre,
+        services.demo,
+        records,
+    );
     match args.window {
         Some(size) => app.set_window_size(size),
         None => app.fill_monitor(),
@@ -194,31 +180,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn production_centre(config: &Config) -> Result<Arc<dyn ResetCentre>, String> {
-    match &config.centre {
-        CentreSetting::Http {
-            url,
-            kiosk_id,
-            credential_file,
-            timeout,
-        } => {
-            let credential =
-                zeroize::Zeroizing::new(std::fs::read_to_string(credential_file).map_err(|e| {
-                    format!("centre.credential_file {}: {e}", display(credential_file))
-                })?);
-            Ok(Arc::new(HttpCentre::new(
-                url,
-                kiosk_id,
-                credential.trim(),
-                *timeout,
-            )))
-        }
-        CentreSetting::InProcess => Err("the in-process centre is for the demo only".to_string()),
-    }
-}
-
-fn display(path: &Path) -> String {
-    path.display().to_string()
 }

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use crate::config::Config;
-use crate::staff::{Passcode, hash_passcode};
+use kiosk_core::config::Config;
+use kiosk_core::staff::{Passcode, hash_passcode};
 
 const FIELD: &str = "\"staff_passcode_hash\"";
 
@@ -26,7 +26,7 @@ pub fn set_staff_passcode(config_path: &Path) -> Result<(), String> {
     let hash = hash_passcode(&passcode).map_err(|e| e.to_string())?;
     let updated = with_hash(&text, &hash)?;
     Config::parse(&updated, config_path).map_err(|e| e.to_string())?;
-    crate::durable::replace(config_path, updated.as_bytes())
+    kiosk_core::durable::replace(config_path, updated.as_bytes())
         .map_err(|e| format!("{}: {e}", config_path.display()))?;
     println!(
         "staff passcode set in {} (Argon2id hash only)",

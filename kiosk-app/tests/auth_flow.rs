@@ -5,7 +5,7 @@
 mod common;
 
 use common::Kiosk;
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 
 const AUTH_RESET: &str = "利用者証明用パスワードの初期化・再設定";
 const SIGNING_RESET: &str = "署名用パスワードの初期化・再設定";

@@ -387,18 +387,18 @@ fn a_card_left_on_the_reader_blocks_the_next_session() {
 fn out_of_service_and_outside_hours_are_told_on_top() {
     let mut kiosk = Kiosk::demo();
     kiosk.send(kiosk_app::app::Message::Worker(
-        kiosk_app::worker::Event::ReaderLost,
+        kiosk_core::worker::Event::ReaderLost,
     ));
     assert_eq!(kiosk.screen(), "out_of_service");
     kiosk.snapshot("out-of-service");
     kiosk.send(kiosk_app::app::Message::Worker(
-        kiosk_app::worker::Event::ReaderReady,
+        kiosk_core::worker::Event::ReaderReady,
     ));
     assert_eq!(kiosk.screen(), "top");
 
     // Service hours that exclude now (a one-minute window an hour ago).
     let mut kiosk = Kiosk::with(|config| {
-        let now = kiosk_app::config::japan_now();
+        let now = kiosk_core::config::japan_now();
         config.service_start = now - chrono::Duration::hours(1);
         config.service_end = config.service_start + chrono::Duration::minutes(1);
     });
@@ -423,9 +423,9 @@ fn the_working_screens_look_right() {
     use kiosk_app::app::{App, Message};
     use kiosk_app::screen::{consent, pin_entry, reset_menu, services, top};
     use kiosk_app::widget::keypad::Key;
-    use kiosk_app::worker::Event;
+    use kiosk_core::worker::Event;
 
-    let config = kiosk_app::config::Config::load(&common::workspace().join("config/kiosk.json"))
+    let config = kiosk_core::config::Config::load(&common::workspace().join("config/kiosk.json"))
         .expect("config");
     let mut app = App::detached(std::sync::Arc::new(config));
     app.set_window_size(common::SIZE);
@@ -434,7 +434,7 @@ fn the_working_screens_look_right() {
         Message::Top(top::Message::Government),
         Message::Services(services::Message::PasswordReset),
         Message::ResetMenu(reset_menu::Message::Choose(
-            reset_center::ResetKind::Signing,
+            reset_protocol::ResetKind::Signing,
         )),
         Message::Consent(consent::Message::Agree),
         Message::Worker(Event::CardPresent(true)),
@@ -469,7 +469,7 @@ fn the_working_screens_look_right() {
     // The card proved it did not take the reset: the old password stands, the reservation is
     // still good; the customer is told so (not "we could not confirm"), after taking the card.
     let _ = app.update(Message::Worker(Event::ResetDone(Err(
-        kiosk_app::errors::FlowError::NotChanged,
+        kiosk_core::flow_error::FlowError::NotChanged,
     ))));
     assert_eq!(app.screen.name(), "remove_card");
     let _ = app.update(Message::Worker(Event::CardPresent(false)));

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use kiosk_app::config::Config;
+use kiosk_core::config::Config;
 
 const SHIPPED: &str = include_str!("../../config/kiosk.json");
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{Kiosk, workspace};
 use kiosk_app::app::{Message, STAFF_HOLD};
-use kiosk_app::audit::{self, Event, Outcome};
+use kiosk_core::audit::{self, Event, Outcome};
 
 /// The demo configuration's staff passcode (README).
 const PASSCODE: &str = "246810";

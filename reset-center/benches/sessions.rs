@@ -9,6 +9,7 @@
 //! Run: `cargo bench -p reset-center --bench sessions` (or `make bench`). The kiosks run on the
 //! same 2 cores as the centre, so the figures include their signing.
 
+use card_driver::apdu::StatusWord;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -16,10 +17,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use card_driver::pin::Pin;
-use reset_center::api::proof_digest;
-use reset_center::{
-    Centre, CentreConfig, HttpCentre, Outcome, ResetCentre, ResetKind, SystemClock,
-};
+use reset_center::{Centre, CentreConfig, SystemClock};
+use reset_protocol::api::proof_digest;
+use reset_protocol::{HttpCentre, Outcome, ResetCentre, ResetKind};
 use rsa::RsaPrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
 use sha2::Sha256;
@@ -138,7 +138,12 @@ fn session(client: &HttpCentre, key: &RsaPrivateKey, card: &[u8]) {
         .reset_command(&begun.session, &challenge, &pin)
         .expect("command");
     let state = client
-        .complete(&begun.session, Outcome::Card { sw: 0x9000 })
+        .complete(
+            &begun.session,
+            Outcome::Card {
+                sw: StatusWord::SUCCESS,
+            },
+        )
         .expect("complete");
-    assert_eq!(state, reset_center::ReservationState::Used);
+    assert_eq!(state, reset_protocol::ReservationState::Used);
 }

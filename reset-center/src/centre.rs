@@ -11,6 +11,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
+use card_driver::apdu::StatusWord;
 use card_driver::pin::Pin;
 use card_driver::reset_cryptogram::{self, CardId, CardKey, ResetCommand};
 use chrono::{DateTime, Utc};
@@ -18,12 +19,12 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::api::{
-    CENTRE_CHALLENGE_LENGTH, Outcome, Refusal, ReservationState, ResetKind, SessionId, proof_digest,
-};
 use crate::config::{CentreConfig, ServiceHours};
 use crate::store::{self, Reservation, ReservationRow, Session, SessionState, Store, StoreError};
 use crate::trust::{CardRef, TrustStore, verify_proof};
+use reset_protocol::api::{
+    CENTRE_CHALLENGE_LENGTH, Outcome, Refusal, ReservationState, ResetKind, SessionId, proof_digest,
+};
 
 /// Where the centre reads the time; tests and the demo move it.
 pub trait Clock: Send + Sync + fmt::Debug {
@@ -458,7 +459,9 @@ impl Centre {
                     other => other,
                 };
                 let next = match outcome {
-                    Outcome::Card { sw: 0x9000 } => {
+                    Outcome::Card {
+                        sw: StatusWord::SUCCESS,
+                    } => {
                         store::consume_reservation(
                             transaction,
                             reservation,
@@ -508,7 +511,9 @@ impl Centre {
         let target = session.kind.target();
         Ok(
             if reset_cryptogram::receipt_matches(&key, &challenge, target, receipt) {
-                Outcome::Card { sw: 0x9000 }
+                Outcome::Card {
+                    sw: StatusWord::SUCCESS,
+                }
             } else if store::later_command_for_card(transaction, session)? {
                 Outcome::Unknown
             } else {

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use reset_center::config::ServiceHours;
-use reset_center::{Centre, CentreConfig, ResetKind, SystemClock};
+use reset_center::{Centre, CentreConfig, SystemClock};
+use reset_protocol::ResetKind;
 
 /// Stand-in for J-LIS's PIN reset centre (TEST ONLY: its keys are the test PKI's).
 #[derive(Debug, Parser)]
@@ -196,7 +197,7 @@ fn der_or_pem(bytes: &[u8]) -> Option<Vec<u8>> {
                 .skip(1)
                 .take_while(|line| !line.starts_with("-----END"))
                 .collect();
-            reset_center::api::from_base64(&body)
+            reset_protocol::api::from_base64(&body)
         }
         None => (bytes.first() == Some(&0x30)).then(|| bytes.to_vec()),
     }

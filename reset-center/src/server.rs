@@ -16,8 +16,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
-use crate::api::{Refusal, SessionId, from_base64, to_base64, wire};
 use crate::centre::{Centre, CentreFailure, KioskId};
+use reset_protocol::api::{Refusal, SessionId, from_base64, to_base64, wire};
 
 /// The router of the centre's API.
 pub fn router(centre: Arc<Centre>) -> Router {

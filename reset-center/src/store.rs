@@ -9,8 +9,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::api::ResetKind;
 use crate::trust::CardRef;
+use reset_protocol::api::ResetKind;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS reservations (

@@ -9,7 +9,7 @@ use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use sha2::{Digest, Sha256};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::api::Refusal;
+use reset_protocol::api::Refusal;
 
 /// sha256WithRSAEncryption: the only signature algorithm of the JPKI CAs.
 const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";

@@ -6,9 +6,9 @@ mod common;
 
 use card_driver::jpki::{Certificate, JpkiError};
 use common::*;
-use reset_center::api::proof_digest;
-use reset_center::kiosk_side::{self, StepError};
-use reset_center::{CentreError, Refusal, ReservationState, ResetCentre, ResetKind};
+use reset_protocol::api::proof_digest;
+use reset_protocol::kiosk_side::{self, StepError};
+use reset_protocol::{CentreError, Refusal, ReservationState, ResetCentre, ResetKind};
 
 fn refused(refusal: Refusal) -> StepError {
     StepError::Centre(CentreError::Refused(refusal))

@@ -3,6 +3,7 @@
 
 mod common;
 
+use card_driver::apdu::StatusWord;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -10,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use card_driver::pin::{Pin, PinKind};
 use common::*;
-use reset_center::kiosk_side::{self, StepError};
-use reset_center::{
+use reset_protocol::kiosk_side::{self, StepError};
+use reset_protocol::{
     CentreError, HttpCentre, Outcome, Refusal, ReservationState, ResetCentre, ResetKind,
 };
 
@@ -327,14 +328,25 @@ fn a_centre_killed_between_command_and_completion_then_restarted() {
     jpki.reset_pin(PinKind::Signing, &command)
         .expect("the card takes it");
     // The completion cannot be delivered while the centre is down: the kiosk keeps it.
-    let pending = kiosk_side::deliver(&kiosk, &session, Outcome::Card { sw: 0x9000 });
+    let pending = kiosk_side::deliver(
+        &kiosk,
+        &session,
+        Outcome::Card {
+            sw: StatusWord::SUCCESS,
+        },
+    );
     assert!(
         matches!(pending, Err(StepError::CompletionPending { .. })),
         "{pending:?}"
     );
     server.restart();
     assert_eq!(
-        kiosk.complete(&session, Outcome::Card { sw: 0x9000 }),
+        kiosk.complete(
+            &session,
+            Outcome::Card {
+                sw: StatusWord::SUCCESS
+            }
+        ),
         Ok(ReservationState::Used)
     );
     assert!(signing_pin_is(&reader, "NEWPASS1"));

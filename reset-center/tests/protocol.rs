@@ -3,13 +3,14 @@
 
 mod common;
 
+use card_driver::apdu::StatusWord;
 use card_driver::jpki::JpkiError;
 use card_driver::pin::{Pin, PinKind};
 use card_driver::transport::{Transport, TransportError};
 use common::*;
-use reset_center::api::proof_digest;
-use reset_center::kiosk_side::{self, StepError};
-use reset_center::{CentreError, Outcome, Refusal, ReservationState, ResetCentre, ResetKind};
+use reset_protocol::api::proof_digest;
+use reset_protocol::kiosk_side::{self, StepError};
+use reset_protocol::{CentreError, Outcome, Refusal, ReservationState, ResetCentre, ResetKind};
 
 fn refused(refusal: Refusal) -> StepError {
     StepError::Centre(CentreError::Refused(refusal))
@@ -23,7 +24,7 @@ fn commanded(
     new_password: &str,
 ) -> (
     card_driver::jpki::Jpki<virtual_card::InProcessTransport>,
-    reset_center::SessionId,
+    reset_protocol::SessionId,
     card_driver::reset_cryptogram::ResetCommand,
 ) {
     let (mut jpki, session) = proven(kiosk, reader);
@@ -224,12 +225,22 @@ fn replayed_challenges_sessions_and_cryptograms_are_refused() {
         Err(JpkiError::ResetRefused(_))
     ));
     assert_eq!(
-        kiosk.complete(&first.session, Outcome::Card { sw: 0x9000 }),
+        kiosk.complete(
+            &first.session,
+            Outcome::Card {
+                sw: StatusWord::SUCCESS
+            }
+        ),
         Ok(ReservationState::Used)
     );
     // Completing again is harmless and says the same.
     assert_eq!(
-        kiosk.complete(&first.session, Outcome::Card { sw: 0x9000 }),
+        kiosk.complete(
+            &first.session,
+            Outcome::Card {
+                sw: StatusWord::SUCCESS
+            }
+        ),
         Ok(ReservationState::Used)
     );
     // A finished session gives nothing more.
@@ -323,7 +334,12 @@ fn an_unknown_outcome_holds_the_reservation_until_its_lease_ends() {
     );
     // The card's answer, learnt late, still settles it.
     assert_eq!(
-        kiosk.complete(&session, Outcome::Card { sw: 0x9000 }),
+        kiosk.complete(
+            &session,
+            Outcome::Card {
+                sw: StatusWord::SUCCESS
+            }
+        ),
         Ok(ReservationState::Used)
     );
 }
@@ -404,9 +420,12 @@ fn a_centre_killed_between_command_and_completion_stays_consistent() {
         .expect("the card takes it");
     // The kiosk delivers the card's answer to the restarted centre.
     assert_eq!(
-        centre
-            .kiosk()
-            .complete(&session, Outcome::Card { sw: 0x9000 }),
+        centre.kiosk().complete(
+            &session,
+            Outcome::Card {
+                sw: StatusWord::SUCCESS
+            }
+        ),
         Ok(ReservationState::Used)
     );
     assert!(signing_pin_is(&reader, "NEWPASS1"));
@@ -638,7 +657,12 @@ fn a_refused_cryptogram_gives_the_reservation_back() {
         "{refused:?}"
     );
     assert_eq!(
-        kiosk.complete(&session, Outcome::Card { sw: 0x6985 }),
+        kiosk.complete(
+            &session,
+            Outcome::Card {
+                sw: StatusWord(0x6985)
+            }
+        ),
         Ok(ReservationState::Open)
     );
     assert_eq!(

@@ -18,7 +18,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 use system_tests::driver::{Driver, production_config};
 use system_tests::{CardProcess, CentreProcess, PcscStack, Slot, pcsc_stack, profile_path};
 use system_tests::{wait_for_card, workspace_root};
@@ -151,7 +151,9 @@ impl Kiosk {
         let mut config = production_config(stack.scratch(), &centre.url, Duration::from_secs(10));
         config.offered = vec![ResetKind::Signing, ResetKind::Auth];
         let credential = std::fs::read_to_string(&credential).expect("credential");
-        let driver = Driver::start(config, &credential, kiosk_app::worker::COMPLETION_RETRY);
+        // Completions retried as the configuration says (the shipped default).
+        let retry = config.timeouts.completion_retry;
+        let driver = Driver::start(config, &credential, retry);
         Kiosk {
             driver,
             card,

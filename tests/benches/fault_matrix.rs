@@ -9,7 +9,7 @@
 //! `KIND=auth` for one; `FAULTS=kiosk` runs only the "kiosk killed" column, `FAULTS=answers`
 //! only the card's wrong answers (garbage, 1 byte, SW 6F00), `FAULTS=rest` all but the kill. Needs what the tests need (pcscd, vpcd, root, no other pcscd).
 
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 use system_tests::faults::{Bench, Fault, Step};
 use system_tests::pcsc_stack;
 

@@ -17,7 +17,8 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kiosk_app::worker::{DemoCard, Event};
+use kiosk_app::demo::DemoCard;
+use kiosk_core::worker::Event;
 use system_tests::window::{KioskWindow, demo_config_copy, demo_shadow};
 use system_tests::workspace_root;
 use x11rb::connection::Connection;
@@ -276,15 +277,14 @@ fn run(size: (u32, u32), taps: usize) {
     bench.walk_to_card_screen();
     bench.kiosk.tap("normal");
     bench.kiosk.wait_for("screen current_pin");
-    bench.kiosk.shadow_sees([
-        Event::CardPresent(true),
-        Event::DemoCard(Some(DemoCard {
-            name: "normal".to_string(),
-            auth_tries: Some(3),
-            signing_tries: Some(5),
-        })),
-        Event::CardRead(Ok(3)),
-    ]);
+    bench.kiosk.shadow_panel_shows(Some(DemoCard {
+        name: "normal".to_string(),
+        auth_tries: Some(3),
+        signing_tries: Some(5),
+    }));
+    bench
+        .kiosk
+        .shadow_sees([Event::CardPresent(true), Event::CardRead(Ok(3))]);
     for _ in 0..taps {
         for digit in ["1", "2", "3"] {
             bench.tap("PIN keypad: a digit", digit, None);

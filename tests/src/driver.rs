@@ -10,11 +10,12 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use kiosk_app::app::{App, Message};
-use kiosk_app::config::Config;
 use kiosk_app::screen::{consent, done, error, new_pin, pin_entry, reset_menu, services, top};
 use kiosk_app::widget::{keyboard, keypad};
-use kiosk_app::worker::{self, Deadlines, Event, Reader};
-use reset_center::{HttpCentre, ResetKind};
+use kiosk_core::cards::PcscCards;
+use kiosk_core::config::Config;
+use kiosk_core::worker::{self, Event};
+use reset_protocol::{HttpCentre, ResetKind};
 
 /// The kiosk under test.
 pub struct Driver {
@@ -102,28 +103,21 @@ impl Driver {
     ) -> Driver {
         config.state_dir = state.path().to_path_buf();
         let (url, kiosk_id, timeout) = match &config.centre {
-            kiosk_app::config::CentreSetting::Http {
+            kiosk_core::config::CentreSetting::Http {
                 url,
                 kiosk_id,
                 timeout,
                 ..
             } => (url.clone(), kiosk_id.clone(), *timeout),
-            kiosk_app::config::CentreSetting::InProcess => {
+            kiosk_core::config::CentreSetting::InProcess => {
                 panic!("the driver needs the HTTP centre")
             }
         };
         let centre = Arc::new(HttpCentre::new(&url, &kiosk_id, credential.trim(), timeout));
-        let deadlines = Deadlines {
-            card: config.timeouts.card,
-            with_centre: config.timeouts.card * 3 + timeout * 5,
-            completion_retry,
-        };
-        let reader = Reader::Pcsc {
-            name: config.reader.clone(),
-        };
-        let outbox = kiosk_app::outbox::Outbox::at(config.state_dir.join("outbox"));
-        let (handle, events) = worker::spawn(reader, centre, deadlines, outbox);
-        let records = kiosk_app::records::Records::open(&config).expect("records");
+        config.timeouts.completion_retry = completion_retry;
+        let cards = Box::new(PcscCards::new(config.reader.clone()));
+        let (handle, events) = worker::start(&config, cards, centre);
+        let records = kiosk_core::records::Records::open(&config).expect("records");
         let app = App::with_worker(Arc::new(config), handle, None, records);
         let mut driver = Driver {
             app,

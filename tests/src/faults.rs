@@ -14,7 +14,7 @@ use card_driver::jpki::{Jpki, JpkiError};
 use card_driver::pcsc::{PcscConnection, Sharing};
 use card_driver::pin::{AuthPin, PinKind, SigningPin};
 use kiosk_app::app::Screen;
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 
 use crate::driver::{Driver, production_config};
 use crate::proxy::{CentreFault, FaultProxy};
@@ -129,7 +129,7 @@ pub struct Bench {
     centre: CentreProcess,
     proxy: FaultProxy,
     credential: String,
-    config: kiosk_app::config::Config,
+    config: kiosk_core::config::Config,
     /// The PIN the holder knows, and the one the card is reset to.
     known: &'static str,
     old: &'static str,
@@ -147,7 +147,7 @@ const LEASE_SECONDS: u32 = 3;
 
 /// The kiosk's configuration in these runs: production, the centre at `centre_url`, the
 /// deadlines above, both resets offered. Written to `dir`.
-pub fn kiosk_config(dir: &std::path::Path, centre_url: &str) -> kiosk_app::config::Config {
+pub fn kiosk_config(dir: &std::path::Path, centre_url: &str) -> kiosk_core::config::Config {
     let mut config = production_config(dir, centre_url, CENTRE_TIMEOUT);
     config.timeouts.card = CARD_DEADLINE;
     config.offered = vec![ResetKind::Signing, ResetKind::Auth];

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 
 use crate::driver::{Driver, Footprint, production_config};
 use crate::{CardProcess, CentreProcess, PcscStack, Slot, workspace_root};
@@ -63,7 +63,9 @@ impl Soak {
         centre.add_kiosk("STORE-0001", &credential);
         let config = production_config(stack.scratch(), &centre.url, Duration::from_secs(5));
         let credential = std::fs::read_to_string(&credential).expect("credential");
-        let driver = Driver::start(config, &credential, kiosk_app::worker::COMPLETION_RETRY);
+        // Completions retried as the configuration says (the shipped default).
+        let retry = config.timeouts.completion_retry;
+        let driver = Driver::start(config, &credential, retry);
         Soak {
             driver,
             card,

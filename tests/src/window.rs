@@ -18,8 +18,9 @@ use std::time::{Duration, Instant};
 use iced::Size;
 use iced_test::simulator::Simulator;
 use kiosk_app::app::{App, Message};
+use kiosk_app::demo::{self, DemoCard};
 use kiosk_app::theme;
-use kiosk_app::worker::Event;
+use kiosk_core::worker::Event;
 
 /// Pixels allowed to differ between the frame the kiosk drew and a full repaint of the same
 /// state. Measured: 0 on all 156 screens of the four window-fidelity runs once every changed
@@ -309,6 +310,14 @@ impl KioskWindow {
         }
     }
 
+    /// Shows the shadow's demo panel the card the real kiosk's panel shows (the shadow has no
+    /// reader to look at).
+    pub fn shadow_panel_shows(&mut self, card: Option<DemoCard>) {
+        let _ = self
+            .shadow
+            .update(Message::Demo(demo::Message::OnReader(card)));
+    }
+
     /// A screenshot of the whole display, kept as `NN-name.png` in the artifacts.
     pub fn screenshot(&mut self, name: &str) -> PathBuf {
         let _ = std::fs::create_dir_all(&self.shots);
@@ -394,7 +403,7 @@ pub fn demo_config_copy(dir: &Path) -> PathBuf {
 
 /// The detached demo app for `config_path` (its panel included): the shadow of a demo kiosk.
 pub fn demo_shadow(config_path: &Path) -> App {
-    let config = kiosk_app::config::Config::load(config_path).expect("demo config");
+    let config = kiosk_core::config::Config::load(config_path).expect("demo config");
     let panel = kiosk_app::demo::panel_for(config_path).expect("demo cards");
     App::detached_demo(std::sync::Arc::new(config), panel)
 }

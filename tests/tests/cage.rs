@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use iced::{Point, Size};
 use kiosk_app::app::{App, Message};
 use kiosk_app::theme::colour;
-use kiosk_app::worker::Event;
+use kiosk_core::worker::Event;
 use system_tests::window::require;
 use system_tests::workspace_root;
 

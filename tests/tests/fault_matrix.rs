@@ -4,7 +4,7 @@
 //! old or the new PIN, the reservation is used if and only if it holds the new one, the kiosk
 //! shows the fault's guidance and returns to the top, and a retry succeeds where it should.
 
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 use system_tests::faults::{Bench, Fault, Step};
 use system_tests::pcsc_stack;
 

@@ -17,8 +17,8 @@ use card_driver::pcsc::{PcscConnection, Sharing};
 use card_driver::pin::{AuthPin, SigningPin};
 use iced::Size;
 use kiosk_app::app::{App, Message};
-use kiosk_app::config::Config;
-use kiosk_app::worker::Event;
+use kiosk_core::config::Config;
+use kiosk_core::worker::Event;
 use system_tests::window::{KioskWindow, demo_config_copy, demo_shadow};
 use system_tests::{
     CentreProcess, PcscStack, Slot, pcsc_stack, production_config_text, workspace_root,
@@ -516,17 +516,12 @@ fn after_a_demo_session_the_kiosk_memory_holds_neither_pin_typed() {
     walk_to_card_screen(&mut kiosk, "署名用パスワードの初期化・再設定");
     kiosk.tap("normal");
     kiosk.wait_for("screen current_pin");
-    for event in [
-        Event::CardPresent(true),
-        Event::DemoCard(Some(kiosk_app::worker::DemoCard {
-            name: "normal".to_string(),
-            auth_tries: Some(3),
-            signing_tries: Some(5),
-        })),
-        Event::CardRead(Ok(3)),
-    ] {
-        let _ = kiosk.shadow.update(Message::Worker(event));
-    }
+    kiosk.shadow_panel_shows(Some(kiosk_app::demo::DemoCard {
+        name: "normal".to_string(),
+        auth_tries: Some(3),
+        signing_tries: Some(5),
+    }));
+    kiosk.shadow_sees([Event::CardPresent(true), Event::CardRead(Ok(3))]);
     kiosk.type_keys(&auth_pin);
     kiosk.tap("確定");
     kiosk.wait_for("screen new_pin");

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 use system_tests::driver::{Driver, production_config};
 use system_tests::proxy::{CentreFault, FaultProxy};
 use system_tests::{CentreProcess, Slot, pcsc_stack, workspace_root};

@@ -11,10 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kiosk_app::app::{App, Screen};
-use kiosk_app::config::Config;
-use kiosk_app::errors::FlowError;
-use kiosk_app::worker::{DemoCard, Event};
-use reset_center::Refusal;
+use kiosk_app::demo::DemoCard;
+use kiosk_core::config::Config;
+use kiosk_core::flow_error::FlowError;
+use kiosk_core::worker::Event;
+use reset_protocol::Refusal;
 use system_tests::window::{KioskWindow, demo_config_copy, demo_shadow};
 use system_tests::{
     CardProcess, CentreProcess, Slot, pcsc_stack, production_config_text, workspace_root,
@@ -40,11 +41,11 @@ impl Reader<'_> {
             Reader::Pcsc(card) => card.insert(Some(profile)),
             Reader::Demo => {
                 kiosk.tap(profile);
-                kiosk.shadow_sees([Event::DemoCard(Some(DemoCard {
+                kiosk.shadow_panel_shows(Some(DemoCard {
                     name: profile.to_string(),
                     auth_tries: Some(3),
                     signing_tries: Some(5),
-                }))]);
+                }));
             }
         }
         kiosk.shadow_sees([Event::CardPresent(true)]);
@@ -55,7 +56,7 @@ impl Reader<'_> {
             Reader::Pcsc(card) => card.pull(),
             Reader::Demo => {
                 kiosk.tap("カードを取る");
-                kiosk.shadow_sees([Event::DemoCard(None)]);
+                kiosk.shadow_panel_shows(None);
             }
         }
         kiosk.shadow_sees([Event::CardPresent(false)]);

@@ -2,7 +2,7 @@
 
 use iced::widget::{column, container, row, text};
 use iced::{Element, Length};
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 
 use crate::theme::{self, Tone, colour};
 use crate::widget::{Ctx, body, footer, text_button, title};

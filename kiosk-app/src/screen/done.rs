@@ -2,7 +2,7 @@
 
 use iced::widget::{column, text};
 use iced::{Alignment, Element, Length};
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 
 use crate::theme::{self, colour};
 use crate::widget::{Ctx, body, finish_footer, title};

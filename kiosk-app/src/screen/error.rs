@@ -2,11 +2,12 @@
 
 use iced::widget::{column, container, text};
 use iced::{Alignment, Element, Length};
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 
-use crate::errors::{FlowError, guidance};
+use crate::guidance::guidance;
 use crate::theme::{self, colour};
 use crate::widget::{Ctx, finish_footer};
+use kiosk_core::flow_error::FlowError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {

@@ -4,7 +4,7 @@
 use card_driver::pin::{Pin, PinKind};
 use iced::widget::{column, row, text};
 use iced::{Alignment, Element, Length};
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 
 use super::entry::Entry;
 use crate::theme::{self, Tone};

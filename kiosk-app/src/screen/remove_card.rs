@@ -6,10 +6,10 @@ use std::time::Duration;
 use iced::widget::{column, container, text};
 use iced::{Alignment, Element, Length};
 
-use crate::errors::FlowError;
 use crate::theme::{self, colour};
 use crate::widget::card_art::{Scene, card_art};
 use crate::widget::{Ctx, notice, title};
+use kiosk_core::flow_error::FlowError;
 
 /// How the session ended, shown on the removal screen and carried to the next one.
 #[derive(Debug, Clone, PartialEq, Eq)]

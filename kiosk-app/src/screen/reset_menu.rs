@@ -3,7 +3,7 @@
 
 use iced::Element;
 use iced::widget::column;
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 
 use crate::widget::{Ctx, back_footer, choice, title};
 

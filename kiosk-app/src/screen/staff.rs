@@ -7,11 +7,11 @@ use std::time::Duration;
 use iced::widget::{Column, column, container, row, scrollable, text};
 use iced::{Alignment, Element, Length};
 
-use crate::audit::{Counters, Event as AuditEvent, Outcome, Record, Tally};
-use crate::config::Config;
-use crate::diagnostics::{CardCheck, Health, SelfTest};
 use crate::theme::{self, Tone, colour};
 use crate::widget::{Ctx, footer, notice, text_button};
+use kiosk_core::audit::{Counters, Event as AuditEvent, Outcome, Record, Tally};
+use kiosk_core::config::Config;
+use kiosk_core::diagnostics::{CardCheck, Health, SelfTest};
 
 /// The pages of maintenance mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,10 +8,10 @@ use iced::widget::{column, text};
 use iced::{Element, Length};
 use zeroize::Zeroizing;
 
-use crate::staff::{MAX_DIGITS, MIN_DIGITS, Passcode};
 use crate::theme::{self, Tone};
 use crate::widget::keypad::{self, Order, keypad};
 use crate::widget::{Ctx, beside_keypad, footer, masked, notice, text_button};
+use kiosk_core::staff::{MAX_DIGITS, MIN_DIGITS, Passcode};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {

@@ -12,9 +12,12 @@ use std::time::{Duration, Instant};
 use iced::{Size, Theme};
 use iced_test::simulator::Simulator;
 use kiosk_app::app::{App, Message};
-use kiosk_app::config::Config;
+use kiosk_app::demo::CentreStart;
+use kiosk_app::demo::DemoHands;
+use kiosk_app::demo::stand_ins::{self, DemoReader};
 use kiosk_app::theme;
-use kiosk_app::worker::{self, Deadlines, Event};
+use kiosk_core::config::Config;
+use kiosk_core::worker::{self, Event};
 
 pub const SIZE: Size = Size::new(1280.0, 800.0);
 
@@ -26,6 +29,8 @@ pub struct Kiosk {
     pub app: App,
     /// The demo's reader, shared with the worker: tests look at the card through it.
     pub reader: virtual_card::InProcessReader,
+    /// The demo panel's hands on it.
+    hands: DemoReader,
     events: Receiver<Event>,
     _database: tempfile::TempDir,
     /// The kiosk's state directory (audit log, lockout, out-of-service switch).
@@ -46,7 +51,7 @@ impl Kiosk {
     /// The demo kiosk whose centre holds reservations of `reserved` kinds only (the menu still
     /// offers what the configuration offers): a holder who reserved the other reset.
     pub fn reserving(
-        reserved: Option<Vec<reset_center::ResetKind>>,
+        reserved: Option<Vec<reset_protocol::ResetKind>>,
         tweak: impl FnOnce(&mut Config),
     ) -> Kiosk {
         let state = Arc::new(tempfile::tempdir().expect("state dir"));
@@ -61,7 +66,7 @@ impl Kiosk {
     }
 
     fn build(
-        reserved: Option<Vec<reset_center::ResetKind>>,
+        reserved: Option<Vec<reset_protocol::ResetKind>>,
         state: Arc<tempfile::TempDir>,
         tweak: impl FnOnce(&mut Config),
     ) -> Kiosk {
@@ -74,28 +79,19 @@ impl Kiosk {
             centre_view.offered = kinds;
         }
         let services =
-            kiosk_app::demo::services(&centre_view, &path, kiosk_app::demo::CentreStart::Now)
-                .expect("demo services");
-        let (reader, centre, demo, database) = services.into_parts();
-        let shared = match &reader {
-            worker::Reader::Demo { reader, .. } => reader.clone(),
-            worker::Reader::Pcsc { .. } => unreachable!("the demo has the in-process reader"),
-        };
-        let deadlines = Deadlines {
-            card: config.timeouts.card,
-            with_centre: Duration::from_secs(30),
-            completion_retry: kiosk_app::worker::COMPLETION_RETRY,
-        };
-        let outbox = kiosk_app::outbox::Outbox::at(state.path().join("outbox"));
-        let (handle, events) = worker::spawn(reader, centre, deadlines, outbox);
-        // The demo panel is left out: snapshots show what a customer sees.
-        let _ = demo;
-        let records = kiosk_app::records::Records::open(&config).expect("records");
+            stand_ins::services(&centre_view, &path, CentreStart::Now).expect("demo services");
+        let (handle, events) = worker::start(&config, Box::new(services.cards), services.centre);
+        // The demo panel is left out (snapshots show what a customer sees); its hands place and
+        // take the cards.
+        let hands = services.reader;
+        let database = services.database;
+        let records = kiosk_core::records::Records::open(&config).expect("records");
         let mut app = App::with_worker(Arc::new(config), handle, None, records);
         app.set_window_size(SIZE);
         let mut kiosk = Kiosk {
             app,
-            reader: shared,
+            reader: hands.reader().clone(),
+            hands,
             events,
             _database: database,
             state,
@@ -201,19 +197,21 @@ impl Kiosk {
 
     /// Places a demo card; the screen must react to it (on the top or card screens).
     pub fn place(&mut self, profile: &str) {
-        self.send_expecting_change(Message::DemoPlace(profile.to_string()));
+        let hands = self.hands.clone();
+        self.expecting_change(|| hands.place(profile));
     }
 
     /// Takes the demo card; the screen must react to it.
     pub fn pull(&mut self) {
-        self.send_expecting_change(Message::DemoPull);
+        let hands = self.hands.clone();
+        self.expecting_change(|| hands.pull());
     }
 
-    /// Sends a message whose effect arrives as worker events, and waits (on a busy machine too)
+    /// Does what has its effect arrive as worker events, and waits (on a busy machine too)
     /// until the screen has changed.
-    fn send_expecting_change(&mut self, message: Message) {
+    fn expecting_change(&mut self, action: impl FnOnce()) {
         let before = self.screen();
-        let _ = self.app.update(message);
+        action();
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.screen() == before && Instant::now() < deadline {
             if let Ok(event) = self.events.recv_timeout(Duration::from_millis(100)) {

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use card_driver::jpki::Jpki;
 use card_driver::pin::{AuthPin, SigningPin};
 use chrono::{DateTime, TimeZone, Utc};
-use reset_center::{Centre, CentreConfig, InProcessCentre, ManualClock, ResetKind};
+use reset_center::{Centre, CentreConfig, InProcessCentre, ManualClock};
+use reset_protocol::ResetKind;
 use virtual_card::{InProcessReader, InProcessTransport};
 
 pub const KIOSK: &str = "STORE-0001";
@@ -100,15 +101,19 @@ pub fn signing_pin(text: &str) -> SigningPin {
 /// The kiosk's steps up to the holder's proof: the card read, its auth PIN verified, a session
 /// opened and proved.
 pub fn proven(
-    kiosk: &dyn reset_center::ResetCentre,
+    kiosk: &dyn reset_protocol::ResetCentre,
     reader: &InProcessReader,
-) -> (Jpki<InProcessTransport>, reset_center::SessionId) {
+) -> (Jpki<InProcessTransport>, reset_protocol::SessionId) {
     let mut jpki = connect(reader);
-    let certificate = reset_center::kiosk_side::read_identity(&mut jpki).expect("identity");
+    let certificate = reset_protocol::kiosk_side::read_identity(&mut jpki).expect("identity");
     jpki.verify_auth_pin(&auth_pin("1234")).expect("PIN");
-    let session =
-        reset_center::kiosk_side::prove_holder(&mut jpki, kiosk, ResetKind::Signing, &certificate)
-            .expect("proof");
+    let session = reset_protocol::kiosk_side::prove_holder(
+        &mut jpki,
+        kiosk,
+        ResetKind::Signing,
+        &certificate,
+    )
+    .expect("proof");
     (jpki, session)
 }
 

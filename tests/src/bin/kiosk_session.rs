@@ -12,7 +12,7 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 use system_tests::driver::Driver;
 use system_tests::faults::{COMPLETION_RETRY, kiosk_config};
 use zeroize::Zeroizing;

@@ -16,8 +16,8 @@ use card_driver::jpki::{Jpki, JpkiError};
 use card_driver::pcsc::{PcscConnection, Sharing, list_readers};
 use card_driver::pin::{AuthPin, PinKind, SigningPin};
 use clap::Parser;
-use reset_center::kiosk_side::{self, StepError};
-use reset_center::{CentreError, HttpCentre, ReservationState, ResetCentre, ResetKind};
+use reset_protocol::kiosk_side::{self, StepError};
+use reset_protocol::{CentreError, HttpCentre, ReservationState, ResetCentre, ResetKind};
 use zeroize::Zeroizing;
 
 /// Reset a signing password through the centre stand-in, from the command line.

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use card_driver::apdu::StatusWord;
 use card_driver::jpki::{Certificate, Jpki, JpkiError, ResetRefusal};
 use card_driver::pin::{Pin, PinKind, SigningPin};
 use card_driver::transport::Transport;
@@ -112,13 +113,11 @@ impl Completed {
 /// Whether `outcome` is the card's own word that it did not take the command: it said so
 /// (`unchanged` after a read-back), or it refused the command for a reason the stand-in defines.
 pub fn proves_unchanged(outcome: Outcome) -> bool {
-    matches!(
-        outcome,
-        Outcome::Unchanged
-            | Outcome::Card {
-                sw: 0x6985 | 0x6988 | 0x6A80
-            }
-    )
+    match outcome {
+        Outcome::Unchanged => true,
+        Outcome::Card { sw } => ResetRefusal::from_status_word(sw).is_some(),
+        Outcome::Unknown | Outcome::Receipt { .. } => false,
+    }
 }
 
 /// No journal: a tool or test that keeps nothing across a crash.
@@ -162,9 +161,11 @@ pub fn reset_recording<T: Transport>(
     };
     journal.sending(session);
     let outcome = match card.reset_pin(target, &command) {
-        Ok(()) => Outcome::Card { sw: 0x9000 },
+        Ok(()) => Outcome::Card {
+            sw: StatusWord::SUCCESS,
+        },
         Err(JpkiError::ResetRefused(refusal)) => Outcome::Card {
-            sw: refusal_sw(refusal),
+            sw: refusal.status_word(),
         },
         // The command may or may not have been carried out: no answer, or one the stand-in
         // does not define (a card's memory error may come after the write).
@@ -175,14 +176,6 @@ pub fn reset_recording<T: Transport>(
         outcome,
         reservation,
     })
-}
-
-fn refusal_sw(refusal: ResetRefusal) -> u16 {
-    match refusal {
-        ResetRefusal::NoChallenge => 0x6985,
-        ResetRefusal::BadCryptogram => 0x6988,
-        ResetRefusal::BadPinFormat => 0x6A80,
-    }
 }
 
 /// What the card says happened when its answer to the reset was lost, if it can still be
@@ -209,7 +202,9 @@ fn read_back<T: Transport>(
     let max = target.max_tries();
     if tries_before < max {
         return if tries_now == max {
-            Outcome::Card { sw: 0x9000 }
+            Outcome::Card {
+                sw: StatusWord::SUCCESS,
+            }
         } else {
             // Still the old counter: the card did not take the command.
             Outcome::Unchanged
@@ -220,7 +215,9 @@ fn read_back<T: Transport>(
         Pin::Signing(pin) => card.verify_signing_pin(pin),
     };
     match verified {
-        Ok(()) => Outcome::Card { sw: 0x9000 },
+        Ok(()) => Outcome::Card {
+            sw: StatusWord::SUCCESS,
+        },
         Err(JpkiError::WrongPin { .. }) => Outcome::Unchanged,
         Err(_) => Outcome::Unknown,
     }

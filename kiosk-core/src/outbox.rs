@@ -9,17 +9,23 @@
 //! No PIN is ever kept.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use reset_center::{Outcome, ResetKind, SessionId};
+use reset_protocol::{Outcome, ResetKind, SessionId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// The one record of completions not yet delivered: the worker keeps no list of its own.
+/// Clones share it (the reset's journal writes from the card thread).
 #[derive(Debug, Clone)]
 pub struct Outbox {
     dir: Option<PathBuf>,
+    /// Entries that could not be written (a full or broken disk), or all of them without a
+    /// directory: kept for this run at least, and still offered to the centre.
+    unwritten: Arc<Mutex<Vec<Entry>>>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
     session: SessionId,
     /// The card's outcome, once known.
@@ -68,12 +74,24 @@ fn card_digest(salt: &[u8], auth_certificate: &[u8]) -> [u8; 32] {
 impl Outbox {
     /// The outbox in `dir` (created when needed).
     pub fn at(dir: PathBuf) -> Outbox {
-        Outbox { dir: Some(dir) }
+        Outbox {
+            dir: Some(dir),
+            unwritten: Arc::default(),
+        }
     }
 
-    /// No outbox: completions live only in memory (tools and tests that need none).
+    /// No outbox on disk: completions live only in memory (tools and tests that need none).
     pub fn none() -> Outbox {
-        Outbox { dir: None }
+        Outbox {
+            dir: None,
+            unwritten: Arc::default(),
+        }
+    }
+
+    fn unwritten(&self) -> std::sync::MutexGuard<'_, Vec<Entry>> {
+        self.unwritten
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Keeps `outcome` of `session` until [`Outbox::remove`].
@@ -95,7 +113,10 @@ impl Outbox {
     }
 
     fn write(&self, entry: Entry) {
+        let mut unwritten = self.unwritten();
+        unwritten.retain(|kept| kept.session != entry.session);
         let Some(dir) = &self.dir else {
+            unwritten.push(entry);
             return;
         };
         let session = &entry.session;
@@ -108,12 +129,16 @@ impl Outbox {
                     .map_err(|e| format!("{}: {e}", path.display()))
             });
         if let Err(error) = written {
-            eprintln!("kiosk: outbox: {error}");
+            eprintln!("kiosk: outbox: {error} (kept in memory)");
+            // An older entry of the session on disk must not stand for this one.
+            let _ = std::fs::remove_file(file(dir, session));
+            unwritten.push(entry);
         }
     }
 
     /// The centre took it.
     pub fn remove(&self, session: &SessionId) {
+        self.unwritten().retain(|kept| kept.session != *session);
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_file(file(dir, session));
             let _ = crate::durable::sync_dir(dir);
@@ -136,7 +161,9 @@ impl Outbox {
     }
 
     fn entries(&self) -> impl Iterator<Item = Entry> {
-        self.dir
+        let unwritten = self.unwritten().clone();
+        let on_disk = self
+            .dir
             .as_ref()
             .and_then(|dir| std::fs::read_dir(dir).ok())
             .into_iter()
@@ -144,7 +171,8 @@ impl Outbox {
             .flatten()
             .filter(|entry| entry.path().extension().is_some_and(|e| e == "json"))
             .filter_map(|entry| std::fs::read(entry.path()).ok())
-            .filter_map(|bytes| serde_json::from_slice::<Entry>(&bytes).ok())
+            .filter_map(|bytes| serde_json::from_slice::<Entry>(&bytes).ok());
+        on_disk.chain(unwritten)
     }
 }
 
@@ -161,7 +189,7 @@ impl OutboxJournal {
     }
 }
 
-impl reset_center::kiosk_side::ResetJournal for OutboxJournal {
+impl reset_protocol::kiosk_side::ResetJournal for OutboxJournal {
     fn sending(&self, session: &SessionId) {
         self.outbox.sending(session, self.sent.clone());
     }
@@ -185,17 +213,28 @@ fn file(dir: &Path, session: &SessionId) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use card_driver::apdu::StatusWord;
 
     #[test]
     fn an_outcome_stays_until_removed_and_survives_a_new_outbox() {
         let dir = tempfile::tempdir().expect("dir");
         let outbox = Outbox::at(dir.path().join("outbox"));
         let session = SessionId("0123456789abcdef0123456789abcdef".to_string());
-        outbox.add(&session, Outcome::Card { sw: 0x9000 });
+        outbox.add(
+            &session,
+            Outcome::Card {
+                sw: StatusWord::SUCCESS,
+            },
+        );
         let reopened = Outbox::at(dir.path().join("outbox"));
         assert_eq!(
             reopened.load(),
-            vec![(session.clone(), Outcome::Card { sw: 0x9000 })]
+            vec![(
+                session.clone(),
+                Outcome::Card {
+                    sw: StatusWord::SUCCESS
+                }
+            )]
         );
         reopened.remove(&session);
         assert!(outbox.load().is_empty());
@@ -242,8 +281,37 @@ mod tests {
         .expect("write");
         assert_eq!(
             Outbox::at(outbox_dir).load(),
-            vec![(SessionId("ab".to_string()), Outcome::Card { sw: 0x9000 })]
+            vec![(
+                SessionId("ab".to_string()),
+                Outcome::Card {
+                    sw: StatusWord::SUCCESS
+                }
+            )]
         );
+    }
+
+    #[test]
+    fn an_outcome_that_cannot_be_written_is_still_offered() {
+        let dir = tempfile::tempdir().expect("dir");
+        // A file where the outbox's directory should be: nothing can be written under it.
+        let blocked = dir.path().join("outbox");
+        std::fs::write(&blocked, b"").expect("a file");
+        let outbox = Outbox::at(blocked);
+        let session = SessionId("0123456789abcdef0123456789abcdef".to_string());
+        outbox.add(&session, Outcome::Unknown);
+        assert_eq!(
+            outbox.clone().load(),
+            vec![(session.clone(), Outcome::Unknown)]
+        );
+        outbox.remove(&session);
+        assert!(outbox.load().is_empty());
+
+        let memory = Outbox::none();
+        memory.sending(&session, Sent::new(ResetKind::Auth, b"certificate"));
+        assert_eq!(memory.load_sent().len(), 1);
+        memory.add(&session, Outcome::Unchanged);
+        assert!(memory.load_sent().is_empty());
+        assert_eq!(memory.load(), vec![(session, Outcome::Unchanged)]);
     }
 
     #[test]

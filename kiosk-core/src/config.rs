@@ -5,10 +5,34 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::NaiveTime;
-use reset_center::ResetKind;
+use reset_protocol::ResetKind;
 use serde::Deserialize;
 
-use crate::i18n::Language;
+/// The languages the kiosk speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Language {
+    Japanese,
+    English,
+}
+
+impl Language {
+    /// The other language (the language button switches between the two).
+    pub fn other(self) -> Language {
+        match self {
+            Language::Japanese => Language::English,
+            Language::English => Language::Japanese,
+        }
+    }
+
+    pub const ALL: [Language; 2] = [Language::Japanese, Language::English];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Japanese => "ja",
+            Language::English => "en",
+        }
+    }
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,6 +90,13 @@ struct TimeoutsFile {
     done_seconds: u64,
     slow_mode: bool,
     card_seconds: u64,
+    /// Optional: how often a completion the centre could not take is offered again.
+    #[serde(default = "default_completion_retry")]
+    completion_retry_seconds: u64,
+}
+
+fn default_completion_retry() -> u64 {
+    30
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,6 +152,8 @@ pub struct Timeouts {
     pub done: Duration,
     /// Deadline of each card operation.
     pub card: Duration,
+    /// How often a completion the centre could not take yet is offered again (the outbox).
+    pub completion_retry: Duration,
 }
 
 /// The kiosk's configuration, checked.
@@ -254,6 +287,11 @@ impl Config {
             max_extensions: t.max_extensions,
             done: seconds("timeouts.done_seconds", t.done_seconds, 3)?,
             card: seconds("timeouts.card_seconds", t.card_seconds, 1)?,
+            completion_retry: seconds(
+                "timeouts.completion_retry_seconds",
+                t.completion_retry_seconds,
+                1,
+            )?,
         };
 
         let default_language = match file.default_language.as_str() {
@@ -412,11 +450,13 @@ fn demo_state_dir_in(
     if let Some(dir) = own.filter(|dir| writable(dir)) {
         return Ok(dir);
     }
-    // This user's id, from a file it just made (std has no getuid, and no unsafe is needed).
-    let probe = tempfile::NamedTempFile::new_in(&tmp).map_err(|e| e.to_string())?;
+    // This user's id: the owner of its own /proc entry (std has no getuid, and no unsafe is
+    // needed).
     let uid = {
         use std::os::unix::fs::MetadataExt;
-        probe.as_file().metadata().map_err(|e| e.to_string())?.uid()
+        std::fs::metadata("/proc/self")
+            .map_err(|e| format!("/proc/self: {e}"))?
+            .uid()
     };
     let dir = tmp.join(format!("mynumber-kiosk-demo-{uid}"));
     {

@@ -1,8 +1,7 @@
-//! How a kiosk reaches the centre: one trait, two ways. [`InProcessCentre`] calls a [`Centre`]
-//! in the same process (the demo); [`HttpCentre`] calls `reset-center serve` over HTTP with
-//! timeouts. An integrator with J-LIS's real interface implements [`ResetCentre`] once more.
+//! How a kiosk reaches the centre: one trait. [`HttpCentre`] calls `reset-center serve` over
+//! HTTP with timeouts; the stand-in centre's crate has an in-process one for the demo. An
+//! integrator with J-LIS's real interface implements [`ResetCentre`] once more.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use card_driver::pin::Pin;
@@ -12,7 +11,6 @@ use zeroize::Zeroizing;
 use crate::api::{
     Outcome, Refusal, ReservationState, ResetKind, SessionId, from_base64, to_base64, wire,
 };
-use crate::centre::{Centre, CentreFailure, KioskId};
 
 /// A session the centre opened: its id and the challenge the card must sign.
 #[derive(Debug, Clone)]
@@ -75,86 +73,6 @@ pub trait ResetCentre: Send + Sync {
     ) -> Result<ReservationState, CentreError>;
     /// Whether the centre answers and knows this kiosk (for staff); its maintenance flag if so.
     fn health(&self) -> Result<bool, CentreError>;
-}
-
-/// The centre in the same process.
-#[derive(Debug, Clone)]
-pub struct InProcessCentre {
-    centre: Arc<Centre>,
-    kiosk: KioskId,
-}
-
-impl InProcessCentre {
-    pub fn new(centre: Arc<Centre>, kiosk_id: &str) -> InProcessCentre {
-        InProcessCentre {
-            centre,
-            kiosk: KioskId(kiosk_id.to_string()),
-        }
-    }
-}
-
-fn in_process(failure: CentreFailure) -> CentreError {
-    match failure {
-        CentreFailure::Refused(refusal) => CentreError::Refused(refusal),
-        CentreFailure::Internal(message) => CentreError::Protocol(message),
-    }
-}
-
-impl ResetCentre for InProcessCentre {
-    fn health(&self) -> Result<bool, CentreError> {
-        self.centre.maintenance().map_err(in_process)
-    }
-
-    fn check_reservation(
-        &self,
-        kind: ResetKind,
-        auth_certificate: &[u8],
-    ) -> Result<String, CentreError> {
-        self.centre
-            .check(&self.kiosk, kind, auth_certificate)
-            .map(|until| until.to_rfc3339())
-            .map_err(in_process)
-    }
-
-    fn begin(&self, kind: ResetKind, auth_certificate: &[u8]) -> Result<Begun, CentreError> {
-        let (session, challenge) = self
-            .centre
-            .begin(&self.kiosk, kind, auth_certificate)
-            .map_err(in_process)?;
-        Ok(Begun { session, challenge })
-    }
-
-    fn prove(
-        &self,
-        session: &SessionId,
-        signature: &[u8],
-        certificate: Option<&[u8]>,
-    ) -> Result<(), CentreError> {
-        self.centre
-            .prove(&self.kiosk, session, signature, certificate)
-            .map_err(in_process)
-    }
-
-    fn reset_command(
-        &self,
-        session: &SessionId,
-        card_challenge: &[u8],
-        new_pin: &Pin,
-    ) -> Result<ResetCommand, CentreError> {
-        self.centre
-            .reset_command(&self.kiosk, session, card_challenge, new_pin)
-            .map_err(in_process)
-    }
-
-    fn complete(
-        &self,
-        session: &SessionId,
-        outcome: Outcome,
-    ) -> Result<ReservationState, CentreError> {
-        self.centre
-            .complete(&self.kiosk, session, outcome)
-            .map_err(in_process)
-    }
 }
 
 /// The centre over HTTP.

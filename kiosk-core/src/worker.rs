@@ -1,7 +1,9 @@
 //! The card and the centre, off the UI thread.
 //!
-//! One worker thread owns the reader (PC/SC, or the demo's in-process reader), the card
-//! connection and the centre client. The app sends it [`Command`]s and receives [`Event`]s.
+//! One worker thread owns the card source (a PC/SC reader, or the demo's in-process one), the
+//! card connection and the centre client. [`start`] assembles it from the configuration; the app
+//! sends it [`Command`]s and receives [`Event`]s. What the centre has not heard yet lives in the
+//! [`Outbox`] only: the worker keeps no list of its own.
 //! Card work runs on a [`CardThread`] with a deadline (pcsc-lite cannot time out a stalled
 //! card); centre calls have the HTTP client's timeouts. PINs reach the worker inside commands,
 //! never inside UI messages, and are dropped (wiped) as soon as the card or centre has them.
@@ -10,44 +12,30 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
+use card_driver::apdu::StatusWord;
 use card_driver::card_thread::CardThread;
-use card_driver::jpki::{Jpki, JpkiError};
-use card_driver::pcsc::{PcscConnection, ReaderEvent, ReaderMonitor, Sharing};
+use card_driver::jpki::JpkiError;
 use card_driver::pin::{Pin, PinKind};
-use card_driver::transport::{Transport, TransportError};
-use reset_center::kiosk_side::{self, StepError};
-use reset_center::{CentreError, Outcome, ReservationState, ResetCentre, ResetKind, SessionId};
-use virtual_card::{InProcessReader, PinId, VirtualCard};
-
+use reset_protocol::kiosk_side::{self, StepError};
+use reset_protocol::{CentreError, Outcome, ReservationState, ResetCentre, ResetKind, SessionId};
 use sha2::{Digest, Sha256};
 
-use crate::errors::FlowError;
+use crate::cards::{Card, CardSource, SourceEvent, SourceEvents};
+use crate::config::{CentreSetting, Config};
+use crate::flow_error::FlowError;
 use crate::outbox::{Outbox, OutboxJournal, Sent};
-
-type Card = Jpki<Box<dyn Transport>>;
 
 /// What the app asks of the worker.
 pub enum Command {
     /// A card was placed: connect, recognise it, check the reservation and the tries left of the
     /// PIN the holder must enter.
-    Read {
-        kind: ResetKind,
-    },
+    Read { kind: ResetKind },
     /// Verify the PIN the holder knows; if right, prove possession to the centre.
-    Verify {
-        kind: ResetKind,
-        pin: Pin,
-    },
+    Verify { kind: ResetKind, pin: Pin },
     /// Set the new PIN through the centre.
-    Reset {
-        kind: ResetKind,
-        new_pin: Pin,
-    },
+    Reset { kind: ResetKind, new_pin: Pin },
     /// The session is over: close it at the centre if still open, and let the card go.
     Release,
-    /// Demo only: put a virtual card on the reader, or take it away.
-    DemoPlace(String),
-    DemoPull,
     /// Maintenance: how the PC/SC service, the readers and the centre are.
     Health,
     /// Maintenance: list the readers, read the ATR of a card and select JPKI-AP (no PIN).
@@ -61,8 +49,6 @@ impl std::fmt::Debug for Command {
             Command::Verify { kind, .. } => write!(f, "Verify({kind}, <PIN>)"),
             Command::Reset { kind, .. } => write!(f, "Reset({kind}, <PIN>)"),
             Command::Release => f.write_str("Release"),
-            Command::DemoPlace(profile) => write!(f, "DemoPlace({profile})"),
-            Command::DemoPull => f.write_str("DemoPull"),
             Command::Health => f.write_str("Health"),
             Command::SelfTest => f.write_str("SelfTest"),
         }
@@ -87,18 +73,8 @@ pub enum Event {
     Verified(Result<(), FlowError>),
     /// The new PIN was set and the reservation used, or not.
     ResetDone(Result<(), FlowError>),
-    /// Demo only: which card is on the demo reader, and its counters.
-    DemoCard(Option<DemoCard>),
     Health(crate::diagnostics::Health),
     SelfTest(crate::diagnostics::SelfTest),
-}
-
-/// What the demo panel shows of the card on the demo reader: never a PIN.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoCard {
-    pub name: String,
-    pub auth_tries: Option<u8>,
-    pub signing_tries: Option<u8>,
 }
 
 /// The app's end of the worker.
@@ -112,32 +88,10 @@ impl WorkerHandle {
     }
 }
 
-/// What reaches the worker thread: the app's commands and the reader's events.
+/// What reaches the worker thread: the app's commands and the card source's events.
 enum Input {
     Command(Command),
-    Card(CardEvent),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum CardEvent {
-    ReaderReady,
-    ReaderLost,
-    /// A card came (with the reader it is in, for PC/SC) or went.
-    Present(bool, Option<String>),
-}
-
-/// Where the card is: a PC/SC reader, or the demo's in-process reader.
-#[derive(Debug)]
-pub enum Reader {
-    Pcsc {
-        /// `None`: the first reader that shows up.
-        name: Option<String>,
-    },
-    Demo {
-        reader: InProcessReader,
-        /// Profile name → path, for `DemoPlace`.
-        profiles: Vec<(String, std::path::PathBuf)>,
-    },
+    Source(SourceEvent),
 }
 
 /// Time limits of the worker's operations.
@@ -156,12 +110,41 @@ pub struct Deadlines {
 const RECEIPT_WAIT: Duration = Duration::from_secs(10);
 const RECEIPT_RETRY: Duration = Duration::from_millis(250);
 
-/// How often undelivered completions are retried in service.
-pub const COMPLETION_RETRY: Duration = Duration::from_secs(30);
+impl Deadlines {
+    /// The deadlines `config` sets.
+    pub fn for_config(config: &Config) -> Deadlines {
+        let centre = match &config.centre {
+            CentreSetting::Http { timeout, .. } => *timeout,
+            CentreSetting::InProcess => Duration::from_secs(5),
+        };
+        Deadlines {
+            card: config.timeouts.card,
+            // A proof or a reset: a few card operations and up to four centre calls (with the
+            // completion's retries).
+            with_centre: config.timeouts.card * 3 + centre * 5,
+            completion_retry: config.timeouts.completion_retry,
+        }
+    }
+}
+
+/// The worker of a kiosk configured by `config`, on `cards` and `centre`, its outbox in the
+/// configured state directory: what the app starts, and what the tests start the same way.
+pub fn start(
+    config: &Config,
+    cards: Box<dyn CardSource>,
+    centre: Arc<dyn ResetCentre>,
+) -> (WorkerHandle, Receiver<Event>) {
+    spawn(
+        cards,
+        centre,
+        Deadlines::for_config(config),
+        Outbox::at(config.state_dir.join("outbox")),
+    )
+}
 
 /// Starts the worker; its events come out of the returned receiver.
-pub fn spawn(
-    reader: Reader,
+fn spawn(
+    cards: Box<dyn CardSource>,
     centre: Arc<dyn ResetCentre>,
     deadlines: Deadlines,
     outbox: Outbox,
@@ -173,20 +156,15 @@ pub fn spawn(
         .name("kiosk worker".to_string())
         .spawn(move || {
             let mut worker = Worker {
-                reader,
+                cards,
                 centre,
                 deadlines,
                 events: event_tx,
                 inputs: input_tx,
                 card: None,
-                monitor: None,
-                reader_name: None,
                 session: None,
                 auth_certificate: None,
-                pending: Vec::new(),
-                unanswered: Vec::new(),
                 outbox,
-                shelf: Vec::new(),
             };
             worker.run(&input_rx);
         });
@@ -200,35 +178,36 @@ pub fn spawn(
 }
 
 struct Worker {
-    reader: Reader,
+    cards: Box<dyn CardSource>,
     centre: Arc<dyn ResetCentre>,
     deadlines: Deadlines,
     events: Sender<Event>,
     inputs: Sender<Input>,
     card: Option<CardThread<Card>>,
-    monitor: Option<ReaderMonitor>,
-    /// The PC/SC reader in use (the configured one, or the first seen).
-    reader_name: Option<String>,
     session: Option<SessionId>,
     auth_certificate: Option<Vec<u8>>,
-    /// Completions the centre could not take yet (the card's answer is known): retried.
-    pending: Vec<(SessionId, Outcome)>,
-    /// Commands a card took away and never answered (an earlier run died, or the card went
-    /// silent): the card's receipt is read when it is next seen on the reader.
-    unanswered: Vec<(SessionId, Sent)>,
-    /// The same, on disk from the moment the command goes to the card (read after a restart too).
+    /// From the moment a command goes to the card until the centre has its outcome: commands a
+    /// card took away and never answered (an earlier run died, or the card went silent), whose
+    /// card's receipt is read when it is next seen, and outcomes the centre could not take yet,
+    /// offered again every `completion_retry`.
     outbox: Outbox,
-    /// Demo cards taken off the reader keep their PINs and counters, as real cards do.
-    shelf: Vec<VirtualCard>,
 }
 
 impl Worker {
     fn run(&mut self, inputs: &Receiver<Input>) {
-        // What an earlier run could not deliver (it crashed, or the centre was away):
-        // `retry_pending` takes the outcomes from the outbox.
-        self.unanswered = self.outbox.load_sent();
+        // What an earlier run could not deliver (it crashed, or the centre was away).
+        if !self.cards.cards_outlive_the_kiosk() {
+            // Its cards died with the process that had them: nothing to ask.
+            for (session, _) in self.outbox.load_sent() {
+                self.outbox.add(&session, Outcome::Unknown);
+            }
+        }
         self.retry_pending();
-        self.watch();
+        let queue = self.inputs.clone();
+        self.cards.watch(SourceEvents::new(move |event| {
+            // A worker that is gone has nothing left to hear.
+            let _ = queue.send(Input::Source(event));
+        }));
         loop {
             let input = match inputs.recv_timeout(self.deadlines.completion_retry) {
                 Ok(input) => input,
@@ -239,7 +218,7 @@ impl Worker {
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
             };
             match input {
-                Input::Card(event) => self.card_event(event),
+                Input::Source(event) => self.source_event(event),
                 Input::Command(command) => self.command(command),
             }
         }
@@ -249,55 +228,23 @@ impl Worker {
         let _ = self.events.send(event);
     }
 
-    /// Starts watching the reader: the PC/SC monitor, or the demo reader's own state.
-    fn watch(&mut self) {
-        match &self.reader {
-            Reader::Pcsc { name } => {
-                let wanted = name.clone();
-                let inputs = self.inputs.clone();
-                self.monitor = Some(ReaderMonitor::start(move |event| {
-                    if let Some(event) = translate(&event, wanted.as_deref()) {
-                        let _ = inputs.send(Input::Card(event));
-                    }
-                }));
-            }
-            Reader::Demo { reader, .. } => {
-                // The demo's cards died with the process that had them: nothing to ask.
-                for (session, _) in std::mem::take(&mut self.unanswered) {
-                    self.outbox.add(&session, Outcome::Unknown);
-                    self.pending.push((session, Outcome::Unknown));
-                }
-                self.emit(Event::ReaderReady);
-                if reader.has_card() {
-                    self.emit(Event::CardPresent(true));
-                    self.report_demo_card();
-                }
-            }
-        }
-    }
-
-    fn card_event(&mut self, event: CardEvent) {
+    fn source_event(&mut self, event: SourceEvent) {
         match event {
-            CardEvent::ReaderReady => self.emit(Event::ReaderReady),
-            CardEvent::ReaderLost => {
+            SourceEvent::ReaderReady => self.emit(Event::ReaderReady),
+            SourceEvent::ReaderLost => {
                 self.card = None;
                 self.emit(Event::ReaderLost);
             }
-            CardEvent::Present(present, reader) => {
-                if present {
-                    if reader.is_some() {
-                        self.reader_name = reader;
-                    }
-                } else {
-                    self.card = None;
-                }
+            SourceEvent::CardPlaced => {
                 // The app shows the removal screen at once (a restarted kiosk with a card on the
                 // reader begins there); the receipt takes a fraction of a second, well before a
                 // person reads the screen and reaches for the card.
-                self.emit(Event::CardPresent(present));
-                if present {
-                    self.ask_about_unanswered();
-                }
+                self.emit(Event::CardPresent(true));
+                self.ask_about_unanswered();
+            }
+            SourceEvent::CardTaken => {
+                self.card = None;
+                self.emit(Event::CardPresent(false));
             }
         }
     }
@@ -317,62 +264,25 @@ impl Worker {
                 self.emit(Event::ResetDone(result));
             }
             Command::Release => self.release(),
-            Command::DemoPlace(profile) => self.demo_place(&profile),
-            Command::DemoPull => self.demo_pull(),
             Command::Health => {
-                let health = crate::diagnostics::health(&self.reader, self.centre.as_ref());
+                let health = crate::diagnostics::health(self.cards.as_ref(), self.centre.as_ref());
                 self.emit(Event::Health(health));
             }
             Command::SelfTest => {
                 // Staff mode has no session: the card is free to be looked at.
                 self.release();
-                let name = match &self.reader {
-                    Reader::Pcsc { name } => name.clone().or_else(|| self.reader_name.clone()),
-                    Reader::Demo { .. } => None,
-                };
-                let report = crate::diagnostics::self_test(&self.reader, name, self.deadlines.card);
+                let report =
+                    crate::diagnostics::self_test(self.cards.as_ref(), self.deadlines.card);
                 self.emit(Event::SelfTest(report));
             }
-        }
-        self.report_demo_card();
-    }
-
-    /// Demo only: tells the panel which card is on the reader and its counters.
-    fn report_demo_card(&self) {
-        if let Reader::Demo { reader, .. } = &self.reader {
-            let card = reader.with_card(|card| DemoCard {
-                name: card.name().to_string(),
-                auth_tries: card.tries_left(PinId::Auth),
-                signing_tries: card.tries_left(PinId::Signing),
-            });
-            self.emit(Event::DemoCard(card));
         }
     }
 
     /// Connects to the card now on the reader, with the card deadline.
     fn connect(&mut self) -> Result<(), FlowError> {
         self.card = None;
-        let connect: Box<dyn FnOnce() -> Result<Card, TransportError> + Send> = match &self.reader {
-            Reader::Pcsc { name } => {
-                let name = name
-                    .clone()
-                    .or_else(|| self.reader_name.clone())
-                    .ok_or(FlowError::CardMoved)?;
-                Box::new(move || {
-                    PcscConnection::open(&name, Sharing::Exclusive)
-                        .map(|c| Jpki::new(Box::new(c) as Box<dyn Transport>))
-                })
-            }
-            Reader::Demo { reader, .. } => {
-                let reader = reader.clone();
-                Box::new(move || {
-                    reader
-                        .connect()
-                        .map(|c| Jpki::new(Box::new(c) as Box<dyn Transport>))
-                })
-            }
-        };
-        let card = CardThread::spawn("card", self.deadlines.card, connect)
+        let open = self.cards.opener().ok_or(FlowError::CardMoved)?;
+        let card = CardThread::spawn("card", self.deadlines.card, open)
             .map_err(|e| FlowError::from_transport(&e))?;
         self.card = Some(card);
         Ok(())
@@ -469,12 +379,10 @@ impl Worker {
             // The card thread missed its deadline mid-reset: the card may or may not hold the
             // new PIN; the lease at the centre keeps the reservation from being used twice, and
             // the card's receipt is read when it is seen again.
+            // (The outbox keeps the command as sent, if it went, until the card is seen again.)
             Err(error) => {
                 if let Some(session) = session {
                     let _ = self.centre.complete(&session, Outcome::Unknown);
-                    if self.outbox.load_sent().iter().any(|(s, _)| *s == session) {
-                        self.unanswered.push((session, sent));
-                    }
                 }
                 return Err(match error {
                     FlowError::CardMoved | FlowError::CardUnresponsive | FlowError::ReaderFault => {
@@ -493,19 +401,16 @@ impl Worker {
             // The card's own word that it did not take the command: the old PIN stands.
             Ok(completed) if completed.card_unchanged() => Err(FlowError::NotChanged),
             Ok(_) => Err(FlowError::Unconfirmed),
-            // The card holds the new PIN; only the centre has not heard yet: keep trying.
+            // The card holds the new PIN; only the centre has not heard yet: the outbox has the
+            // outcome (the journal wrote it before delivery) and offers it again.
             Err(StepError::CompletionPending {
-                session,
-                outcome: outcome @ Outcome::Card { sw: 0x9000 },
+                outcome:
+                    Outcome::Card {
+                        sw: StatusWord::SUCCESS,
+                    },
                 ..
-            }) => {
-                self.pending.push((session, outcome));
-                Ok(())
-            }
-            Err(StepError::CompletionPending {
-                session, outcome, ..
-            }) => {
-                self.pending.push((session, outcome));
+            }) => Ok(()),
+            Err(StepError::CompletionPending { outcome, .. }) => {
                 // The card's own word that it did not change, or no word the kiosk can judge.
                 Err(if kiosk_side::proves_unchanged(outcome) {
                     FlowError::NotChanged
@@ -522,19 +427,15 @@ impl Worker {
     /// Another card leaves the outcome unknown (the centre's lease then frees the reservation).
     /// Either way the outcome is kept in the outbox until the centre has it.
     fn ask_about_unanswered(&mut self) {
-        if self.unanswered.is_empty() {
+        // (A card thread given up on may have written the card's answer after all: those are
+        // outcomes now, not commands with the card.)
+        let unanswered = self.outbox.load_sent();
+        if unanswered.is_empty() {
             return;
         }
-        let answered: Vec<SessionId> = self.outbox.load().into_iter().map(|(s, _)| s).collect();
-        let unanswered = std::mem::take(&mut self.unanswered);
         for (session, sent) in unanswered {
-            // A card thread given up on may have written the card's answer after all.
-            if answered.contains(&session) {
-                continue;
-            }
             let outcome = self.ask_card_about(&sent);
             self.outbox.add(&session, outcome);
-            self.pending.push((session, outcome));
         }
         self.card = None;
         self.retry_pending();
@@ -585,55 +486,14 @@ impl Worker {
         self.card = None;
     }
 
+    /// Offers the centre every outcome it has not taken yet; what it takes (or refuses, which
+    /// is an answer too) leaves the outbox.
     fn retry_pending(&mut self) {
-        // The outbox is the record: a card thread given up on may have added to it since.
         for (session, outcome) in self.outbox.load() {
-            if !self.pending.iter().any(|(s, _)| *s == session) {
-                self.pending.push((session, outcome));
+            match self.centre.complete(&session, outcome) {
+                Ok(_) | Err(CentreError::Refused(_)) => self.outbox.remove(&session),
+                Err(_) => {}
             }
-        }
-        let centre = self.centre.clone();
-        let outbox = self.outbox.clone();
-        self.pending.retain(
-            |(session, outcome)| match centre.complete(session, *outcome) {
-                Ok(_) | Err(CentreError::Refused(_)) => {
-                    outbox.remove(session);
-                    false
-                }
-                Err(_) => true,
-            },
-        );
-    }
-
-    fn demo_place(&mut self, profile: &str) {
-        let Reader::Demo { reader, profiles } = &self.reader else {
-            return;
-        };
-        let Some((_, path)) = profiles.iter().find(|(name, _)| name == profile) else {
-            return;
-        };
-        let kept = self
-            .shelf
-            .iter()
-            .position(|card| card.name() == profile)
-            .map(|i| self.shelf.remove(i));
-        if let Some(card) = kept.or_else(|| virtual_card::load_card(path).ok()) {
-            reader.insert(card);
-            let _ = self
-                .inputs
-                .send(Input::Card(CardEvent::Present(true, None)));
-        }
-    }
-
-    fn demo_pull(&mut self) {
-        let Reader::Demo { reader, .. } = &self.reader else {
-            return;
-        };
-        if let Some(card) = reader.remove() {
-            self.shelf.push(card);
-            let _ = self
-                .inputs
-                .send(Input::Card(CardEvent::Present(false, None)));
         }
     }
 }
@@ -657,22 +517,4 @@ fn proof_tries(card: &mut Card, kind: ResetKind) -> Result<u8, FlowError> {
         return Err(FlowError::NoSigningCertificate);
     }
     card.tries_left(kind.proof()).map_err(FlowError::from_card)
-}
-
-/// The reader events the kiosk cares about, for the configured reader (or any reader when
-/// none is configured).
-fn translate(event: &ReaderEvent, wanted: Option<&str>) -> Option<CardEvent> {
-    let ours = |reader: &str| wanted.is_none_or(|wanted| wanted == reader);
-    match event {
-        ReaderEvent::ReaderAdded { reader } if ours(reader) => Some(CardEvent::ReaderReady),
-        ReaderEvent::ReaderRemoved { reader } if ours(reader) => Some(CardEvent::ReaderLost),
-        ReaderEvent::CardInserted { reader, .. } if ours(reader) => {
-            Some(CardEvent::Present(true, Some(reader.clone())))
-        }
-        ReaderEvent::CardRemoved { reader } if ours(reader) => {
-            Some(CardEvent::Present(false, Some(reader.clone())))
-        }
-        ReaderEvent::ServiceLost => Some(CardEvent::ReaderLost),
-        _ => None,
-    }
 }

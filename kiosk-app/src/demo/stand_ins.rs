@@ -1,27 +1,30 @@
-//! The demo: no reader, no network. Virtual cards from `config/cards/` on an in-process reader,
-//! the stand-in centre in the same process on a fresh database with fresh reservations, and a
-//! clearly marked panel to place and take the demo cards.
+//! What the demo runs on (the `demo` cargo feature): virtual cards from `config/cards/` on an
+//! in-process reader — a [`CardSource`] of its own, so the kiosk's worker has no demo branches —
+//! and the stand-in centre in the kiosk's process on a fresh database with fresh reservations
+//! (`config/demo-reservations.json`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
+use card_driver::jpki::Jpki;
 use card_driver::pin::Pin;
 use card_driver::reset_cryptogram::ResetCommand;
-use iced::widget::{column, container, scrollable, text};
-use iced::{Element, Length};
+use card_driver::transport::Transport;
+use kiosk_core::cards::CardCheck;
+use kiosk_core::cards::{CardSource, Opener, Probe, SourceEvent, SourceEvents};
+use kiosk_core::config::Config;
 use reset_center::config::ServiceHours;
-use reset_center::{
-    Begun, Centre, CentreConfig, CentreError, InProcessCentre, Outcome, ReservationState,
-    ResetCentre, ResetKind, SessionId, SystemClock,
+use reset_center::{Centre, CentreConfig, InProcessCentre, SystemClock};
+use reset_protocol::{
+    Begun, CentreError, Outcome, ReservationState, ResetCentre, ResetKind, SessionId,
 };
 use serde::Deserialize;
-use virtual_card::InProcessReader;
+use virtual_card::{InProcessReader, PinId, VirtualCard};
 
-use crate::app::{Demo, Message};
-use crate::config::Config;
-use crate::theme::{self, Tone, colour};
-use crate::widget::{Ctx, touch};
-use crate::worker::Reader;
+use super::{Demo, DemoCard, DemoHands, listing, profiles};
+
+/// The name the demo's in-process reader is shown under to staff.
+pub const DEMO_READER: &str = "DEMO in-process virtual reader";
 
 /// Which demo cards get which reservations (`config/demo-reservations.json`).
 #[derive(Debug, Deserialize)]
@@ -59,32 +62,21 @@ impl DemoReservations {
 /// Everything the demo runs on.
 #[allow(missing_debug_implementations)]
 pub struct DemoServices {
-    pub reader: Reader,
+    /// For the worker.
+    pub cards: DemoCards,
     pub centre: Arc<dyn ResetCentre>,
+    /// The panel, with its hands on the same reader.
     pub demo: Demo,
-    database: tempfile::TempDir,
-}
-
-impl DemoServices {
-    /// The parts, and the centre's temporary database to keep alive as long as the kiosk runs.
-    pub fn into_parts(self) -> (Reader, Arc<dyn ResetCentre>, Demo, tempfile::TempDir) {
-        (self.reader, self.centre, self.demo, self.database)
-    }
-}
-
-/// When the demo's centre is made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CentreStart {
-    /// At once (tests).
-    Now,
-    /// After the kiosk's first frame (the application: the screen first).
-    AfterFirstFrame,
+    /// The same reader, for tests that look at the card.
+    pub reader: DemoReader,
+    /// The centre's temporary database: to keep as long as the kiosk runs.
+    pub database: tempfile::TempDir,
 }
 
 pub fn services(
     config: &Config,
     config_path: &Path,
-    start: CentreStart,
+    start: super::CentreStart,
 ) -> Result<DemoServices, String> {
     let base = config_path.parent().unwrap_or(Path::new("."));
     let profiles = profiles(&base.join("cards"))?;
@@ -125,7 +117,7 @@ pub fn services(
     // The centre (database, trust anchors, reservations) is made on the side: the kiosk's first
     // frame does not wait for it, and no customer needs it before a card is read.
     let centre = LazyCentre::start(move || {
-        if start == CentreStart::AfterFirstFrame {
+        if start == super::CentreStart::AfterFirstFrame {
             crate::startup::after_first_frame(std::time::Duration::from_secs(2));
         }
         let centre =
@@ -143,16 +135,160 @@ pub fn services(
             .map_err(|e| format!("demo reservations: {e}"))?;
         Ok(InProcessCentre::new(Arc::new(centre), &store_id))
     });
-    let demo = listing(&profiles);
+    let reader = DemoReader {
+        reader: InProcessReader::new(),
+        profiles: profiles.clone(),
+        shelf: Arc::default(),
+        events: Arc::default(),
+    };
+    let mut demo = listing(&profiles);
+    demo.hands = Some(Arc::new(reader.clone()));
     Ok(DemoServices {
-        reader: Reader::Demo {
-            reader: InProcessReader::new(),
-            profiles,
-        },
+        cards: DemoCards(reader.clone()),
         centre: Arc::new(centre),
         demo,
+        reader,
         database,
     })
+}
+
+/// The demo reader: the in-process reader the worker's cards are opened on, the card
+/// profiles, the cards taken off it (they keep their PINs and counters, as real cards do), and
+/// the worker's ear once it listens. Clones share all of it.
+#[derive(Clone)]
+pub struct DemoReader {
+    reader: InProcessReader,
+    profiles: Vec<(String, PathBuf)>,
+    shelf: Arc<Mutex<Vec<VirtualCard>>>,
+    events: Arc<Mutex<Option<SourceEvents>>>,
+}
+
+impl std::fmt::Debug for DemoReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoReader")
+            .field("card", &self.reader.has_card())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DemoReader {
+    /// The in-process reader itself (tests look at the card through it).
+    pub fn reader(&self) -> &InProcessReader {
+        &self.reader
+    }
+
+    fn events(&self) -> std::sync::MutexGuard<'_, Option<SourceEvents>> {
+        self.events.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn shelf(&self) -> std::sync::MutexGuard<'_, Vec<VirtualCard>> {
+        self.shelf.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl DemoHands for DemoReader {
+    fn place(&self, profile: &str) {
+        // Held while the card goes on, so the worker starting to listen sees it once.
+        let events = self.events();
+        if self.reader.has_card() {
+            return;
+        }
+        let Some((_, path)) = self.profiles.iter().find(|(name, _)| name == profile) else {
+            return;
+        };
+        let kept = {
+            let mut shelf = self.shelf();
+            let at = shelf.iter().position(|card| card.name() == profile);
+            at.map(|i| shelf.remove(i))
+        };
+        match kept
+            .map(Ok)
+            .unwrap_or_else(|| virtual_card::load_card(path))
+        {
+            Ok(card) => {
+                self.reader.insert(card);
+                if let Some(events) = events.as_ref() {
+                    events.send(SourceEvent::CardPlaced);
+                }
+            }
+            Err(error) => eprintln!("kiosk: demo card {profile}: {error}"),
+        }
+    }
+
+    fn pull(&self) {
+        let events = self.events();
+        if let Some(card) = self.reader.remove() {
+            self.shelf().push(card);
+            if let Some(events) = events.as_ref() {
+                events.send(SourceEvent::CardTaken);
+            }
+        }
+    }
+
+    fn on_reader(&self) -> Option<DemoCard> {
+        self.reader.with_card(|card| DemoCard {
+            name: card.name().to_string(),
+            auth_tries: card.tries_left(PinId::Auth),
+            signing_tries: card.tries_left(PinId::Signing),
+        })
+    }
+}
+
+/// The demo reader as the worker's card source.
+#[derive(Debug)]
+pub struct DemoCards(DemoReader);
+
+impl CardSource for DemoCards {
+    fn watch(&mut self, events: SourceEvents) {
+        let mut slot = self.0.events();
+        events.send(SourceEvent::ReaderReady);
+        if self.0.reader.has_card() {
+            events.send(SourceEvent::CardPlaced);
+        }
+        *slot = Some(events);
+    }
+
+    fn opener(&self) -> Option<Opener> {
+        let reader = self.0.reader.clone();
+        Some(Box::new(move || {
+            reader
+                .connect()
+                .map(|c| Jpki::new(Box::new(c) as Box<dyn Transport>))
+        }))
+    }
+
+    fn readers(&self) -> Result<Vec<String>, String> {
+        Ok(vec![DEMO_READER.to_string()])
+    }
+
+    fn probe(&self) -> Option<Probe> {
+        let reader = self.0.reader.clone();
+        Some(Probe {
+            reader: DEMO_READER.to_string(),
+            check: Box::new(move || check(&reader)),
+        })
+    }
+
+    /// The demo's cards die with the process that had them.
+    fn cards_outlive_the_kiosk(&self) -> bool {
+        false
+    }
+}
+
+/// The self-test's look at the demo card: its ATR and a SELECT of JPKI-AP.
+fn check(reader: &InProcessReader) -> CardCheck {
+    let Some(atr) = reader.with_card(|card| hex::encode_upper(card.atr())) else {
+        return CardCheck::NoCard;
+    };
+    match reader.connect() {
+        Ok(transport) => CardCheck::Answered {
+            atr,
+            jpki: Jpki::new(transport)
+                .select_application()
+                .map_err(|e| e.to_string()),
+        },
+        Err(error) => CardCheck::Failed(error.to_string()),
+    }
 }
 
 /// The demo centre once made, or why it could not be.
@@ -256,110 +392,4 @@ impl ResetCentre for LazyCentre {
     fn health(&self) -> Result<bool, CentreError> {
         self.get()?.health()
     }
-}
-
-/// The demo panel alone for the cards beside `config_path` (no reader, no centre): for tools
-/// that lay out the demo's screens from outside.
-pub fn panel_for(config_path: &Path) -> Result<Demo, String> {
-    let base = config_path.parent().unwrap_or(Path::new("."));
-    Ok(listing(&profiles(&base.join("cards"))?))
-}
-
-/// The panel listing `profiles`, no card on the reader.
-fn listing(profiles: &[(String, PathBuf)]) -> Demo {
-    Demo {
-        profiles: profiles.iter().map(|(name, _)| name.clone()).collect(),
-        on_reader: None,
-    }
-}
-
-/// The card profiles, by name, `normal` first.
-fn profiles(folder: &Path) -> Result<Vec<(String, PathBuf)>, String> {
-    let entries = std::fs::read_dir(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
-    let mut profiles: Vec<(String, PathBuf)> = entries
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .filter_map(|path| Some((path.file_stem()?.to_string_lossy().into_owned(), path)))
-        .collect();
-    profiles.sort_by_key(|(name, _)| (name != "normal", name.clone()));
-    if profiles.is_empty() {
-        return Err(format!("no card profiles in {}", folder.display()));
-    }
-    Ok(profiles)
-}
-
-/// The width of the demo panel for a window width.
-pub fn panel_width(window_width: f32) -> f32 {
-    (window_width * 0.16).clamp(220.0, 320.0)
-}
-
-/// The demo panel: which card is on the reader, one button per card, and "take the card".
-pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
-    let m = ctx.metrics;
-    let small = m.small().min(22.0);
-    let tries = |tries: Option<u8>| tries.map_or_else(|| "-".to_string(), |n| n.to_string());
-    let status = match &demo.on_reader {
-        Some(card) => ctx.f(
-            "demo.on_reader",
-            &[
-                ("card", &card.name),
-                ("auth", &tries(card.auth_tries)),
-                ("signing", &tries(card.signing_tries)),
-            ],
-        ),
-        None => ctx.t("demo.empty").to_string(),
-    };
-    let mut list = column![
-        text(ctx.t("demo.place"))
-            .size(small)
-            .color(colour::HEADER_TEXT)
-    ]
-    .spacing(8.0);
-    for profile in &demo.profiles {
-        list = list.push(touch(
-            ctx,
-            text(profile.clone()).size(small.min(20.0)),
-            Tone::Secondary,
-            demo.on_reader
-                .is_none()
-                .then(|| Message::DemoPlace(profile.clone())),
-            Length::Fill,
-            48.0,
-        ));
-    }
-    let pull = touch(
-        ctx,
-        text(ctx.t("demo.pull")).size(small).font(theme::BOLD),
-        Tone::Primary,
-        demo.on_reader.is_some().then_some(Message::DemoPull),
-        Length::Fill,
-        72.0,
-    );
-    container(
-        column![
-            text(ctx.t("demo.title"))
-                .size(m.heading())
-                .font(theme::BOLD)
-                .color(colour::HEADER_TEXT),
-            text(ctx.t("demo.note"))
-                .size(small)
-                .color(colour::HEADER_TEXT),
-            text(status)
-                .size(small)
-                .font(theme::BOLD)
-                .color(colour::HEADER_TEXT),
-            pull,
-            scrollable(list).height(Length::Fill),
-        ]
-        .spacing(12.0),
-    )
-    .padding(16.0)
-    .width(Length::Fixed(width))
-    .height(Length::Fill)
-    .style(|_| container::Style {
-        background: Some(colour::DEMO.into()),
-        ..Default::default()
-    })
-    .into()
 }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use base64::Engine as _;
+use card_driver::apdu::StatusWord;
 use card_driver::pin::PinKind;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -152,8 +153,8 @@ pub fn proof_digest(session: &SessionId, challenge: &[u8]) -> [u8; 32] {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// The card answered this status word (`9000`: the PIN is reset).
-    Card { sw: u16 },
+    /// The card answered this status word (`9000`: the PIN is reset); a number on the wire.
+    Card { sw: StatusWord },
     /// The card did not change: the command never reached it, or the card still shows its old
     /// counter.
     Unchanged,

@@ -1,0 +1,89 @@
+//! What the kiosk runs on, as its configuration says: a PC/SC reader and the centre over HTTP
+//! (a store), or the demo's stand-ins (`"demo": true`), which only a build with the `demo` cargo
+//! feature has. A production build (`--no-default-features`) links neither the virtual card nor
+//! the stand-in centre, and refuses a demo configuration in one line.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use kiosk_core::cards::{CardSource, PcscCards};
+use kiosk_core::config::{CentreSetting, Config};
+use reset_protocol::{HttpCentre, ResetCentre};
+
+use crate::demo::{CentreStart, Demo};
+
+/// Whether this build has the demo (the `demo` cargo feature).
+pub const DEMO_BUILT: bool = cfg!(feature = "demo");
+
+/// What a build without the demo says of a demo configuration.
+pub const NO_DEMO: &str = "this kiosk-app is a production build without the demo (cargo feature \
+     `demo`), and the configuration says \"demo\": true; give it a store's configuration (see \
+     config/kiosk.production.json), or build with the default features to run the demo";
+
+/// The card source, the centre and (in the demo) the panel.
+#[allow(missing_debug_implementations)]
+pub struct Services {
+    pub cards: Box<dyn CardSource>,
+    pub centre: Arc<dyn ResetCentre>,
+    pub demo: Option<Demo>,
+    /// What must live as long as the kiosk (the demo centre's database).
+    pub keep_alive: Option<Box<dyn std::any::Any>>,
+}
+
+/// The services `config` (read from `config_path`) asks for.
+pub fn for_config(
+    config: &Config,
+    config_path: &Path,
+    start: CentreStart,
+) -> Result<Services, String> {
+    if config.demo {
+        return demo(config, config_path, start);
+    }
+    Ok(Services {
+        cards: Box::new(PcscCards::new(config.reader.clone())),
+        centre: centre_over_http(config)?,
+        demo: None,
+        keep_alive: None,
+    })
+}
+
+#[cfg(feature = "demo")]
+fn demo(config: &Config, config_path: &Path, start: CentreStart) -> Result<Services, String> {
+    let services = crate::demo::stand_ins::services(config, config_path, start)
+        .map_err(|error| format!("demo: {error}"))?;
+    Ok(Services {
+        cards: Box::new(services.cards),
+        centre: services.centre,
+        demo: Some(services.demo),
+        keep_alive: Some(Box::new(services.database)),
+    })
+}
+
+#[cfg(not(feature = "demo"))]
+fn demo(_: &Config, _: &Path, _: CentreStart) -> Result<Services, String> {
+    Err(NO_DEMO.to_string())
+}
+
+/// The centre over HTTP with this kiosk's credential.
+fn centre_over_http(config: &Config) -> Result<Arc<dyn ResetCentre>, String> {
+    match &config.centre {
+        CentreSetting::Http {
+            url,
+            kiosk_id,
+            credential_file,
+            timeout,
+        } => {
+            let credential =
+                zeroize::Zeroizing::new(std::fs::read_to_string(credential_file).map_err(|e| {
+                    format!("centre.credential_file {}: {e}", credential_file.display())
+                })?);
+            Ok(Arc::new(HttpCentre::new(
+                url,
+                kiosk_id,
+                credential.trim(),
+                *timeout,
+            )))
+        }
+        CentreSetting::InProcess => Err("the in-process centre is for the demo only".to_string()),
+    }
+}

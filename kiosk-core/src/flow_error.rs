@@ -1,0 +1,128 @@
+//! What can go wrong in a customer's session, as the worker reports it and the audit log records
+//! it. What the customer is told of each is the app's (`kiosk_app::guidance`).
+
+use card_driver::jpki::JpkiError;
+use card_driver::pin::PinKind;
+use card_driver::transport::TransportError;
+use reset_protocol::kiosk_side::StepError;
+use reset_protocol::{CentreError, Refusal};
+
+/// Why a customer's session cannot go on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlowError {
+    /// The card has no JPKI applet, or could not be read.
+    NotMyNumberCard,
+    /// A My Number Card that answered something no command expects, in the middle of the
+    /// session (the spec's "unreadable": transmit errors). Same guidance as above.
+    CardUnreadable,
+    /// The card left the reader.
+    CardMoved,
+    /// The card stopped answering (its deadline passed).
+    CardUnresponsive,
+    /// No signing certificate on the card (a holder under 15).
+    NoSigningCertificate,
+    /// A wrong PIN: stay on the PIN screen with this many tries left.
+    WrongPin { tries_left: u8 },
+    /// This PIN is locked.
+    PinLocked(PinKind),
+    /// The centre said no.
+    Refused(Refusal),
+    /// The centre could not be reached (or did not answer in time).
+    CentreUnreachable,
+    /// The reader or the PC/SC service failed under the card (the kiosk goes out of service).
+    ReaderFault,
+    /// The reset may or may not have happened and the card could not tell.
+    Unconfirmed,
+    /// The reset command reached the card (or may have) but the card proved it did not take it:
+    /// the old PIN stands and the reservation stays usable.
+    NotChanged,
+    /// Anything else; the detail is for the log, never for the screen.
+    Unexpected(String),
+}
+
+impl FlowError {
+    pub fn from_transport(error: &TransportError) -> FlowError {
+        match error {
+            TransportError::CardRemoved | TransportError::NoCard | TransportError::CardReset => {
+                FlowError::CardMoved
+            }
+            TransportError::Timeout(_) | TransportError::CardUnresponsive => {
+                FlowError::CardUnresponsive
+            }
+            TransportError::ReaderUnavailable(_)
+            | TransportError::ServiceUnavailable
+            | TransportError::Communication(_) => FlowError::ReaderFault,
+            other => FlowError::Unexpected(other.to_string()),
+        }
+    }
+
+    pub fn from_card(error: JpkiError) -> FlowError {
+        match error {
+            JpkiError::NotMyNumberCard | JpkiError::MalformedCertificate { .. } => {
+                FlowError::NotMyNumberCard
+            }
+            JpkiError::Transport(transport) => FlowError::from_transport(&transport),
+            // pcsc-lite answers a transmit with nothing when the card is pulled mid-command.
+            JpkiError::ResponseTooShort(0) => FlowError::CardMoved,
+            JpkiError::ResponseTooShort(_)
+            | JpkiError::Unexpected { .. }
+            | JpkiError::MalformedResponse { .. } => FlowError::CardUnreadable,
+            JpkiError::WrongPin { tries_left, .. } => FlowError::WrongPin { tries_left },
+            JpkiError::PinBlocked(kind) => FlowError::PinLocked(kind),
+            other => FlowError::Unexpected(other.to_string()),
+        }
+    }
+
+    pub fn from_centre(error: &CentreError) -> FlowError {
+        match error {
+            CentreError::Refused(refusal) => FlowError::Refused(*refusal),
+            CentreError::Unreachable(_) | CentreError::Timeout(_) => FlowError::CentreUnreachable,
+            CentreError::UnknownKiosk | CentreError::Protocol(_) => {
+                FlowError::Unexpected(error.to_string())
+            }
+        }
+    }
+
+    pub fn from_step(error: StepError) -> FlowError {
+        match error {
+            StepError::Card(card) => FlowError::from_card(card),
+            StepError::Centre(centre) => FlowError::from_centre(&centre),
+            StepError::CompletionPending { .. } => FlowError::Unconfirmed,
+        }
+    }
+}
+
+impl FlowError {
+    /// How the audit log records a session that ended on this error: refused (the holder's
+    /// situation: reservation, certificate, locked PIN) or failed (a fault), and a short
+    /// identifier. Never the error's text, which could carry detail from outside.
+    pub fn audit(&self) -> (crate::audit::Outcome, String) {
+        use crate::audit::Outcome::{Failed, Refused};
+        let pin = |kind: &PinKind| match kind {
+            PinKind::Auth => "pin_locked_auth",
+            PinKind::Signing => "pin_locked_signing",
+        };
+        let (outcome, reason) = match self {
+            FlowError::Refused(refusal) => {
+                let name = serde_json::to_value(refusal)
+                    .ok()
+                    .and_then(|value| value.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "refused".to_string());
+                return (Refused, name);
+            }
+            FlowError::NoSigningCertificate => (Refused, "no_signing_certificate"),
+            FlowError::PinLocked(kind) => (Refused, pin(kind)),
+            FlowError::WrongPin { .. } => (Failed, "wrong_pin"),
+            FlowError::NotMyNumberCard => (Failed, "not_my_number_card"),
+            FlowError::CardUnreadable => (Failed, "card_unreadable"),
+            FlowError::CardMoved => (Failed, "card_moved"),
+            FlowError::CardUnresponsive => (Failed, "card_unresponsive"),
+            FlowError::CentreUnreachable => (Failed, "centre_unreachable"),
+            FlowError::ReaderFault => (Failed, "reader_fault"),
+            FlowError::Unconfirmed => (Failed, "unconfirmed"),
+            FlowError::NotChanged => (Failed, "not_changed"),
+            FlowError::Unexpected(_) => (Failed, "unexpected"),
+        };
+        (outcome, reason.to_string())
+    }
+}
