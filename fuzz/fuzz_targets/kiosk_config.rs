@@ -1,4 +1,4 @@
-//! The kiosk's configuration: `kiosk_app::config::Config::parse(text, path)` on the input as
+//! The kiosk's configuration: `kiosk_core::config::Config::parse(text, path)` on the input as
 //! text (it touches no file).
 //!
 //! A configuration that parses keeps the rules `config/README.md` states: at least one reset
@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::NaiveTime;
-use kiosk_app::config::{CentreSetting, Config};
+use kiosk_core::config::{CentreSetting, Config};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

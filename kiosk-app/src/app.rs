@@ -10,6 +10,7 @@
 //! title for three seconds, then the staff passcode (StaffLogin → Staff). Every session's start
 //! and end, and every staff action, is written to the audit log before the screen moves on.
 
+use crate::i18n::msg;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,7 +29,9 @@ use crate::theme::{self, Metrics, Tone, colour};
 use crate::widget::full_repaint::full_repaint;
 use crate::widget::keypad::{self, Order};
 use crate::widget::{Corner, Ctx, frame, text_button};
-use kiosk_core::audit::{Event as AuditEvent, Outcome as AuditOutcome};
+use kiosk_core::audit::{
+    CardTag, Event as AuditEvent, Fault, Outcome as AuditOutcome, Reason, StaffAction,
+};
 use kiosk_core::config::{Config, KeypadLayout};
 use kiosk_core::flow_error::FlowError;
 use kiosk_core::records::Records;
@@ -160,7 +163,7 @@ pub const STAFF_IDLE: Duration = Duration::from_secs(5 * 60);
 #[derive(Debug, Clone)]
 struct SessionLog {
     kind: ResetKind,
-    card: Option<String>,
+    card: Option<CardTag>,
 }
 
 /// The inactivity limit of the current screen.
@@ -408,17 +411,15 @@ impl App {
     /// The customer agreed: a session starts (logged before the card screen shows).
     fn begin_session(&mut self, kind: ResetKind) {
         self.end_session(AuditOutcome::Cancelled, None);
-        self.records.record(AuditEvent::SessionStart {
-            kind: kind.as_str().to_string(),
-        });
+        self.records.record(AuditEvent::SessionStart { kind });
         self.session = Some(SessionLog { kind, card: None });
     }
 
     /// The session ended, once: logged before the next screen shows.
-    fn end_session(&mut self, outcome: AuditOutcome, reason: Option<String>) {
+    fn end_session(&mut self, outcome: AuditOutcome, reason: Option<Reason>) {
         if let Some(session) = self.session.take() {
             self.records.record(AuditEvent::SessionEnd {
-                kind: session.kind.as_str().to_string(),
+                kind: session.kind,
                 outcome,
                 reason,
                 card: session.card,
@@ -702,7 +703,7 @@ impl App {
             staff::Message::Show(page) => self.show_staff_page(page),
             staff::Message::RunSelfTest => {
                 self.records.record(AuditEvent::StaffAction {
-                    action: "self_test".to_string(),
+                    action: StaffAction::SelfTest,
                 });
                 if let Screen::Staff(staff) = &mut self.screen {
                     staff.self_test = staff::SelfTestState::Running;
@@ -714,11 +715,10 @@ impl App {
                 match self.records.set_out_of_service(out) {
                     Ok(()) => self.records.record(AuditEvent::StaffAction {
                         action: if out {
-                            "out_of_service"
+                            StaffAction::OutOfService
                         } else {
-                            "back_in_service"
-                        }
-                        .to_string(),
+                            StaffAction::BackInService
+                        },
                     }),
                     Err(error) => log(&format!("out-of-service switch: {error}")),
                 }
@@ -827,7 +827,10 @@ impl App {
                     // session ended (the done or error screen), then out of service.
                     Screen::RemoveCard { .. } => self.card_removed(),
                     _ => {
-                        self.end_session(AuditOutcome::Failed, Some("reader_lost".to_string()));
+                        self.end_session(
+                            AuditOutcome::Failed,
+                            Some(Reason::Fault(Fault::ReaderLost)),
+                        );
                         self.send(Command::Release);
                         self.go(Screen::OutOfService);
                     }
@@ -1054,89 +1057,90 @@ impl App {
         let ctx = self.ctx();
         let language = Some(Message::Language);
         let hours = self.config.hours_text();
-        let (body, footer): (Element<'_, Message>, Option<Element<'_, Message>>) =
-            match &self.screen {
-                Screen::Top => (
-                    top::view(&ctx, self.unavailable().as_ref()).map(Message::Top),
-                    None,
-                ),
-                Screen::Services => (
-                    services::view(&ctx).map(Message::Services),
-                    Some(services::footer_view(&ctx).map(Message::Services)),
-                ),
-                Screen::ResetMenu => (
-                    reset_menu::view(&ctx, &self.config.offered).map(Message::ResetMenu),
-                    Some(reset_menu::footer_view(&ctx).map(Message::ResetMenu)),
-                ),
-                Screen::Consent(kind) => (
-                    consent::view(&ctx, *kind).map(Message::Consent),
-                    Some(consent::footer_view(&ctx).map(Message::Consent)),
-                ),
-                Screen::InsertCard(_) => (
-                    insert_card::view(&ctx, false).map(Message::InsertCard),
-                    Some(insert_card::footer_view(&ctx, false).map(Message::InsertCard)),
-                ),
-                Screen::Reading(_) => (
-                    insert_card::view(&ctx, true).map(Message::InsertCard),
-                    Some(insert_card::footer_view(&ctx, true).map(Message::InsertCard)),
-                ),
-                Screen::CurrentPin(entry) => (
-                    entry.view(&ctx).map(Message::CurrentPin),
-                    Some(entry.footer(&ctx).map(Message::CurrentPin)),
-                ),
-                Screen::Checking { .. } => (processing::view(&ctx, ctx.t("pin.checking")), None),
-                Screen::NewPin(entry) => (
-                    entry.view(&ctx).map(Message::NewPin),
-                    Some(entry.footer(&ctx).map(Message::NewPin)),
-                ),
-                Screen::Processing(_) => (processing::view(&ctx, ctx.t("processing.title")), None),
-                Screen::RemoveCard {
-                    ending,
-                    kind,
-                    since,
-                } => {
-                    let failure = match ending {
-                        Ending::Failed(error) => Some(ctx.t(&error::title_id(error, *kind))),
-                        _ => None,
-                    };
-                    let waiting = self.now.saturating_duration_since(*since);
-                    (remove_card::view(&ctx, ending, waiting, failure), None)
-                }
-                Screen::Done(kind) => (
-                    done::view(&ctx, *kind).map(Message::Done),
-                    Some(done::footer_view(&ctx).map(Message::Done)),
-                ),
-                Screen::Error { error, kind } => (
-                    error::view(&ctx, error, *kind, &hours).map(Message::Error),
-                    Some(error::footer_view(&ctx).map(Message::Error)),
-                ),
-                Screen::OutOfService => (out_of_service::view(&ctx), None),
-                Screen::StaffLogin(login) => {
-                    let gate = self.staff_gate();
-                    (
-                        login.view(&ctx, gate).map(Message::StaffLogin),
-                        Some(login.footer(&ctx, gate).map(Message::StaffLogin)),
-                    )
-                }
-                Screen::Staff(staff) => {
-                    let facts = staff::Facts {
-                        config: &self.config,
-                        reader_ok: self.reader_ok,
-                        card_present: self.card_present,
-                        out_of_service: self.records.out_of_service(),
-                        audit_broken: self.records.broken(),
-                        uptime: self.records.uptime(),
-                    };
-                    (
-                        staff.view(&ctx, &facts).map(Message::Staff),
-                        Some(
-                            staff
-                                .footer(&ctx, self.records.out_of_service())
-                                .map(Message::Staff),
-                        ),
-                    )
-                }
-            };
+        let (body, footer): (Element<'_, Message>, Option<Element<'_, Message>>) = match &self
+            .screen
+        {
+            Screen::Top => (
+                top::view(&ctx, self.unavailable().as_ref()).map(Message::Top),
+                None,
+            ),
+            Screen::Services => (
+                services::view(&ctx).map(Message::Services),
+                Some(services::footer_view(&ctx).map(Message::Services)),
+            ),
+            Screen::ResetMenu => (
+                reset_menu::view(&ctx, &self.config.offered).map(Message::ResetMenu),
+                Some(reset_menu::footer_view(&ctx).map(Message::ResetMenu)),
+            ),
+            Screen::Consent(kind) => (
+                consent::view(&ctx, *kind).map(Message::Consent),
+                Some(consent::footer_view(&ctx).map(Message::Consent)),
+            ),
+            Screen::InsertCard(_) => (
+                insert_card::view(&ctx, false).map(Message::InsertCard),
+                Some(insert_card::footer_view(&ctx, false).map(Message::InsertCard)),
+            ),
+            Screen::Reading(_) => (
+                insert_card::view(&ctx, true).map(Message::InsertCard),
+                Some(insert_card::footer_view(&ctx, true).map(Message::InsertCard)),
+            ),
+            Screen::CurrentPin(entry) => (
+                entry.view(&ctx).map(Message::CurrentPin),
+                Some(entry.footer(&ctx).map(Message::CurrentPin)),
+            ),
+            Screen::Checking { .. } => (processing::view(&ctx, ctx.t(msg::PIN_CHECKING)), None),
+            Screen::NewPin(entry) => (
+                entry.view(&ctx).map(Message::NewPin),
+                Some(entry.footer(&ctx).map(Message::NewPin)),
+            ),
+            Screen::Processing(_) => (processing::view(&ctx, ctx.t(msg::PROCESSING_TITLE)), None),
+            Screen::RemoveCard {
+                ending,
+                kind,
+                since,
+            } => {
+                let failure = match ending {
+                    Ending::Failed(error) => Some(ctx.t(error::title_id(error, *kind))),
+                    _ => None,
+                };
+                let waiting = self.now.saturating_duration_since(*since);
+                (remove_card::view(&ctx, ending, waiting, failure), None)
+            }
+            Screen::Done(kind) => (
+                done::view(&ctx, *kind).map(Message::Done),
+                Some(done::footer_view(&ctx).map(Message::Done)),
+            ),
+            Screen::Error { error, kind } => (
+                error::view(&ctx, error, *kind, &hours).map(Message::Error),
+                Some(error::footer_view(&ctx).map(Message::Error)),
+            ),
+            Screen::OutOfService => (out_of_service::view(&ctx), None),
+            Screen::StaffLogin(login) => {
+                let gate = self.staff_gate();
+                (
+                    login.view(&ctx, gate).map(Message::StaffLogin),
+                    Some(login.footer(&ctx, gate).map(Message::StaffLogin)),
+                )
+            }
+            Screen::Staff(staff) => {
+                let facts = staff::Facts {
+                    config: &self.config,
+                    reader_ok: self.reader_ok,
+                    card_present: self.card_present,
+                    out_of_service: self.records.out_of_service(),
+                    audit_broken: self.records.broken(),
+                    uptime: self.records.uptime(),
+                };
+                (
+                    staff.view(&ctx, &facts).map(Message::Staff),
+                    Some(
+                        staff
+                            .footer(&ctx, self.records.out_of_service())
+                            .map(Message::Staff),
+                    ),
+                )
+            }
+        };
         let centred = container(body).center_x(Length::Fill).height(Length::Fill);
         let corner = matches!(self.screen, Screen::Top | Screen::OutOfService).then_some(Corner {
             pressed: Message::Corner(true),
@@ -1178,11 +1182,11 @@ impl App {
             .timer
             .is_some_and(|t| t.extensions < self.config.timeouts.max_extensions);
         let mut panel = column![
-            text(ctx.t("warning.title"))
+            text(ctx.t(msg::WARNING_TITLE))
                 .size(m.title())
                 .font(theme::BOLD),
             text(ctx.f(
-                "warning.countdown",
+                msg::WARNING_COUNTDOWN,
                 &[("n", &self.seconds_left().to_string())]
             ))
             .size(m.px(64.0))
@@ -1194,7 +1198,7 @@ impl App {
         if can_extend {
             panel = panel.push(text_button(
                 ctx,
-                ctx.t("common.continue"),
+                ctx.t(msg::COMMON_CONTINUE),
                 Tone::Primary,
                 Some(Message::Continue),
                 Length::Fixed(m.px(560.0)),
@@ -1246,14 +1250,18 @@ impl App {
     }
 
     pub fn title(&self) -> String {
-        crate::i18n::text(self.language, "header.service").to_string()
+        crate::i18n::text(self.language, msg::HEADER_SERVICE).to_string()
     }
 }
 
 /// One line on stderr per screen and reader event: what an integrator needs in the journal,
 /// never a PIN, a certificate or anything about the holder.
 fn log(event: &str) {
-    eprintln!("kiosk: {event}");
+    use std::io::Write;
+    // One write per line: `eprintln!` writes its pieces one by one on the unbuffered stderr, and
+    // a compositor or supervisor writing to the same file can land between them.
+    let line = format!("kiosk: {event}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// What the worker is started with.

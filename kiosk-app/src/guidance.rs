@@ -5,96 +5,105 @@ use card_driver::pin::PinKind;
 use kiosk_core::flow_error::FlowError;
 use reset_protocol::{Refusal, ResetKind};
 
-/// Catalogue ids of what to show for an error: (title, guidance).
-pub fn guidance(error: &FlowError, kind: ResetKind) -> (String, &'static str) {
-    let kind_suffix = |base: &str, pin: PinKind| {
-        format!(
-            "{base}.{}",
-            match pin {
-                PinKind::Auth => "auth",
-                PinKind::Signing => "signing",
-            }
-        )
-    };
+use crate::i18n::{MessageId, msg};
+
+/// What to show for an error: (title, guidance).
+pub fn guidance(error: &FlowError, kind: ResetKind) -> (MessageId, MessageId) {
     match error {
-        FlowError::NotMyNumberCard | FlowError::CardUnreadable => (
-            "error.not_mynumber.title".into(),
-            "error.not_mynumber.guide",
-        ),
-        FlowError::CardMoved => ("error.card_moved.title".into(), "error.card_moved.guide"),
+        FlowError::NotMyNumberCard | FlowError::CardUnreadable => {
+            (msg::ERROR_NOT_MYNUMBER_TITLE, msg::ERROR_NOT_MYNUMBER_GUIDE)
+        }
+        FlowError::CardMoved => (msg::ERROR_CARD_MOVED_TITLE, msg::ERROR_CARD_MOVED_GUIDE),
         FlowError::CardUnresponsive => (
-            "error.card_unresponsive.title".into(),
-            "error.card_unresponsive.guide",
+            msg::ERROR_CARD_UNRESPONSIVE_TITLE,
+            msg::ERROR_CARD_UNRESPONSIVE_GUIDE,
         ),
         FlowError::NoSigningCertificate => no_signing_certificate(kind),
         // Shown in place on the PIN screen; as an error it means the last try went.
-        FlowError::WrongPin { .. } => (
-            kind_suffix("error.pin_locked.title", kind.proof()),
-            "error.pin_locked.guide",
-        ),
+        FlowError::WrongPin { .. } => (pin_locked(kind.proof()), msg::ERROR_PIN_LOCKED_GUIDE),
         // The auth-PIN reset rests on the signing password: with it locked, only the office
         // can help, and the holder should hear why this reset cannot go on.
         FlowError::PinLocked(PinKind::Signing) if kind == ResetKind::Auth => (
-            kind_suffix("error.pin_locked.title", PinKind::Signing),
-            "error.pin_locked.guide.for_auth_reset",
+            pin_locked(PinKind::Signing),
+            msg::ERROR_PIN_LOCKED_GUIDE_FOR_AUTH_RESET,
         ),
-        FlowError::PinLocked(pin) => (
-            kind_suffix("error.pin_locked.title", *pin),
-            "error.pin_locked.guide",
-        ),
+        FlowError::PinLocked(pin) => (pin_locked(*pin), msg::ERROR_PIN_LOCKED_GUIDE),
         FlowError::Refused(refusal) => refusal_guidance(*refusal, kind),
-        FlowError::CentreUnreachable => ("error.centre.title".into(), "error.centre.guide"),
-        FlowError::ReaderFault => (
-            "error.reader_fault.title".into(),
-            "error.reader_fault.guide",
-        ),
-        FlowError::Unconfirmed => ("error.unconfirmed.title".into(), "error.unconfirmed.guide"),
-        FlowError::NotChanged => ("error.not_changed.title".into(), "error.not_changed.guide"),
-        FlowError::Unexpected(_) => ("error.unexpected.title".into(), "error.unexpected.guide"),
+        FlowError::CentreUnreachable => (msg::ERROR_CENTRE_TITLE, msg::ERROR_CENTRE_GUIDE),
+        FlowError::ReaderFault => (msg::ERROR_READER_FAULT_TITLE, msg::ERROR_READER_FAULT_GUIDE),
+        FlowError::Unconfirmed => (msg::ERROR_UNCONFIRMED_TITLE, msg::ERROR_UNCONFIRMED_GUIDE),
+        FlowError::NotChanged => (msg::ERROR_NOT_CHANGED_TITLE, msg::ERROR_NOT_CHANGED_GUIDE),
+        FlowError::Unexpected(_) => (msg::ERROR_UNEXPECTED_TITLE, msg::ERROR_UNEXPECTED_GUIDE),
+    }
+}
+
+/// The title of a locked PIN.
+fn pin_locked(pin: PinKind) -> MessageId {
+    match pin {
+        PinKind::Auth => msg::ERROR_PIN_LOCKED_TITLE_AUTH,
+        PinKind::Signing => msg::ERROR_PIN_LOCKED_TITLE_SIGNING,
     }
 }
 
 /// A card without a signing certificate (a holder under 15, a face-only card): the signing
 /// reset has nothing to reset, the auth reset has nothing to prove the holder with.
-fn no_signing_certificate(kind: ResetKind) -> (String, &'static str) {
+fn no_signing_certificate(kind: ResetKind) -> (MessageId, MessageId) {
     let guide = match kind {
-        ResetKind::Signing => "error.no_signing_cert.guide",
-        ResetKind::Auth => "error.no_signing_cert.guide.auth",
+        ResetKind::Signing => msg::ERROR_NO_SIGNING_CERT_GUIDE,
+        ResetKind::Auth => msg::ERROR_NO_SIGNING_CERT_GUIDE_AUTH,
     };
-    ("error.no_signing_cert.title".into(), guide)
+    (msg::ERROR_NO_SIGNING_CERT_TITLE, guide)
 }
 
-fn refusal_guidance(refusal: Refusal, kind: ResetKind) -> (String, &'static str) {
-    let (title, guide) = match refusal {
-        Refusal::NoReservation => ("error.no_reservation.title", "error.no_reservation.guide"),
+fn refusal_guidance(refusal: Refusal, kind: ResetKind) -> (MessageId, MessageId) {
+    match refusal {
+        Refusal::NoReservation => (
+            msg::ERROR_NO_RESERVATION_TITLE,
+            msg::ERROR_NO_RESERVATION_GUIDE,
+        ),
         Refusal::ReservationExpired => (
-            "error.reservation_expired.title",
-            "error.reservation_expired.guide",
+            msg::ERROR_RESERVATION_EXPIRED_TITLE,
+            msg::ERROR_RESERVATION_EXPIRED_GUIDE,
         ),
         Refusal::ReservationUsed => (
-            "error.reservation_used.title",
-            "error.reservation_used.guide",
+            msg::ERROR_RESERVATION_USED_TITLE,
+            msg::ERROR_RESERVATION_USED_GUIDE,
         ),
-        Refusal::WrongKind => {
-            return (
-                format!("error.wrong_kind.title.{}", kind.as_str()),
-                "error.wrong_kind.guide",
-            );
-        }
+        Refusal::WrongKind => (
+            match kind {
+                ResetKind::Signing => msg::ERROR_WRONG_KIND_TITLE_SIGNING,
+                ResetKind::Auth => msg::ERROR_WRONG_KIND_TITLE_AUTH,
+            },
+            msg::ERROR_WRONG_KIND_GUIDE,
+        ),
         Refusal::ReservationInUse => (
-            "error.reservation_in_use.title",
-            "error.reservation_in_use.guide",
+            msg::ERROR_RESERVATION_IN_USE_TITLE,
+            msg::ERROR_RESERVATION_IN_USE_GUIDE,
         ),
-        Refusal::CertExpired => ("error.cert_expired.title", "error.cert_expired.guide"),
-        Refusal::CertRevoked => ("error.cert_revoked.title", "error.cert_revoked.guide"),
-        Refusal::CertUntrusted => ("error.cert_untrusted.title", "error.cert_untrusted.guide"),
-        Refusal::NoSigningCertificate => return no_signing_certificate(kind),
-        Refusal::OutsideHours => ("error.outside_hours.title", "error.outside_hours.guide"),
-        Refusal::Maintenance => ("error.maintenance.title", "error.maintenance.guide"),
+        Refusal::CertExpired => (msg::ERROR_CERT_EXPIRED_TITLE, msg::ERROR_CERT_EXPIRED_GUIDE),
+        Refusal::CertRevoked => (msg::ERROR_CERT_REVOKED_TITLE, msg::ERROR_CERT_REVOKED_GUIDE),
+        Refusal::CertUntrusted => (
+            msg::ERROR_CERT_UNTRUSTED_TITLE,
+            msg::ERROR_CERT_UNTRUSTED_GUIDE,
+        ),
+        Refusal::NoSigningCertificate => no_signing_certificate(kind),
+        Refusal::OutsideHours => (
+            msg::ERROR_OUTSIDE_HOURS_TITLE,
+            msg::ERROR_OUTSIDE_HOURS_GUIDE,
+        ),
+        Refusal::Maintenance => (msg::ERROR_MAINTENANCE_TITLE, msg::ERROR_MAINTENANCE_GUIDE),
         // Protocol refusals: something the customer cannot act on.
-        _ => ("error.unexpected.title", "error.unexpected.guide"),
-    };
-    (title.to_string(), guide)
+        Refusal::SessionUnknown
+        | Refusal::SessionExpired
+        | Refusal::SessionClosed
+        | Refusal::ChallengeUsed
+        | Refusal::BadProof
+        | Refusal::ProofRequired
+        | Refusal::CommandAlreadyIssued
+        | Refusal::CardChallengeReused
+        | Refusal::InvalidPin
+        | Refusal::BadRequest => (msg::ERROR_UNEXPECTED_TITLE, msg::ERROR_UNEXPECTED_GUIDE),
+    }
 }
 
 #[cfg(test)]
@@ -102,8 +111,10 @@ mod tests {
     use super::*;
     use crate::i18n::{Language, text};
 
+    /// Each error the customer can meet has its own title and guidance in both languages (the
+    /// ids exist by construction; this checks that no guidance is empty or borrowed as a title).
     #[test]
-    fn every_error_has_catalogued_text_in_both_languages() {
+    fn every_error_has_a_title_and_guidance_in_both_languages() {
         let mut errors = vec![
             FlowError::NotMyNumberCard,
             FlowError::CardUnreadable,
@@ -139,15 +150,11 @@ mod tests {
         for error in &errors {
             for kind in [ResetKind::Signing, ResetKind::Auth] {
                 let (title, guide) = guidance(error, kind);
+                assert!(title.as_str().contains(".title"), "{error:?}: {title:?}");
+                assert!(guide.as_str().contains(".guide"), "{error:?}: {guide:?}");
                 for language in Language::ALL {
-                    assert!(
-                        !text(language, &title).starts_with('['),
-                        "{error:?}: {title}"
-                    );
-                    assert!(
-                        !text(language, guide).starts_with('['),
-                        "{error:?}: {guide}"
-                    );
+                    assert!(!text(language, title).trim().is_empty(), "{error:?}");
+                    assert!(!text(language, guide).trim().is_empty(), "{error:?}");
                 }
             }
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{Kiosk, workspace};
 use kiosk_app::app::{Message, STAFF_HOLD};
-use kiosk_core::audit::{self, Event, Outcome};
+use kiosk_core::audit::{self, CardTag, Event, Outcome, Reason, StaffAction};
 
 /// The demo configuration's staff passcode (README).
 const PASSCODE: &str = "246810";
@@ -226,10 +226,10 @@ fn out_of_service_survives_a_restart_and_blocks_customers() {
         actions,
         vec![
             Event::StaffAction {
-                action: "out_of_service".to_string()
+                action: StaffAction::OutOfService
             },
             Event::StaffAction {
-                action: "back_in_service".to_string()
+                action: StaffAction::BackInService
             },
         ]
     );
@@ -361,7 +361,7 @@ fn the_log_of_real_sessions_holds_no_pin_certificate_or_name_and_counts_them() {
     );
 
     // The sessions as the log has them: the same card, tagged the same way both times.
-    let ends: Vec<(Outcome, Option<String>, Option<String>)> = kiosk
+    let ends: Vec<(Outcome, Option<Reason>, Option<CardTag>)> = kiosk
         .audit()
         .into_iter()
         .filter_map(|event| match event {
@@ -378,8 +378,11 @@ fn the_log_of_real_sessions_holds_no_pin_certificate_or_name_and_counts_them() {
     assert_eq!(ends[0].0, Outcome::Completed);
     assert_eq!(ends[1].0, Outcome::Completed);
     assert_eq!(
-        (ends[2].0, ends[2].1.as_deref()),
-        (Outcome::Refused, Some("no_reservation"))
+        (ends[2].0, ends[2].1),
+        (
+            Outcome::Refused,
+            Some(Reason::Refused(reset_protocol::Refusal::NoReservation))
+        )
     );
     assert!(
         ends[0].2.is_some() && ends[0].2 == ends[1].2,

@@ -1,8 +1,9 @@
 //! Append-only audit log for maintenance mode, stored as JSON lines.
 //!
 //! Staff read this log on the kiosk, so it must never hold customer data:
-//! every free-form field is restricted to short identifiers chosen by the
-//! app, and cards appear only as keyed tags (see [`AuditLog::card_tag`]).
+//! every field is a type with a fixed set of values (kinds, outcomes, reasons,
+//! staff actions), the only text is the build's version, and cards appear only
+//! as keyed tags (see [`AuditLog::card_tag`]).
 //! Counters shown to staff are derived from the records rather than kept
 //! separately, so they can never disagree with the log.
 
@@ -17,6 +18,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, SubsecRound, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use rand::rngs::OsRng;
+use reset_protocol::{Refusal, ResetKind};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use zeroize::Zeroizing;
@@ -25,7 +27,7 @@ const CURRENT_FILE: &str = "audit.jsonl";
 const KEY_FILE: &str = "card-tag.key";
 const KEY_LEN: usize = 32;
 const TAG_HEX_LEN: usize = 8;
-const IDENT_MAX: usize = 40;
+const VERSION_MAX: usize = 40;
 
 /// How large the log may grow before old records are dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +59,105 @@ pub enum Outcome {
     TimedOut,
 }
 
+/// Why a session ended refused or failed: the centre's refusal, or what went
+/// wrong at the kiosk. On the log, its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Reason {
+    Refused(Refusal),
+    Fault(Fault),
+}
+
+/// What went wrong at the kiosk (or on the card) to end a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    PinLockedAuth,
+    PinLockedSigning,
+    WrongPin,
+    NotMyNumberCard,
+    CardUnreadable,
+    CardMoved,
+    CardUnresponsive,
+    CentreUnreachable,
+    ReaderFault,
+    ReaderLost,
+    Unconfirmed,
+    NotChanged,
+    Unexpected,
+}
+
+impl Reason {
+    /// The name on the log (and the key of the staff's counters).
+    pub fn code(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.code())
+    }
+}
+
+/// What staff did in maintenance mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffAction {
+    SelfTest,
+    OutOfService,
+    BackInService,
+}
+
+impl StaffAction {
+    /// The name on the log.
+    pub fn code(self) -> &'static str {
+        match self {
+            StaffAction::SelfTest => "self_test",
+            StaffAction::OutOfService => "out_of_service",
+            StaffAction::BackInService => "back_in_service",
+        }
+    }
+}
+
+/// A card as the log shows it: a short keyed tag only [`AuditLog::card_tag`]
+/// makes (a card number cannot be passed off as one, not even by reading a
+/// doctored log).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CardTag(String);
+
+impl CardTag {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CardTag {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<CardTag, String> {
+        if text.len() == TAG_HEX_LEN && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            Ok(CardTag(text))
+        } else {
+            Err(format!("a card tag is {TAG_HEX_LEN} lowercase hex digits"))
+        }
+    }
+}
+
+impl From<CardTag> for String {
+    fn from(tag: CardTag) -> String {
+        tag.0
+    }
+}
+
 /// What happened. No variant has room for a PIN, certificate, name or card
-/// number: string fields are validated identifiers (see [`AuditLog::append`]).
+/// number: every field is a closed type, and the version is checked (see
+/// [`AuditLog::append`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -66,15 +165,15 @@ pub enum Event {
         version: String,
     },
     SessionStart {
-        kind: String,
+        kind: ResetKind,
     },
     SessionEnd {
-        kind: String,
+        kind: ResetKind,
         outcome: Outcome,
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        reason: Option<String>,
+        reason: Option<Reason>,
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        card: Option<String>,
+        card: Option<CardTag>,
     },
     ReaderLost,
     ReaderBack,
@@ -83,7 +182,7 @@ pub enum Event {
         idle: bool,
     },
     StaffAction {
-        action: String,
+        action: StaffAction,
     },
     PasscodeFailed {
         consecutive: u32,
@@ -180,15 +279,17 @@ impl AuditLog {
     /// kept only on this kiosk, so it cannot be reversed to a card number or
     /// matched against tags from another kiosk. Being only 32 bits, tags of
     /// different cards can collide; that is acceptable for display.
-    pub fn card_tag(&self, card_identity: &[u8]) -> String {
+    pub fn card_tag(&self, card_identity: &[u8]) -> CardTag {
         let mut mac = self.tagger.clone();
         mac.update(card_identity);
         let digest = mac.finalize().into_bytes();
-        digest
-            .iter()
-            .take(TAG_HEX_LEN / 2)
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        CardTag(
+            digest
+                .iter()
+                .take(TAG_HEX_LEN / 2)
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
     }
 
     /// Appends `event` stamped with the current time; see [`Self::append_at`].
@@ -420,53 +521,21 @@ fn create_key(dir: &Path, path: &Path) -> Result<Zeroizing<Vec<u8>>, AuditError>
     Ok(key)
 }
 
+/// The one text field: the build's version (its types hold every other field).
 fn validate(event: &Event) -> Result<(), AuditError> {
     match event {
-        Event::Started { version } => check("version", version, is_version_byte),
-        Event::SessionStart { kind } => check("kind", kind, is_ident_byte),
-        Event::SessionEnd {
-            kind, reason, card, ..
-        } => {
-            check("kind", kind, is_ident_byte)?;
-            if let Some(reason) = reason {
-                check("reason", reason, is_ident_byte)?;
+        Event::Started { version } => {
+            if (1..=VERSION_MAX).contains(&version.len()) && version.bytes().all(is_version_byte) {
+                Ok(())
+            } else {
+                Err(AuditError::BadField {
+                    field: "version",
+                    value_len: version.len(),
+                })
             }
-            card.as_deref().map_or(Ok(()), check_card)
         }
-        Event::StaffAction { action } => check("action", action, is_ident_byte),
         _ => Ok(()),
     }
-}
-
-/// Only short identifiers pass, so free text such as a PIN with a space or
-/// a person's name cannot reach the log.
-fn check(field: &'static str, value: &str, allowed: fn(u8) -> bool) -> Result<(), AuditError> {
-    if (1..=IDENT_MAX).contains(&value.len()) && value.bytes().all(allowed) {
-        Ok(())
-    } else {
-        Err(bad_field(field, value))
-    }
-}
-
-/// Card tags are exactly what [`AuditLog::card_tag`] produces, so a card
-/// number cannot be passed off as one.
-fn check_card(tag: &str) -> Result<(), AuditError> {
-    if tag.len() == TAG_HEX_LEN && tag.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        Ok(())
-    } else {
-        Err(bad_field("card", tag))
-    }
-}
-
-fn bad_field(field: &'static str, value: &str) -> AuditError {
-    AuditError::BadField {
-        field,
-        value_len: value.len(),
-    }
-}
-
-fn is_ident_byte(b: u8) -> bool {
-    matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_')
 }
 
 // Versions come from the build (semver), which may use capitals, dots,
@@ -499,10 +568,10 @@ impl Tally {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counters {
     pub completed: Tally,
-    /// Refused sessions, keyed by reason ("unspecified" if none was given).
-    pub refusals: BTreeMap<String, Tally>,
-    /// Failed sessions, keyed by reason ("unspecified" if none was given).
-    pub errors: BTreeMap<String, Tally>,
+    /// Refused sessions, by reason (`None`: none was given).
+    pub refusals: BTreeMap<Option<Reason>, Tally>,
+    /// Failed sessions, by reason (`None`: none was given).
+    pub errors: BTreeMap<Option<Reason>, Tally>,
     pub cancelled: Tally,
     pub timed_out: Tally,
     pub sessions: Tally,
@@ -527,13 +596,12 @@ impl Counters {
             Event::PasscodeFailed { .. } => self.passcode_failures.add(today),
             Event::SessionEnd {
                 outcome, reason, ..
-            } => self.add_end(*outcome, reason.as_deref(), today),
+            } => self.add_end(*outcome, *reason, today),
             _ => {}
         }
     }
 
-    fn add_end(&mut self, outcome: Outcome, reason: Option<&str>, today: bool) {
-        let reason = reason.unwrap_or("unspecified").to_string();
+    fn add_end(&mut self, outcome: Outcome, reason: Option<Reason>, today: bool) {
         match outcome {
             Outcome::Completed => self.completed.add(today),
             Outcome::Refused => self.refusals.entry(reason).or_default().add(today),
@@ -573,20 +641,21 @@ mod tests {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
     }
 
-    fn action(name: &str) -> Event {
-        Event::StaffAction {
-            action: name.to_string(),
-        }
+    fn action(action: StaffAction) -> Event {
+        Event::StaffAction { action }
     }
 
-    fn end(outcome: Outcome, reason: Option<&str>) -> Event {
+    fn end(outcome: Outcome, reason: Option<Reason>) -> Event {
         Event::SessionEnd {
-            kind: "signing".to_string(),
+            kind: ResetKind::Signing,
             outcome,
-            reason: reason.map(str::to_string),
+            reason,
             card: None,
         }
     }
+
+    const NO_RESERVATION: Option<Reason> = Some(Reason::Refused(Refusal::NoReservation));
+    const CARD_MOVED: Option<Reason> = Some(Reason::Fault(Fault::CardMoved));
 
     fn every_variant() -> Vec<Event> {
         vec![
@@ -594,23 +663,23 @@ mod tests {
                 version: "0.1.0-rc.1+b7".to_string(),
             },
             Event::SessionStart {
-                kind: "auth".to_string(),
+                kind: ResetKind::Auth,
             },
             Event::SessionEnd {
-                kind: "signing".to_string(),
+                kind: ResetKind::Signing,
                 outcome: Outcome::Failed,
-                reason: Some("card_moved".to_string()),
-                card: Some("0a1b2c3d".to_string()),
+                reason: CARD_MOVED,
+                card: Some(CardTag("0a1b2c3d".to_string())),
             },
             end(Outcome::Completed, None),
-            end(Outcome::Refused, Some("no_reservation")),
+            end(Outcome::Refused, NO_RESERVATION),
             end(Outcome::Cancelled, None),
             end(Outcome::TimedOut, None),
             Event::ReaderLost,
             Event::ReaderBack,
             Event::StaffEntry,
             Event::StaffExit { idle: true },
-            action("out_of_service"),
+            action(StaffAction::OutOfService),
             Event::PasscodeFailed {
                 consecutive: 3,
                 locked_seconds: 30,
@@ -648,8 +717,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut log = AuditLog::open(dir.path(), Rotation::default()).unwrap();
         let stamp = at(2025, 4, 1, 0, 0, 0) + chrono::Duration::milliseconds(750);
-        log.append_at(action("self_test"), stamp).unwrap();
-        log.append_at(end(Outcome::Refused, Some("no_reservation")), stamp)
+        log.append_at(action(StaffAction::SelfTest), stamp).unwrap();
+        log.append_at(end(Outcome::Refused, NO_RESERVATION), stamp)
             .unwrap();
         let text = fs::read_to_string(dir.path().join(CURRENT_FILE)).unwrap();
         let expected = concat!(
@@ -692,8 +761,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(CURRENT_FILE);
         let mut log = AuditLog::open(dir.path(), Rotation::default()).unwrap();
-        for i in 0..5 {
-            log.append(action(&format!("step_{i}"))).unwrap();
+        for _ in 0..5 {
+            log.append(action(StaffAction::SelfTest)).unwrap();
         }
         drop(log);
         let len = fs::metadata(&path).unwrap().len();
@@ -706,7 +775,7 @@ mod tests {
         assert_eq!(skipped, 1);
 
         let mut log = AuditLog::open(dir.path(), Rotation::default()).unwrap();
-        let after = log.append(action("after_crash")).unwrap();
+        let after = log.append(action(StaffAction::BackInService)).unwrap();
         assert_eq!(after.seq, 5);
         let (read, skipped) = read_all(dir.path()).unwrap();
         assert_eq!(skipped, 1);
@@ -722,8 +791,8 @@ mod tests {
             max_files: 3,
         };
         let mut log = AuditLog::open(dir.path(), limits).unwrap();
-        for i in 0..200 {
-            log.append(action(&format!("a{i}"))).unwrap();
+        for _ in 0..200 {
+            log.append(action(StaffAction::SelfTest)).unwrap();
         }
         let names = file_names(dir.path());
         assert_eq!(names, ["audit.1.jsonl", "audit.2.jsonl", "audit.jsonl"]);
@@ -783,8 +852,12 @@ mod tests {
         let two = tempfile::tempdir().unwrap();
         let log = AuditLog::open(one.path(), Rotation::default()).unwrap();
         let tag = log.card_tag(b"card-0001");
-        assert_eq!(tag.len(), 8);
-        assert!(tag.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+        assert_eq!(tag.as_str().len(), 8);
+        assert!(
+            tag.as_str()
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        );
         assert_eq!(log.card_tag(b"card-0001"), tag);
         assert_ne!(log.card_tag(b"card-0002"), tag);
         drop(log);
@@ -809,39 +882,49 @@ mod tests {
     }
 
     #[test]
-    fn free_text_is_rejected_without_echoing_it() {
+    fn free_text_cannot_be_written_or_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let mut log = AuditLog::open(dir.path(), Rotation::default()).unwrap();
-        let bad = [
-            end(Outcome::Refused, Some("1234 5678")),
-            end(Outcome::Failed, Some("Taro")),
-            end(Outcome::Failed, Some("")),
-            end(Outcome::Failed, Some(&"x".repeat(41))),
-            action("Self_test"),
-            Event::SessionStart {
-                kind: "山田".to_string(),
-            },
-            Event::SessionEnd {
-                kind: "auth".to_string(),
-                outcome: Outcome::Failed,
-                reason: None,
-                card: Some("1234567890123456".to_string()),
-            },
-            Event::Started {
-                version: "1.0 Taro".to_string(),
-            },
-        ];
-        for event in bad {
-            let err = log.append(event.clone()).unwrap_err();
-            assert!(matches!(err, AuditError::BadField { .. }), "{event:?}");
-            let message = err.to_string();
-            assert!(!message.contains("1234") && !message.contains("Taro"));
+        // The version is the only text: anything but a build's version is refused, unechoed.
+        for version in ["1.0 Taro", "", &"1".repeat(41)] {
+            let err = log
+                .append(Event::Started {
+                    version: version.to_string(),
+                })
+                .unwrap_err();
+            assert!(matches!(err, AuditError::BadField { .. }), "{version:?}");
+            assert!(!err.to_string().contains("Taro"));
         }
-        assert!(
-            log.append(end(Outcome::Failed, Some("pin_locked_auth")))
-                .is_ok()
-        );
+        assert!(log.append(end(Outcome::Failed, CARD_MOVED)).is_ok());
         assert_eq!(read_all(dir.path()).unwrap().0.len(), 1);
+        // A doctored line with text where the types allow none does not read back as an event.
+        let doctored = [
+            r#"{"at":"2025-04-01T00:00:00Z","seq":9,"event":"session_end","kind":"signing","outcome":"failed","reason":"1234 5678"}"#,
+            r#"{"at":"2025-04-01T00:00:00Z","seq":9,"event":"session_start","kind":"山田"}"#,
+            r#"{"at":"2025-04-01T00:00:00Z","seq":9,"event":"session_end","kind":"auth","outcome":"failed","card":"1234567890123456"}"#,
+            r#"{"at":"2025-04-01T00:00:00Z","seq":9,"event":"staff_action","action":"Taro"}"#,
+        ];
+        for line in doctored {
+            assert!(serde_json::from_str::<Record>(line).is_err(), "{line}");
+        }
+    }
+
+    #[test]
+    fn reasons_are_written_as_their_names() {
+        let names = [
+            (Reason::Refused(Refusal::NoReservation), "no_reservation"),
+            (
+                Reason::Refused(Refusal::NoSigningCertificate),
+                "no_signing_certificate",
+            ),
+            (Reason::Fault(Fault::PinLockedAuth), "pin_locked_auth"),
+            (Reason::Fault(Fault::ReaderLost), "reader_lost"),
+        ];
+        for (reason, name) in names {
+            assert_eq!(reason.code(), name);
+            let back: Reason = serde_json::from_value(serde_json::json!(name)).unwrap();
+            assert_eq!(back, reason);
+        }
     }
 
     #[test]
@@ -863,22 +946,28 @@ mod tests {
             (
                 yesterday,
                 Event::SessionStart {
-                    kind: "signing".into(),
+                    kind: ResetKind::Signing,
                 },
             ),
             (yesterday, end(Outcome::Completed, None)),
-            (yesterday, end(Outcome::Refused, Some("no_reservation"))),
+            (yesterday, end(Outcome::Refused, NO_RESERVATION)),
             (
                 midnight,
                 Event::SessionStart {
-                    kind: "auth".into(),
+                    kind: ResetKind::Auth,
                 },
             ),
             (midnight, end(Outcome::Completed, None)),
-            (midnight, end(Outcome::Refused, Some("no_reservation"))),
-            (midnight, end(Outcome::Refused, Some("expired"))),
-            (midnight, end(Outcome::Failed, Some("card_moved"))),
-            (yesterday, end(Outcome::Failed, Some("card_moved"))),
+            (midnight, end(Outcome::Refused, NO_RESERVATION)),
+            (
+                midnight,
+                end(
+                    Outcome::Refused,
+                    Some(Reason::Refused(Refusal::ReservationExpired)),
+                ),
+            ),
+            (midnight, end(Outcome::Failed, CARD_MOVED)),
+            (yesterday, end(Outcome::Failed, CARD_MOVED)),
             (midnight, end(Outcome::Failed, None)),
             (midnight, end(Outcome::Cancelled, None)),
             (yesterday, end(Outcome::TimedOut, None)),
@@ -907,12 +996,13 @@ mod tests {
         assert_eq!(c.cancelled, t(1, 1));
         assert_eq!(c.timed_out, t(0, 1));
         assert_eq!(c.passcode_failures, t(1, 1));
-        let refusals: Vec<_> = c.refusals.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        assert_eq!(
-            refusals,
-            [("expired", t(1, 1)), ("no_reservation", t(1, 2))]
-        );
-        let errors: Vec<_> = c.errors.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        assert_eq!(errors, [("card_moved", t(1, 2)), ("unspecified", t(1, 1))]);
+        let refusals: BTreeMap<_, _> = [
+            (NO_RESERVATION, t(1, 2)),
+            (Some(Reason::Refused(Refusal::ReservationExpired)), t(1, 1)),
+        ]
+        .into();
+        assert_eq!(c.refusals, refusals);
+        let errors: BTreeMap<_, _> = [(CARD_MOVED, t(1, 2)), (None, t(1, 1))].into();
+        assert_eq!(c.errors, errors);
     }
 }

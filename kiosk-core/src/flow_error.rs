@@ -7,6 +7,8 @@ use card_driver::transport::TransportError;
 use reset_protocol::kiosk_side::StepError;
 use reset_protocol::{CentreError, Refusal};
 
+use crate::audit::{Fault, Outcome, Reason};
+
 /// Why a customer's session cannot go on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlowError {
@@ -94,35 +96,32 @@ impl FlowError {
 
 impl FlowError {
     /// How the audit log records a session that ended on this error: refused (the holder's
-    /// situation: reservation, certificate, locked PIN) or failed (a fault), and a short
-    /// identifier. Never the error's text, which could carry detail from outside.
-    pub fn audit(&self) -> (crate::audit::Outcome, String) {
-        use crate::audit::Outcome::{Failed, Refused};
-        let pin = |kind: &PinKind| match kind {
-            PinKind::Auth => "pin_locked_auth",
-            PinKind::Signing => "pin_locked_signing",
-        };
-        let (outcome, reason) = match self {
-            FlowError::Refused(refusal) => {
-                let name = serde_json::to_value(refusal)
-                    .ok()
-                    .and_then(|value| value.as_str().map(str::to_string))
-                    .unwrap_or_else(|| "refused".to_string());
-                return (Refused, name);
+    /// situation: reservation, certificate, locked PIN) or failed (a fault), and why. Never the
+    /// error's text, which could carry detail from outside.
+    pub fn audit(&self) -> (Outcome, Reason) {
+        let fault = |fault| (Outcome::Failed, Reason::Fault(fault));
+        match self {
+            FlowError::Refused(refusal) => (Outcome::Refused, Reason::Refused(*refusal)),
+            FlowError::NoSigningCertificate => (
+                Outcome::Refused,
+                Reason::Refused(Refusal::NoSigningCertificate),
+            ),
+            FlowError::PinLocked(PinKind::Auth) => {
+                (Outcome::Refused, Reason::Fault(Fault::PinLockedAuth))
             }
-            FlowError::NoSigningCertificate => (Refused, "no_signing_certificate"),
-            FlowError::PinLocked(kind) => (Refused, pin(kind)),
-            FlowError::WrongPin { .. } => (Failed, "wrong_pin"),
-            FlowError::NotMyNumberCard => (Failed, "not_my_number_card"),
-            FlowError::CardUnreadable => (Failed, "card_unreadable"),
-            FlowError::CardMoved => (Failed, "card_moved"),
-            FlowError::CardUnresponsive => (Failed, "card_unresponsive"),
-            FlowError::CentreUnreachable => (Failed, "centre_unreachable"),
-            FlowError::ReaderFault => (Failed, "reader_fault"),
-            FlowError::Unconfirmed => (Failed, "unconfirmed"),
-            FlowError::NotChanged => (Failed, "not_changed"),
-            FlowError::Unexpected(_) => (Failed, "unexpected"),
-        };
-        (outcome, reason.to_string())
+            FlowError::PinLocked(PinKind::Signing) => {
+                (Outcome::Refused, Reason::Fault(Fault::PinLockedSigning))
+            }
+            FlowError::WrongPin { .. } => fault(Fault::WrongPin),
+            FlowError::NotMyNumberCard => fault(Fault::NotMyNumberCard),
+            FlowError::CardUnreadable => fault(Fault::CardUnreadable),
+            FlowError::CardMoved => fault(Fault::CardMoved),
+            FlowError::CardUnresponsive => fault(Fault::CardUnresponsive),
+            FlowError::CentreUnreachable => fault(Fault::CentreUnreachable),
+            FlowError::ReaderFault => fault(Fault::ReaderFault),
+            FlowError::Unconfirmed => fault(Fault::Unconfirmed),
+            FlowError::NotChanged => fault(Fault::NotChanged),
+            FlowError::Unexpected(_) => fault(Fault::Unexpected),
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, AuditLog, Counters, Event, Record};
+use crate::audit::{self, AuditLog, CardTag, Counters, Event, Record};
 use crate::config::Config;
 use crate::staff::Lockout;
 
@@ -100,7 +100,7 @@ impl Records {
     }
 
     /// The short keyed tag of a card (see [`AuditLog::card_tag`]).
-    pub fn card_tag(&self, identity: &[u8]) -> Option<String> {
+    pub fn card_tag(&self, identity: &[u8]) -> Option<CardTag> {
         self.audit.as_ref().map(|audit| audit.card_tag(identity))
     }
 

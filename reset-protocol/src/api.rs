@@ -61,7 +61,19 @@ impl fmt::Display for ResetKind {
 }
 
 /// Why the centre says no. Each one has its own guidance on the kiosk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    thiserror::Error,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Refusal {
     #[error("no reservation for this card")]

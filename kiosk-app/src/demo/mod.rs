@@ -8,6 +8,7 @@
 #[cfg(feature = "demo")]
 pub mod stand_ins;
 
+use crate::i18n::msg;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -146,17 +147,17 @@ pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
     let tries = |tries: Option<u8>| tries.map_or_else(|| "-".to_string(), |n| n.to_string());
     let status = match &demo.on_reader {
         Some(card) => ctx.f(
-            "demo.on_reader",
+            msg::DEMO_ON_READER,
             &[
                 ("card", &card.name),
                 ("auth", &tries(card.auth_tries)),
                 ("signing", &tries(card.signing_tries)),
             ],
         ),
-        None => ctx.t("demo.empty").to_string(),
+        None => ctx.t(msg::DEMO_EMPTY).to_string(),
     };
     let mut list = column![
-        text(ctx.t("demo.place"))
+        text(ctx.t(msg::DEMO_PLACE))
             .size(small)
             .color(colour::HEADER_TEXT)
     ]
@@ -175,7 +176,7 @@ pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
     }
     let pull = touch(
         ctx,
-        text(ctx.t("demo.pull")).size(small).font(theme::BOLD),
+        text(ctx.t(msg::DEMO_PULL)).size(small).font(theme::BOLD),
         Tone::Primary,
         demo.on_reader.is_some().then_some(Message::Pull),
         Length::Fill,
@@ -183,11 +184,11 @@ pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
     );
     container(
         column![
-            text(ctx.t("demo.title"))
+            text(ctx.t(msg::DEMO_TITLE))
                 .size(m.heading())
                 .font(theme::BOLD)
                 .color(colour::HEADER_TEXT),
-            text(ctx.t("demo.note"))
+            text(ctx.t(msg::DEMO_NOTE))
                 .size(small)
                 .color(colour::HEADER_TEXT),
             text(status)

@@ -1,5 +1,6 @@
 //! 3 同意: what will happen, the conditions, the privacy note; agree or decline.
 
+use crate::i18n::{MessageId, msg};
 use iced::widget::{column, container, row, text};
 use iced::{Element, Length};
 use reset_protocol::ResetKind;
@@ -17,12 +18,12 @@ pub enum Message {
 pub fn view<'a>(ctx: &Ctx, kind: ResetKind) -> Element<'a, Message> {
     let m = ctx.metrics;
     let (what, know) = match kind {
-        ResetKind::Signing => ("consent.what.signing", "consent.know.signing"),
-        ResetKind::Auth => ("consent.what.auth", "consent.know.auth"),
+        ResetKind::Signing => (msg::CONSENT_WHAT_SIGNING, msg::CONSENT_KNOW_SIGNING),
+        ResetKind::Auth => (msg::CONSENT_WHAT_AUTH, msg::CONSENT_KNOW_AUTH),
     };
-    let condition = |id: &str| -> Element<'a, Message> {
+    let condition = |id: MessageId| -> Element<'a, Message> {
         row![
-            text(ctx.t("mark.ok"))
+            text(ctx.t(msg::MARK_OK))
                 .size(m.body())
                 .font(theme::BOLD)
                 .color(colour::OK),
@@ -34,12 +35,12 @@ pub fn view<'a>(ctx: &Ctx, kind: ResetKind) -> Element<'a, Message> {
     let radius = m.radius();
     let conditions = container(
         column![
-            text(ctx.t("consent.conditions"))
+            text(ctx.t(msg::CONSENT_CONDITIONS))
                 .size(m.heading())
                 .font(theme::BOLD),
-            condition("consent.reservation"),
+            condition(msg::CONSENT_RESERVATION),
             condition(know),
-            condition("consent.valid"),
+            condition(msg::CONSENT_VALID),
         ]
         .spacing(m.px(14.0)),
     )
@@ -47,10 +48,10 @@ pub fn view<'a>(ctx: &Ctx, kind: ResetKind) -> Element<'a, Message> {
     .width(Length::Fill)
     .style(move |_| theme::panel_style(colour::SURFACE, colour::KEY_BORDER, radius));
     column![
-        title(ctx, ctx.t("consent.title")),
+        title(ctx, ctx.t(msg::CONSENT_TITLE)),
         body(ctx, ctx.t(what)),
         conditions,
-        text(ctx.t("consent.privacy"))
+        text(ctx.t(msg::CONSENT_PRIVACY))
             .size(m.body())
             .color(colour::MUTED),
     ]
@@ -64,7 +65,7 @@ pub fn footer_view<'a>(ctx: &Ctx) -> Element<'a, Message> {
     footer(
         vec![text_button(
             ctx,
-            ctx.t("common.back"),
+            ctx.t(msg::COMMON_BACK),
             Tone::Secondary,
             Some(Message::Back),
             Length::Fixed(m.px(260.0)),
@@ -72,14 +73,14 @@ pub fn footer_view<'a>(ctx: &Ctx) -> Element<'a, Message> {
         vec![
             text_button(
                 ctx,
-                ctx.t("consent.decline"),
+                ctx.t(msg::CONSENT_DECLINE),
                 Tone::Secondary,
                 Some(Message::Decline),
                 Length::Fixed(m.px(360.0)),
             ),
             text_button(
                 ctx,
-                ctx.t("consent.agree"),
+                ctx.t(msg::CONSENT_AGREE),
                 Tone::Primary,
                 Some(Message::Agree),
                 Length::Fixed(m.px(420.0)),

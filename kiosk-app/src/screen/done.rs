@@ -1,5 +1,6 @@
 //! 8 完了: done; back to the top by itself after a few seconds, or at a tap.
 
+use crate::i18n::msg;
 use iced::widget::{column, text};
 use iced::{Alignment, Element, Length};
 use reset_protocol::ResetKind;
@@ -15,16 +16,16 @@ pub enum Message {
 pub fn view<'a>(ctx: &Ctx, kind: ResetKind) -> Element<'a, Message> {
     let m = ctx.metrics;
     let heading = match kind {
-        ResetKind::Signing => "done.title.signing",
-        ResetKind::Auth => "done.title.auth",
+        ResetKind::Signing => msg::DONE_TITLE_SIGNING,
+        ResetKind::Auth => msg::DONE_TITLE_AUTH,
     };
     column![
-        text(ctx.t("mark.ok"))
+        text(ctx.t(msg::MARK_OK))
             .size(m.px(160.0))
             .font(theme::BOLD)
             .color(colour::OK),
         title(ctx, ctx.t(heading)),
-        body(ctx, ctx.t("done.message")),
+        body(ctx, ctx.t(msg::DONE_MESSAGE)),
     ]
     .spacing(m.spacing())
     .align_x(Alignment::Center)

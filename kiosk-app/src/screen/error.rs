@@ -1,5 +1,6 @@
 //! The error screens: what happened, what to do next, and the way out (back to the top).
 
+use crate::i18n::{MessageId, msg};
 use iced::widget::{column, container, text};
 use iced::{Alignment, Element, Length};
 use reset_protocol::ResetKind;
@@ -25,17 +26,17 @@ pub fn view<'a>(
     let guide = ctx.f(guide_id, &[("start", &hours.0), ("end", &hours.1)]);
     let radius = m.radius();
     column![
-        text(ctx.t("mark.alert"))
+        text(ctx.t(msg::MARK_ALERT))
             .size(m.px(120.0))
             .font(theme::BOLD)
             .color(colour::WARNING),
-        text(ctx.t(&title_id))
+        text(ctx.t(title_id))
             .size(m.title())
             .font(theme::BOLD)
             .align_x(iced::alignment::Horizontal::Center),
         container(
             column![
-                text(ctx.t("error.next"))
+                text(ctx.t(msg::ERROR_NEXT))
                     .size(m.heading())
                     .font(theme::BOLD)
                     .color(colour::HEADER),
@@ -54,7 +55,7 @@ pub fn view<'a>(
 }
 
 /// The title of an error, for the removal screen that comes first when a card is present.
-pub fn title_id(error: &FlowError, kind: ResetKind) -> String {
+pub fn title_id(error: &FlowError, kind: ResetKind) -> MessageId {
     guidance(error, kind).0
 }
 

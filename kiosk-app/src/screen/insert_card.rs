@@ -1,5 +1,6 @@
 //! 4 カード設置: where the card goes; then "reading" while the worker reads it.
 
+use crate::i18n::msg;
 use iced::widget::{column, text};
 use iced::{Alignment, Element, Length};
 
@@ -17,7 +18,7 @@ pub fn view<'a>(ctx: &Ctx, reading: bool) -> Element<'a, Message> {
     let m = ctx.metrics;
     let art_height = (m.size.height * 0.42).max(220.0);
     let mut page = column![
-        title(ctx, ctx.t("insert.title")),
+        title(ctx, ctx.t(msg::INSERT_TITLE)),
         card_art(
             if reading { Scene::Hold } else { Scene::Place },
             art_height * 1.5,
@@ -28,16 +29,16 @@ pub fn view<'a>(ctx: &Ctx, reading: bool) -> Element<'a, Message> {
     .align_x(Alignment::Center);
     if reading {
         page = page.push(
-            text(ctx.t("insert.reading"))
+            text(ctx.t(msg::INSERT_READING))
                 .size(m.heading())
                 .font(theme::BOLD)
                 .color(colour::HEADER),
         );
     } else {
-        page = page.push(body(ctx, ctx.t("insert.instruction")));
+        page = page.push(body(ctx, ctx.t(msg::INSERT_INSTRUCTION)));
     }
     page = page.push(
-        text(ctx.t("insert.hold"))
+        text(ctx.t(msg::INSERT_HOLD))
             .size(m.body())
             .color(colour::MUTED),
     );
@@ -48,8 +49,8 @@ pub fn view<'a>(ctx: &Ctx, reading: bool) -> Element<'a, Message> {
 /// then be taken back).
 pub fn footer_view<'a>(ctx: &Ctx, reading: bool) -> Element<'a, Message> {
     if reading {
-        back_footer(ctx, "common.cancel", Message::Cancel)
+        back_footer(ctx, msg::COMMON_CANCEL, Message::Cancel)
     } else {
-        back_footer(ctx, "common.back", Message::Back)
+        back_footer(ctx, msg::COMMON_BACK, Message::Back)
     }
 }

@@ -1,6 +1,7 @@
 //! 6 新しい署名用パスワード入力 (or the new auth PIN): entered twice, the rules shown and checked
 //! as the holder types.
 
+use crate::i18n::msg;
 use card_driver::pin::{Pin, PinKind};
 use iced::widget::{column, row, text};
 use iced::{Alignment, Element, Length};
@@ -101,26 +102,26 @@ impl NewPin {
     pub fn view<'a>(&self, ctx: &Ctx) -> Element<'a, Message> {
         let m = ctx.metrics;
         let heading = if self.confirming() {
-            ctx.t("new.again").to_string()
+            ctx.t(msg::NEW_AGAIN).to_string()
         } else {
             ctx.t(match self.kind.target() {
-                PinKind::Signing => "new.title.signing",
-                PinKind::Auth => "new.title.auth",
+                PinKind::Signing => msg::NEW_TITLE_SIGNING,
+                PinKind::Auth => msg::NEW_TITLE_AUTH,
             })
             .to_string()
         };
         let mut info =
             column![text(heading).size(m.heading()).font(theme::BOLD)].spacing(m.px(10.0));
         if self.mismatch {
-            info = info.push(notice(ctx, ctx.t("new.mismatch"), true));
+            info = info.push(notice(ctx, ctx.t(msg::NEW_MISMATCH), true));
         }
         match self.kind.target() {
             PinKind::Signing => {
                 let (length, letter, digit) = self.entry.signing_rules();
                 let rules = row![
-                    rule(ctx, ctx.t("new.rule.length"), length),
-                    rule(ctx, ctx.t("new.rule.letter"), letter),
-                    rule(ctx, ctx.t("new.rule.digit"), digit),
+                    rule(ctx, ctx.t(msg::NEW_RULE_LENGTH), length),
+                    rule(ctx, ctx.t(msg::NEW_RULE_LETTER), letter),
+                    rule(ctx, ctx.t(msg::NEW_RULE_DIGIT), digit),
                 ]
                 .spacing(m.px(40.0));
                 column![
@@ -138,7 +139,7 @@ impl NewPin {
                 let info = info
                     .push(rule(
                         ctx,
-                        ctx.t("new.rule.four_digits"),
+                        ctx.t(msg::NEW_RULE_FOUR_DIGITS),
                         self.entry.len() == 4,
                     ))
                     .push(masked(ctx, self.entry.len(), Some(4)));
@@ -152,7 +153,7 @@ impl NewPin {
         let ready = self.entry.pin().is_ok().then_some(Message::Next);
         let mut left = vec![text_button(
             ctx,
-            ctx.t("common.cancel"),
+            ctx.t(msg::COMMON_CANCEL),
             Tone::Secondary,
             Some(Message::Cancel),
             Length::Fixed(m.px(300.0)),
@@ -160,16 +161,16 @@ impl NewPin {
         if self.confirming() {
             left.push(text_button(
                 ctx,
-                ctx.t("common.back"),
+                ctx.t(msg::COMMON_BACK),
                 Tone::Secondary,
                 Some(Message::Back),
                 Length::Fixed(m.px(300.0)),
             ));
         }
         let label = if self.confirming() {
-            "new.set"
+            msg::NEW_SET
         } else {
-            "new.next"
+            msg::NEW_NEXT
         };
         footer(
             left,

@@ -1,5 +1,6 @@
 //! Out of service: the reader or pcscd is gone. Customers are told, staff see it in maintenance.
 
+use crate::i18n::msg;
 use iced::widget::{column, text};
 use iced::{Alignment, Element, Length};
 
@@ -9,14 +10,14 @@ use crate::widget::{Ctx, body};
 pub fn view<'a, M: 'a>(ctx: &Ctx) -> Element<'a, M> {
     let m = ctx.metrics;
     column![
-        text(ctx.t("mark.alert"))
+        text(ctx.t(msg::MARK_ALERT))
             .size(m.px(140.0))
             .font(theme::BOLD)
             .color(colour::MUTED),
-        text(ctx.t("out_of_service.title"))
+        text(ctx.t(msg::OUT_OF_SERVICE_TITLE))
             .size(m.title())
             .font(theme::BOLD),
-        body(ctx, ctx.t("out_of_service.guide")),
+        body(ctx, ctx.t(msg::OUT_OF_SERVICE_GUIDE)),
     ]
     .spacing(m.spacing())
     .align_x(Alignment::Center)

@@ -1,6 +1,7 @@
 //! 5 利用者証明用パスワード入力 (or, for an auth-PIN reset, the signing password): the PIN the
 //! holder still knows, with the tries left shown before entry and a warning on the last try.
 
+use crate::i18n::msg;
 use card_driver::pin::{Pin, PinKind};
 use iced::widget::{column, row, space, text};
 use iced::{Alignment, Element, Length};
@@ -93,11 +94,11 @@ impl PinEntry {
         let m = ctx.metrics;
         let pin = self.kind.proof();
         let title_id = match pin {
-            PinKind::Auth => "pin.title.auth",
-            PinKind::Signing => "pin.title.signing",
+            PinKind::Auth => msg::PIN_TITLE_AUTH,
+            PinKind::Signing => msg::PIN_TITLE_SIGNING,
         };
         let title = text(ctx.t(title_id)).size(m.heading()).font(theme::BOLD);
-        let tries = text(ctx.f("pin.tries", &[("n", &self.tries_left.to_string())]))
+        let tries = text(ctx.f(msg::PIN_TRIES, &[("n", &self.tries_left.to_string())]))
             .size(m.px(44.0))
             .font(theme::BOLD)
             .color(if self.tries_left == 1 {
@@ -137,19 +138,15 @@ impl PinEntry {
 
     /// At most one notice: a wrong PIN (red), the last try (amber), or both in one red box.
     fn notice<'a>(&self, ctx: &Ctx) -> Option<Element<'a, Message>> {
-        let pin = match self.kind.proof() {
-            PinKind::Auth => "auth",
-            PinKind::Signing => "signing",
+        let (wrong, wrong_last_try) = match self.kind.proof() {
+            PinKind::Auth => (msg::PIN_WRONG_AUTH, msg::PIN_WRONG_LAST_TRY_AUTH),
+            PinKind::Signing => (msg::PIN_WRONG_SIGNING, msg::PIN_WRONG_LAST_TRY_SIGNING),
         };
         let last_try = self.tries_left == 1;
         match (self.wrong, last_try) {
-            (true, true) => Some(notice(
-                ctx,
-                ctx.t(&format!("pin.wrong_last_try.{pin}")),
-                true,
-            )),
-            (true, false) => Some(notice(ctx, ctx.t(&format!("pin.wrong.{pin}")), true)),
-            (false, true) => Some(notice(ctx, ctx.t("pin.last_try"), false)),
+            (true, true) => Some(notice(ctx, ctx.t(wrong_last_try), true)),
+            (true, false) => Some(notice(ctx, ctx.t(wrong), true)),
+            (false, true) => Some(notice(ctx, ctx.t(msg::PIN_LAST_TRY), false)),
             (false, false) => None,
         }
     }
@@ -160,14 +157,14 @@ impl PinEntry {
         footer(
             vec![text_button(
                 ctx,
-                ctx.t("common.cancel"),
+                ctx.t(msg::COMMON_CANCEL),
                 Tone::Secondary,
                 Some(Message::Cancel),
                 Length::Fixed(m.px(300.0)),
             )],
             vec![text_button(
                 ctx,
-                ctx.t("pin.confirm"),
+                ctx.t(msg::PIN_CONFIRM),
                 Tone::Primary,
                 ready,
                 Length::Fixed(m.px(400.0)),

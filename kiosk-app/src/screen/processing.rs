@@ -1,6 +1,7 @@
 //! The processing screen between 6 and 7: 「カードを動かさないでください」 while the card and the
 //! centre work (also while the card is read and the PIN checked).
 
+use crate::i18n::msg;
 use iced::widget::{column, text};
 use iced::{Alignment, Element, Length};
 
@@ -14,7 +15,7 @@ pub fn view<'a, M: 'a>(ctx: &Ctx, heading: &str) -> Element<'a, M> {
     column![
         title(ctx, heading.to_string()),
         card_art(Scene::Hold, art_height * 1.5, art_height),
-        text(ctx.t("processing.hold"))
+        text(ctx.t(msg::PROCESSING_HOLD))
             .size(m.px(64.0))
             .font(theme::BOLD)
             .color(colour::WARNING),

@@ -1,6 +1,7 @@
 //! 7 カード取り出し: 「カードをお取りください」, escalating while the card stays: a red banner
 //! after 10 s, and a sound from then on where the kiosk has an audio device.
 
+use crate::i18n::msg;
 use std::time::Duration;
 
 use iced::widget::{column, container, text};
@@ -36,13 +37,13 @@ pub fn view<'a, M: 'a>(
     let urgent = waiting >= ESCALATE_AFTER;
     let art_height = (m.size.height * 0.36).max(200.0);
     let reason: Option<String> = match ending {
-        Ending::Success => Some(ctx.t("remove.done").to_string()),
-        Ending::Cancelled => Some(ctx.t("remove.cancelled").to_string()),
-        Ending::TimedOut => Some(ctx.t("remove.timed_out").to_string()),
+        Ending::Success => Some(ctx.t(msg::REMOVE_DONE).to_string()),
+        Ending::Cancelled => Some(ctx.t(msg::REMOVE_CANCELLED).to_string()),
+        Ending::TimedOut => Some(ctx.t(msg::REMOVE_TIMED_OUT).to_string()),
         Ending::Failed(_) => failure_title.map(str::to_string),
         Ending::LeftBehind => None,
     };
-    let mut page = column![title(ctx, ctx.t("remove.title"))]
+    let mut page = column![title(ctx, ctx.t(msg::REMOVE_TITLE))]
         .spacing(m.spacing())
         .align_x(Alignment::Center);
     if let Some(reason) = reason {
@@ -64,10 +65,10 @@ pub fn view<'a, M: 'a>(
         art_height,
     ));
     if urgent {
-        page = page.push(notice(ctx, ctx.t("remove.escalated"), true));
+        page = page.push(notice(ctx, ctx.t(msg::REMOVE_ESCALATED), true));
     } else {
         page = page.push(
-            text(ctx.t("remove.reminder"))
+            text(ctx.t(msg::REMOVE_REMINDER))
                 .size(m.body())
                 .color(colour::MUTED),
         );

@@ -1,6 +1,7 @@
 //! 2 パスワード再設定: which password to reset. The auth-PIN reset appears only where the store
 //! offers it (configuration).
 
+use crate::i18n::msg;
 use iced::Element;
 use iced::widget::column;
 use reset_protocol::ResetKind;
@@ -15,11 +16,11 @@ pub enum Message {
 
 pub fn view<'a>(ctx: &Ctx, offered: &[ResetKind]) -> Element<'a, Message> {
     let m = ctx.metrics;
-    let mut page = column![title(ctx, ctx.t("reset_menu.title"))].spacing(m.spacing());
+    let mut page = column![title(ctx, ctx.t(msg::RESET_MENU_TITLE))].spacing(m.spacing());
     for kind in offered {
         let (label, note) = match kind {
-            ResetKind::Signing => ("reset_menu.signing", "reset_menu.signing_note"),
-            ResetKind::Auth => ("reset_menu.auth", "reset_menu.auth_note"),
+            ResetKind::Signing => (msg::RESET_MENU_SIGNING, msg::RESET_MENU_SIGNING_NOTE),
+            ResetKind::Auth => (msg::RESET_MENU_AUTH, msg::RESET_MENU_AUTH_NOTE),
         };
         page = page.push(choice(
             ctx,
@@ -32,5 +33,5 @@ pub fn view<'a>(ctx: &Ctx, offered: &[ResetKind]) -> Element<'a, Message> {
 }
 
 pub fn footer_view<'a>(ctx: &Ctx) -> Element<'a, Message> {
-    back_footer(ctx, "common.back", Message::Back)
+    back_footer(ctx, msg::COMMON_BACK, Message::Back)
 }

@@ -1,5 +1,6 @@
 //! 1 行政サービス: the government services menu.
 
+use crate::i18n::msg;
 use iced::Element;
 use iced::widget::column;
 
@@ -14,17 +15,17 @@ pub enum Message {
 pub fn view<'a>(ctx: &Ctx) -> Element<'a, Message> {
     let m = ctx.metrics;
     column![
-        title(ctx, ctx.t("services.title")),
+        title(ctx, ctx.t(msg::SERVICES_TITLE)),
         choice(
             ctx,
-            ctx.t("services.password_reset"),
-            ctx.t("services.password_reset_note"),
+            ctx.t(msg::SERVICES_PASSWORD_RESET),
+            ctx.t(msg::SERVICES_PASSWORD_RESET_NOTE),
             Some(Message::PasswordReset)
         ),
         choice(
             ctx,
-            ctx.t("services.certificates"),
-            ctx.t("services.certificates_note"),
+            ctx.t(msg::SERVICES_CERTIFICATES),
+            ctx.t(msg::SERVICES_CERTIFICATES_NOTE),
             None
         ),
     ]
@@ -34,5 +35,5 @@ pub fn view<'a>(ctx: &Ctx) -> Element<'a, Message> {
 }
 
 pub fn footer_view<'a>(ctx: &Ctx) -> Element<'a, Message> {
-    back_footer(ctx, "common.back", Message::Back)
+    back_footer(ctx, msg::COMMON_BACK, Message::Back)
 }

@@ -2,6 +2,7 @@
 //! the out-of-service switch and the way out. Nothing here shows a holder's data: the audit
 //! log holds none, and the self-test reads no file and asks no PIN.
 
+use crate::i18n::{MessageId, msg};
 use std::time::Duration;
 
 use iced::widget::{Column, column, container, row, scrollable, text};
@@ -9,9 +10,12 @@ use iced::{Alignment, Element, Length};
 
 use crate::theme::{self, Tone, colour};
 use crate::widget::{Ctx, footer, notice, text_button};
-use kiosk_core::audit::{Counters, Event as AuditEvent, Outcome, Record, Tally};
+use kiosk_core::audit::{
+    Counters, Event as AuditEvent, Fault, Outcome, Reason, Record, StaffAction, Tally,
+};
 use kiosk_core::config::Config;
 use kiosk_core::diagnostics::{CardCheck, Health, SelfTest};
+use reset_protocol::{Refusal, ResetKind};
 
 /// The pages of maintenance mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,12 +38,12 @@ impl Page {
         }
     }
 
-    fn label_id(self) -> &'static str {
+    fn label_id(self) -> MessageId {
         match self {
-            Page::Health => "staff.page.health",
-            Page::SelfTest => "staff.page.self_test",
-            Page::Counters => "staff.page.counters",
-            Page::Events => "staff.page.events",
+            Page::Health => msg::STAFF_PAGE_HEALTH,
+            Page::SelfTest => msg::STAFF_PAGE_SELF_TEST,
+            Page::Counters => msg::STAFF_PAGE_COUNTERS,
+            Page::Events => msg::STAFF_PAGE_EVENTS,
         }
     }
 }
@@ -144,9 +148,9 @@ impl Staff {
     pub fn footer<'a>(&self, ctx: &Ctx, out_of_service: bool) -> Element<'a, Message> {
         let m = ctx.metrics;
         let toggle = if out_of_service {
-            "staff.back_in_service"
+            msg::STAFF_BACK_IN_SERVICE
         } else {
-            "staff.out_of_service"
+            msg::STAFF_OUT_OF_SERVICE
         };
         footer(
             vec![text_button(
@@ -158,7 +162,7 @@ impl Staff {
             )],
             vec![text_button(
                 ctx,
-                ctx.t("staff.exit"),
+                ctx.t(msg::STAFF_EXIT),
                 Tone::Primary,
                 Some(Message::Exit),
                 Length::Fixed(m.px(460.0)),
@@ -167,14 +171,15 @@ impl Staff {
     }
 
     fn health_view<'a>(&self, ctx: &Ctx, facts: &Facts<'_>) -> Element<'a, Message> {
-        let yes_no = |ok: bool, yes: &str, no: &str| ctx.t(if ok { yes } else { no }).to_string();
+        let yes_no =
+            |ok: bool, yes: MessageId, no: MessageId| ctx.t(if ok { yes } else { no }).to_string();
         let pcsc = match &self.health {
-            None => ctx.t("staff.checking").to_string(),
+            None => ctx.t(msg::STAFF_CHECKING).to_string(),
             Some(Health {
                 readers: Ok(readers),
                 ..
             }) => ctx.f(
-                "staff.health.pcsc_ok",
+                msg::STAFF_HEALTH_PCSC_OK,
                 &[
                     ("n", &readers.len().to_string()),
                     ("names", &readers.join(", ")),
@@ -183,28 +188,28 @@ impl Staff {
             Some(Health {
                 readers: Err(error),
                 ..
-            }) => ctx.f("staff.health.pcsc_error", &[("error", error)]),
+            }) => ctx.f(msg::STAFF_HEALTH_PCSC_ERROR, &[("error", error)]),
         };
         let centre = match &self.health {
-            None => ctx.t("staff.checking").to_string(),
+            None => ctx.t(msg::STAFF_CHECKING).to_string(),
             Some(Health {
                 centre: Ok(false), ..
-            }) => ctx.t("staff.health.centre_ok").to_string(),
+            }) => ctx.t(msg::STAFF_HEALTH_CENTRE_OK).to_string(),
             Some(Health {
                 centre: Ok(true), ..
-            }) => ctx.t("staff.health.centre_maintenance").to_string(),
+            }) => ctx.t(msg::STAFF_HEALTH_CENTRE_MAINTENANCE).to_string(),
             Some(Health {
                 centre: Err(error), ..
-            }) => ctx.f("staff.health.centre_error", &[("error", error)]),
+            }) => ctx.f(msg::STAFF_HEALTH_CENTRE_ERROR, &[("error", error)]),
         };
         let service = match (facts.audit_broken, facts.out_of_service) {
-            (Some(error), _) => ctx.f("staff.health.audit_broken", &[("error", error)]),
-            (None, true) => ctx.t("staff.health.out_of_service").to_string(),
-            (None, false) => ctx.t("staff.health.in_service").to_string(),
+            (Some(error), _) => ctx.f(msg::STAFF_HEALTH_AUDIT_BROKEN, &[("error", error)]),
+            (None, true) => ctx.t(msg::STAFF_HEALTH_OUT_OF_SERVICE).to_string(),
+            (None, false) => ctx.t(msg::STAFF_HEALTH_IN_SERVICE).to_string(),
         };
         let minutes = facts.uptime.as_secs() / 60;
         let uptime = ctx.f(
-            "staff.health.uptime_value",
+            msg::STAFF_HEALTH_UPTIME_VALUE,
             &[
                 ("h", &(minutes / 60).to_string()),
                 ("m", &(minutes % 60).to_string()),
@@ -225,33 +230,33 @@ impl Staff {
         );
         let rows = [
             (
-                "staff.health.reader",
+                msg::STAFF_HEALTH_READER,
                 yes_no(
                     facts.reader_ok,
-                    "staff.health.present",
-                    "staff.health.absent",
+                    msg::STAFF_HEALTH_PRESENT,
+                    msg::STAFF_HEALTH_ABSENT,
                 ),
             ),
             (
-                "staff.health.card",
+                msg::STAFF_HEALTH_CARD,
                 yes_no(
                     facts.card_present,
-                    "staff.health.card_on",
-                    "staff.health.card_off",
+                    msg::STAFF_HEALTH_CARD_ON,
+                    msg::STAFF_HEALTH_CARD_OFF,
                 ),
             ),
-            ("staff.health.pcsc", pcsc),
-            ("staff.health.centre", centre),
-            ("staff.health.service", service),
-            ("staff.health.store", facts.config.store_id.clone()),
-            ("staff.health.software", build()),
-            ("staff.health.uptime", uptime),
-            ("staff.health.config", config),
+            (msg::STAFF_HEALTH_PCSC, pcsc),
+            (msg::STAFF_HEALTH_CENTRE, centre),
+            (msg::STAFF_HEALTH_SERVICE, service),
+            (msg::STAFF_HEALTH_STORE, facts.config.store_id.clone()),
+            (msg::STAFF_HEALTH_SOFTWARE, build()),
+            (msg::STAFF_HEALTH_UPTIME, uptime),
+            (msg::STAFF_HEALTH_CONFIG, config),
         ];
         table(
             ctx,
             rows.iter()
-                .map(|(label, value)| (ctx.t(label).to_string(), value.clone())),
+                .map(|(label, value)| (ctx.t(*label).to_string(), value.clone())),
         )
     }
 
@@ -259,17 +264,17 @@ impl Staff {
         let m = ctx.metrics;
         let run = text_button(
             ctx,
-            ctx.t("staff.self_test.run"),
+            ctx.t(msg::STAFF_SELF_TEST_RUN),
             Tone::Primary,
             (!matches!(self.self_test, SelfTestState::Running)).then_some(Message::RunSelfTest),
             Length::Fixed(m.px(460.0)),
         );
-        let mut page =
-            column![text(ctx.t("staff.self_test.note")).size(m.small()), run].spacing(m.spacing());
+        let mut page = column![text(ctx.t(msg::STAFF_SELF_TEST_NOTE)).size(m.small()), run]
+            .spacing(m.spacing());
         match &self.self_test {
             SelfTestState::NotRun => {}
             SelfTestState::Running => {
-                page = page.push(text(ctx.t("staff.checking")).size(m.body()))
+                page = page.push(text(ctx.t(msg::STAFF_CHECKING)).size(m.body()))
             }
             SelfTestState::Done(report) => page = page.push(self_test_report(ctx, report)),
         }
@@ -278,13 +283,13 @@ impl Staff {
 
     fn counters_view<'a>(&self, ctx: &Ctx) -> Element<'a, Message> {
         let counters = match &self.counters {
-            None => return text(ctx.t("staff.checking")).into(),
+            None => return text(ctx.t(msg::STAFF_CHECKING)).into(),
             Some(Err(error)) => return notice(ctx, error.clone(), true),
             Some(Ok(counters)) => counters,
         };
         let tally = |t: &Tally| {
             ctx.f(
-                "staff.counters.tally",
+                msg::STAFF_COUNTERS_TALLY,
                 &[
                     ("today", &t.today.to_string()),
                     ("total", &t.total.to_string()),
@@ -293,27 +298,27 @@ impl Staff {
         };
         let mut rows = vec![
             (
-                ctx.t("staff.counters.sessions").to_string(),
+                ctx.t(msg::STAFF_COUNTERS_SESSIONS).to_string(),
                 tally(&counters.sessions),
             ),
             (
-                ctx.t("staff.counters.completed").to_string(),
+                ctx.t(msg::STAFF_COUNTERS_COMPLETED).to_string(),
                 tally(&counters.completed),
             ),
             (
-                ctx.t("staff.counters.cancelled").to_string(),
+                ctx.t(msg::STAFF_COUNTERS_CANCELLED).to_string(),
                 tally(&counters.cancelled),
             ),
             (
-                ctx.t("staff.counters.timed_out").to_string(),
+                ctx.t(msg::STAFF_COUNTERS_TIMED_OUT).to_string(),
                 tally(&counters.timed_out),
             ),
         ];
         for (reason, count) in &counters.refusals {
             rows.push((
                 ctx.f(
-                    "staff.counters.refused",
-                    &[("reason", &reason_label(ctx, reason))],
+                    msg::STAFF_COUNTERS_REFUSED,
+                    &[("reason", &reason_label(ctx, *reason))],
                 ),
                 tally(count),
             ));
@@ -321,19 +326,19 @@ impl Staff {
         for (reason, count) in &counters.errors {
             rows.push((
                 ctx.f(
-                    "staff.counters.error",
-                    &[("reason", &reason_label(ctx, reason))],
+                    msg::STAFF_COUNTERS_ERROR,
+                    &[("reason", &reason_label(ctx, *reason))],
                 ),
                 tally(count),
             ));
         }
         rows.push((
-            ctx.t("staff.counters.passcode_failures").to_string(),
+            ctx.t(msg::STAFF_COUNTERS_PASSCODE_FAILURES).to_string(),
             tally(&counters.passcode_failures),
         ));
         let m = ctx.metrics;
         column![
-            text(ctx.t("staff.counters.note"))
+            text(ctx.t(msg::STAFF_COUNTERS_NOTE))
                 .size(m.small())
                 .color(colour::MUTED),
             table(ctx, rows)
@@ -344,7 +349,7 @@ impl Staff {
 
     fn events_view<'a>(&self, ctx: &Ctx) -> Element<'a, Message> {
         let records = match &self.events {
-            None => return text(ctx.t("staff.checking")).into(),
+            None => return text(ctx.t(msg::STAFF_CHECKING)).into(),
             Some(Err(error)) => return notice(ctx, error.clone(), true),
             Some(Ok(records)) => records,
         };
@@ -374,35 +379,38 @@ impl Default for Staff {
 
 fn self_test_report<'a>(ctx: &Ctx, report: &SelfTest) -> Element<'a, Message> {
     let readers = match &report.readers {
-        Ok(readers) if readers.is_empty() => ctx.t("staff.self_test.no_readers").to_string(),
+        Ok(readers) if readers.is_empty() => ctx.t(msg::STAFF_SELF_TEST_NO_READERS).to_string(),
         Ok(readers) => readers.join("\n"),
-        Err(error) => ctx.f("staff.health.pcsc_error", &[("error", error)]),
+        Err(error) => ctx.f(msg::STAFF_HEALTH_PCSC_ERROR, &[("error", error)]),
     };
     let tested = report
         .reader
         .clone()
-        .unwrap_or_else(|| ctx.t("staff.self_test.no_reader").to_string());
+        .unwrap_or_else(|| ctx.t(msg::STAFF_SELF_TEST_NO_READER).to_string());
     let (atr, jpki) = match &report.card {
-        CardCheck::NoCard => (ctx.t("staff.self_test.no_card").to_string(), String::new()),
+        CardCheck::NoCard => (
+            ctx.t(msg::STAFF_SELF_TEST_NO_CARD).to_string(),
+            String::new(),
+        ),
         CardCheck::Answered { atr, jpki } => (
             atr.clone(),
             match jpki {
-                Ok(()) => ctx.t("staff.self_test.jpki_ok").to_string(),
-                Err(error) => ctx.f("staff.self_test.jpki_error", &[("error", error)]),
+                Ok(()) => ctx.t(msg::STAFF_SELF_TEST_JPKI_OK).to_string(),
+                Err(error) => ctx.f(msg::STAFF_SELF_TEST_JPKI_ERROR, &[("error", error)]),
             },
         ),
         CardCheck::Failed(error) => (
-            ctx.f("staff.self_test.card_error", &[("error", error)]),
+            ctx.f(msg::STAFF_SELF_TEST_CARD_ERROR, &[("error", error)]),
             String::new(),
         ),
     };
     table(
         ctx,
         [
-            (ctx.t("staff.self_test.readers").to_string(), readers),
-            (ctx.t("staff.self_test.reader").to_string(), tested),
-            (ctx.t("staff.self_test.atr").to_string(), atr),
-            (ctx.t("staff.self_test.jpki").to_string(), jpki),
+            (ctx.t(msg::STAFF_SELF_TEST_READERS).to_string(), readers),
+            (ctx.t(msg::STAFF_SELF_TEST_READER).to_string(), tested),
+            (ctx.t(msg::STAFF_SELF_TEST_ATR).to_string(), atr),
+            (ctx.t(msg::STAFF_SELF_TEST_JPKI).to_string(), jpki),
         ],
     )
 }
@@ -428,17 +436,67 @@ fn table<'a>(ctx: &Ctx, rows: impl IntoIterator<Item = (String, String)>) -> Ele
     container(lines).width(Length::Fill).into()
 }
 
-/// An audit reason shown in the staff's language (the identifier if it has no label).
-fn reason_label(ctx: &Ctx, reason: &str) -> String {
-    crate::i18n::lookup(ctx.language, &format!("staff.reason.{reason}"))
-        .map_or_else(|| reason.to_string(), str::to_string)
+/// An audit reason shown in the staff's language; the centre's protocol refusals, which no
+/// customer can cause, by their code.
+fn reason_label(ctx: &Ctx, reason: Option<Reason>) -> String {
+    let id = match reason {
+        None => msg::STAFF_REASON_UNSPECIFIED,
+        Some(Reason::Refused(refusal)) => match refusal {
+            Refusal::NoReservation => msg::STAFF_REASON_NO_RESERVATION,
+            Refusal::ReservationExpired => msg::STAFF_REASON_RESERVATION_EXPIRED,
+            Refusal::ReservationUsed => msg::STAFF_REASON_RESERVATION_USED,
+            Refusal::WrongKind => msg::STAFF_REASON_WRONG_KIND,
+            Refusal::ReservationInUse => msg::STAFF_REASON_RESERVATION_IN_USE,
+            Refusal::CertExpired => msg::STAFF_REASON_CERT_EXPIRED,
+            Refusal::CertRevoked => msg::STAFF_REASON_CERT_REVOKED,
+            Refusal::CertUntrusted => msg::STAFF_REASON_CERT_UNTRUSTED,
+            Refusal::NoSigningCertificate => msg::STAFF_REASON_NO_SIGNING_CERTIFICATE,
+            Refusal::OutsideHours => msg::STAFF_REASON_OUTSIDE_HOURS,
+            Refusal::Maintenance => msg::STAFF_REASON_MAINTENANCE,
+            Refusal::SessionUnknown
+            | Refusal::SessionExpired
+            | Refusal::SessionClosed
+            | Refusal::ChallengeUsed
+            | Refusal::BadProof
+            | Refusal::ProofRequired
+            | Refusal::CommandAlreadyIssued
+            | Refusal::CardChallengeReused
+            | Refusal::InvalidPin
+            | Refusal::BadRequest => return refusal.code(),
+        },
+        Some(Reason::Fault(fault)) => match fault {
+            Fault::PinLockedAuth => msg::STAFF_REASON_PIN_LOCKED_AUTH,
+            Fault::PinLockedSigning => msg::STAFF_REASON_PIN_LOCKED_SIGNING,
+            Fault::WrongPin => msg::STAFF_REASON_WRONG_PIN,
+            Fault::NotMyNumberCard => msg::STAFF_REASON_NOT_MY_NUMBER_CARD,
+            Fault::CardUnreadable => msg::STAFF_REASON_CARD_UNREADABLE,
+            Fault::CardMoved => msg::STAFF_REASON_CARD_MOVED,
+            Fault::CardUnresponsive => msg::STAFF_REASON_CARD_UNRESPONSIVE,
+            Fault::CentreUnreachable => msg::STAFF_REASON_CENTRE_UNREACHABLE,
+            Fault::ReaderFault => msg::STAFF_REASON_READER_FAULT,
+            Fault::ReaderLost => msg::STAFF_REASON_READER_LOST,
+            Fault::Unconfirmed => msg::STAFF_REASON_UNCONFIRMED,
+            Fault::NotChanged => msg::STAFF_REASON_NOT_CHANGED,
+            Fault::Unexpected => msg::STAFF_REASON_UNEXPECTED,
+        },
+    };
+    ctx.t(id).to_string()
+}
+
+/// A staff action in the staff's language.
+fn action_label(ctx: &Ctx, action: StaffAction) -> &'static str {
+    ctx.t(match action {
+        StaffAction::SelfTest => msg::STAFF_REASON_SELF_TEST,
+        StaffAction::OutOfService => msg::STAFF_REASON_OUT_OF_SERVICE,
+        StaffAction::BackInService => msg::STAFF_REASON_BACK_IN_SERVICE,
+    })
 }
 
 fn event_text(ctx: &Ctx, event: &AuditEvent) -> String {
     match event {
-        AuditEvent::Started { version } => ctx.f("staff.event.started", &[("version", version)]),
+        AuditEvent::Started { version } => ctx.f(msg::STAFF_EVENT_STARTED, &[("version", version)]),
         AuditEvent::SessionStart { kind } => ctx.f(
-            "staff.event.session_start",
+            msg::STAFF_EVENT_SESSION_START,
             &[("kind", &kind_label(ctx, kind))],
         ),
         AuditEvent::SessionEnd {
@@ -448,38 +506,42 @@ fn event_text(ctx: &Ctx, event: &AuditEvent) -> String {
             card,
         } => {
             let outcome = ctx.t(match outcome {
-                Outcome::Completed => "staff.outcome.completed",
-                Outcome::Refused => "staff.outcome.refused",
-                Outcome::Failed => "staff.outcome.failed",
-                Outcome::Cancelled => "staff.outcome.cancelled",
-                Outcome::TimedOut => "staff.outcome.timed_out",
+                Outcome::Completed => msg::STAFF_OUTCOME_COMPLETED,
+                Outcome::Refused => msg::STAFF_OUTCOME_REFUSED,
+                Outcome::Failed => msg::STAFF_OUTCOME_FAILED,
+                Outcome::Cancelled => msg::STAFF_OUTCOME_CANCELLED,
+                Outcome::TimedOut => msg::STAFF_OUTCOME_TIMED_OUT,
             });
             let mut line = ctx.f(
-                "staff.event.session_end",
+                msg::STAFF_EVENT_SESSION_END,
                 &[("kind", &kind_label(ctx, kind)), ("outcome", outcome)],
             );
             if let Some(reason) = reason {
-                line.push_str(&format!(" · {}", reason_label(ctx, reason)));
+                line.push_str(&format!(" · {}", reason_label(ctx, Some(*reason))));
             }
             if let Some(card) = card {
-                line.push_str(&format!(" · {} {card}", ctx.t("staff.event.card")));
+                line.push_str(&format!(
+                    " · {} {}",
+                    ctx.t(msg::STAFF_EVENT_CARD),
+                    card.as_str()
+                ));
             }
             line
         }
-        AuditEvent::ReaderLost => ctx.t("staff.event.reader_lost").to_string(),
-        AuditEvent::ReaderBack => ctx.t("staff.event.reader_back").to_string(),
-        AuditEvent::StaffEntry => ctx.t("staff.event.staff_entry").to_string(),
-        AuditEvent::StaffExit { idle: true } => ctx.t("staff.event.staff_exit_idle").to_string(),
-        AuditEvent::StaffExit { idle: false } => ctx.t("staff.event.staff_exit").to_string(),
+        AuditEvent::ReaderLost => ctx.t(msg::STAFF_EVENT_READER_LOST).to_string(),
+        AuditEvent::ReaderBack => ctx.t(msg::STAFF_EVENT_READER_BACK).to_string(),
+        AuditEvent::StaffEntry => ctx.t(msg::STAFF_EVENT_STAFF_ENTRY).to_string(),
+        AuditEvent::StaffExit { idle: true } => ctx.t(msg::STAFF_EVENT_STAFF_EXIT_IDLE).to_string(),
+        AuditEvent::StaffExit { idle: false } => ctx.t(msg::STAFF_EVENT_STAFF_EXIT).to_string(),
         AuditEvent::StaffAction { action } => ctx.f(
-            "staff.event.staff_action",
-            &[("action", &reason_label(ctx, action))],
+            msg::STAFF_EVENT_STAFF_ACTION,
+            &[("action", action_label(ctx, *action))],
         ),
         AuditEvent::PasscodeFailed {
             consecutive,
             locked_seconds,
         } => ctx.f(
-            "staff.event.passcode_failed",
+            msg::STAFF_EVENT_PASSCODE_FAILED,
             &[
                 ("n", &consecutive.to_string()),
                 ("seconds", &locked_seconds.to_string()),
@@ -488,10 +550,10 @@ fn event_text(ctx: &Ctx, event: &AuditEvent) -> String {
     }
 }
 
-fn kind_label(ctx: &Ctx, kind: &str) -> String {
-    match kind {
-        "signing" => ctx.t("staff.kind.signing").to_string(),
-        "auth" => ctx.t("staff.kind.auth").to_string(),
-        other => other.to_string(),
-    }
+fn kind_label(ctx: &Ctx, kind: &ResetKind) -> String {
+    ctx.t(match kind {
+        ResetKind::Signing => msg::STAFF_KIND_SIGNING,
+        ResetKind::Auth => msg::STAFF_KIND_AUTH,
+    })
+    .to_string()
 }

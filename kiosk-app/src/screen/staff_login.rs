@@ -2,6 +2,7 @@
 //! keypad. The digits are kept zeroized and shown masked; while a lockout runs nothing can be
 //! confirmed, so a wrong guess cannot even be tried.
 
+use crate::i18n::msg;
 use std::time::Duration;
 
 use iced::widget::{column, text};
@@ -89,23 +90,23 @@ impl StaffLogin {
     pub fn view<'a>(&self, ctx: &Ctx, gate: Gate) -> Element<'a, Message> {
         let m = ctx.metrics;
         let mut info = column![
-            text(ctx.t("staff.login.title"))
+            text(ctx.t(msg::STAFF_LOGIN_TITLE))
                 .size(m.title())
                 .font(theme::BOLD),
-            text(ctx.t("staff.login.prompt")).size(m.body()),
+            text(ctx.t(msg::STAFF_LOGIN_PROMPT)).size(m.body()),
         ]
         .spacing(m.spacing());
         if !gate.configured {
-            info = info.push(notice(ctx, ctx.t("staff.login.not_configured"), true));
+            info = info.push(notice(ctx, ctx.t(msg::STAFF_LOGIN_NOT_CONFIGURED), true));
         } else if let Some(left) = gate.locked_for {
             let seconds = left.as_secs_f64().ceil() as u64;
             info = info.push(notice(
                 ctx,
-                ctx.f("staff.login.locked", &[("n", &seconds.to_string())]),
+                ctx.f(msg::STAFF_LOGIN_LOCKED, &[("n", &seconds.to_string())]),
                 true,
             ));
         } else if self.wrong {
-            info = info.push(notice(ctx, ctx.t("staff.login.wrong"), true));
+            info = info.push(notice(ctx, ctx.t(msg::STAFF_LOGIN_WRONG), true));
         }
         info = info.push(masked(ctx, self.digits.len(), None));
         beside_keypad(ctx, info, keypad(ctx, &self.order, Message::Keypad))
@@ -117,14 +118,14 @@ impl StaffLogin {
         footer(
             vec![text_button(
                 ctx,
-                ctx.t("common.back"),
+                ctx.t(msg::COMMON_BACK),
                 Tone::Secondary,
                 Some(Message::Back),
                 Length::Fixed(m.px(300.0)),
             )],
             vec![text_button(
                 ctx,
-                ctx.t("pin.confirm"),
+                ctx.t(msg::PIN_CONFIRM),
                 Tone::Primary,
                 ready,
                 Length::Fixed(m.px(400.0)),

@@ -1,6 +1,7 @@
 //! 0 待受: the kiosk's idle screen. 「行政サービス」 among the machine's other services (shown,
 //! not offered here); why government services are unavailable, when they are.
 
+use crate::i18n::{MessageId, msg};
 use iced::widget::{column, container, row, space, text};
 use iced::{Alignment, Element, Length};
 
@@ -29,15 +30,15 @@ pub fn view<'a>(ctx: &Ctx, unavailable: Option<&Unavailable>) -> Element<'a, Mes
     let m = ctx.metrics;
     let government = choice(
         ctx,
-        ctx.t("top.government"),
-        ctx.t("top.government_note"),
+        ctx.t(msg::TOP_GOVERNMENT),
+        ctx.t(msg::TOP_GOVERNMENT_NOTE),
         unavailable.is_none().then_some(Message::Government),
     );
     // The machine's other services, shown as on a real multi-copy machine but not offered here.
-    let other = |id: &str| -> Element<'a, Message> {
+    let other = |id: MessageId| -> Element<'a, Message> {
         let content = column![
             text(ctx.t(id)).size(m.heading()).font(theme::BOLD),
-            text(ctx.t("top.not_in_this_demo")).size(m.small()),
+            text(ctx.t(msg::TOP_NOT_IN_THIS_DEMO)).size(m.small()),
         ]
         .spacing(m.px(8.0))
         .align_x(Alignment::Center);
@@ -50,21 +51,29 @@ pub fn view<'a>(ctx: &Ctx, unavailable: Option<&Unavailable>) -> Element<'a, Mes
             m.px(150.0).max(96.0),
         )
     };
-    let mut page =
-        column![title(ctx, ctx.t("top.title")), space().height(m.px(16.0)),].spacing(m.spacing());
+    let mut page = column![
+        title(ctx, ctx.t(msg::TOP_TITLE)),
+        space().height(m.px(16.0)),
+    ]
+    .spacing(m.spacing());
     let words = match unavailable {
         Some(Unavailable::OutsideHours { start, end }) => {
-            Some(ctx.f("top.outside_hours", &[("start", start), ("end", end)]))
+            Some(ctx.f(msg::TOP_OUTSIDE_HOURS, &[("start", start), ("end", end)]))
         }
-        Some(Unavailable::OutOfService) => Some(ctx.t("top.out_of_service").to_string()),
+        Some(Unavailable::OutOfService) => Some(ctx.t(msg::TOP_OUT_OF_SERVICE).to_string()),
         Some(Unavailable::Starting) | None => None,
     };
     if let Some(words) = words {
         page = page.push(notice(ctx, words, false));
     }
-    page = page
-        .push(government)
-        .push(row![other("top.copy"), other("top.print"), other("top.photo")].spacing(m.spacing()));
+    page = page.push(government).push(
+        row![
+            other(msg::TOP_COPY),
+            other(msg::TOP_PRINT),
+            other(msg::TOP_PHOTO)
+        ]
+        .spacing(m.spacing()),
+    );
     container(page.max_width(m.px(1300.0)))
         .center(Length::Fill)
         .into()

@@ -2,6 +2,7 @@
 //! (easier to find than QWERTY for people who rarely type), delete and clear. Only upper case:
 //! the card takes the password in upper case.
 
+use crate::i18n::msg;
 use iced::widget::{column, row, text};
 use iced::{Element, Length};
 
@@ -56,8 +57,8 @@ pub fn keyboard<'a, M: Clone + 'a>(ctx: &Ctx, on_key: impl Fn(Key) -> M) -> Elem
     for (index, letters) in ROWS.iter().enumerate() {
         let mut line = row(letters.chars().map(key)).spacing(gap);
         if index == ROWS.len() - 1 {
-            line = line.push(word(ctx.t("pin.clear"), Key::Clear));
-            line = line.push(word(ctx.t("pin.delete"), Key::Delete));
+            line = line.push(word(ctx.t(msg::PIN_CLEAR), Key::Clear));
+            line = line.push(word(ctx.t(msg::PIN_DELETE), Key::Delete));
         }
         rows = rows.push(line);
     }

@@ -1,6 +1,7 @@
 //! The 4-digit keypad: ten digits in a phone layout (or a shuffled order, where configured),
 //! with delete and clear. Keys fire on press and are large enough for fingers.
 
+use crate::i18n::msg;
 use iced::widget::{column, row, text};
 use iced::{Element, Length};
 
@@ -77,9 +78,9 @@ pub fn keypad<'a, M: Clone + 'a>(
         row![digit(order[3]), digit(order[4]), digit(order[5])].spacing(gap),
         row![digit(order[6]), digit(order[7]), digit(order[8])].spacing(gap),
         row![
-            word(ctx.t("pin.clear"), Key::Clear),
+            word(ctx.t(msg::PIN_CLEAR), Key::Clear),
             digit(order[9]),
-            word(ctx.t("pin.delete"), Key::Delete)
+            word(ctx.t(msg::PIN_DELETE), Key::Delete)
         ]
         .spacing(gap),
     ]

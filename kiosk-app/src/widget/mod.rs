@@ -6,6 +6,7 @@ pub mod full_repaint;
 pub mod keyboard;
 pub mod keypad;
 
+use crate::i18n::{MessageId, msg};
 use iced::widget::{column, container, mouse_area, row, space, text};
 use iced::{Alignment, Element, Length, mouse};
 
@@ -22,11 +23,11 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn t(&self, id: &str) -> &'static str {
+    pub fn t(&self, id: MessageId) -> &'static str {
         i18n::text(self.language, id)
     }
 
-    pub fn f(&self, id: &str, values: &[(&str, &str)]) -> String {
+    pub fn f(&self, id: MessageId, values: &[(&str, &str)]) -> String {
         i18n::format(self.language, id, values)
     }
 }
@@ -143,7 +144,7 @@ pub fn notice<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>, warning: bool) -> 
     let radius = m.radius();
     container(
         row![
-            text(ctx.t("mark.alert"))
+            text(ctx.t(msg::MARK_ALERT))
                 .size(m.heading())
                 .font(theme::BOLD)
                 .color(fg),
@@ -168,7 +169,7 @@ pub fn masked<'a, M: 'a>(ctx: &Ctx, typed: usize, fixed_length: Option<usize>) -
     let radius = m.radius();
     let boxed = move |filled: bool, ctx: &Ctx| -> Element<'a, M> {
         container(
-            text(if filled { ctx.t("mark.mask") } else { "" })
+            text(if filled { ctx.t(msg::MARK_MASK) } else { "" })
                 .size(m.heading())
                 .color(colour::TEXT),
         )
@@ -182,7 +183,7 @@ pub fn masked<'a, M: 'a>(ctx: &Ctx, typed: usize, fixed_length: Option<usize>) -
             .spacing(m.px(16.0))
             .into(),
         None => {
-            let dots: String = ctx.t("mark.mask").repeat(typed);
+            let dots: String = ctx.t(msg::MARK_MASK).repeat(typed);
             container(text(dots).size(m.heading()).color(colour::TEXT))
                 .padding([0.0, m.px(24.0)])
                 .center_y(Length::Fixed(cell))
@@ -199,9 +200,9 @@ pub fn masked<'a, M: 'a>(ctx: &Ctx, typed: usize, fixed_length: Option<usize>) -
 pub fn rule<'a, M: 'a>(ctx: &Ctx, label: &str, met: bool) -> Element<'a, M> {
     let m = ctx.metrics;
     let (mark, fg) = if met {
-        (ctx.t("mark.ok"), colour::OK)
+        (ctx.t(msg::MARK_OK), colour::OK)
     } else {
-        (ctx.t("mark.todo"), colour::MUTED)
+        (ctx.t(msg::MARK_TODO), colour::MUTED)
     };
     row![
         text(mark).size(m.body()).font(theme::BOLD).color(fg),
@@ -229,7 +230,7 @@ pub fn frame<'a, M: Clone + 'a>(
 ) -> Element<'a, M> {
     let m = ctx.metrics;
     let step_text: Element<'a, M> = match step {
-        Some(n) => text(ctx.f("header.step", &[("n", &n.to_string())]))
+        Some(n) => text(ctx.f(msg::HEADER_STEP, &[("n", &n.to_string())]))
             .size(m.body())
             .color(colour::HEADER_TEXT)
             .into(),
@@ -238,7 +239,7 @@ pub fn frame<'a, M: Clone + 'a>(
     let language: Element<'a, M> = match on_language {
         Some(message) => touch(
             ctx,
-            text(ctx.t("language.switch"))
+            text(ctx.t(msg::LANGUAGE_SWITCH))
                 .size(m.body())
                 .font(theme::BOLD),
             Tone::Secondary,
@@ -293,7 +294,7 @@ pub fn frame<'a, M: Clone + 'a>(
 /// area with no look of a button: customers are not invited to press it).
 fn service_title<'a, M: Clone + 'a>(ctx: &Ctx, corner: Option<Corner<M>>) -> Element<'a, M> {
     let m = ctx.metrics;
-    let title = text(ctx.t("header.service"))
+    let title = text(ctx.t(msg::HEADER_SERVICE))
         .size(m.heading())
         .font(theme::BOLD)
         .color(colour::HEADER_TEXT);
@@ -307,7 +308,11 @@ fn service_title<'a, M: Clone + 'a>(ctx: &Ctx, corner: Option<Corner<M>>) -> Ele
 }
 
 /// A footer with one secondary button (back or cancel) on the left.
-pub fn back_footer<'a, M: Clone + 'a>(ctx: &Ctx, label_id: &str, message: M) -> Element<'a, M> {
+pub fn back_footer<'a, M: Clone + 'a>(
+    ctx: &Ctx,
+    label_id: MessageId,
+    message: M,
+) -> Element<'a, M> {
     let width = Length::Fixed(ctx.metrics.px(300.0));
     footer(
         vec![text_button(
@@ -328,7 +333,7 @@ pub fn finish_footer<'a, M: Clone + 'a>(ctx: &Ctx, message: M) -> Element<'a, M>
         vec![],
         vec![text_button(
             ctx,
-            ctx.t("common.finish"),
+            ctx.t(msg::COMMON_FINISH),
             Tone::Primary,
             Some(message),
             width,
