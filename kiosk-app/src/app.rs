@@ -45,22 +45,21 @@ pub enum Screen {
     Top,
     Services,
     ResetMenu,
+    /// The reset chosen, before the customer agrees (the session starts with 「同意する」).
     Consent(ResetKind),
-    InsertCard(ResetKind),
+    InsertCard,
     /// The card is on the reader and being read (reservation checked before any PIN).
-    Reading(ResetKind),
+    Reading,
     CurrentPin(pin_entry::PinEntry),
     /// The PIN is being verified and the holder's proof sent to the centre.
     Checking {
-        kind: ResetKind,
         tries_left: u8,
     },
     NewPin(new_pin::NewPin),
     /// The reset itself: 「カードを動かさないでください」.
-    Processing(ResetKind),
+    Processing,
     RemoveCard {
         ending: Ending,
-        kind: ResetKind,
         since: Instant,
     },
     Done(ResetKind),
@@ -82,13 +81,13 @@ impl Screen {
             Screen::Services => 1,
             Screen::ResetMenu => 2,
             Screen::Consent(_) => 3,
-            Screen::InsertCard(_) | Screen::Reading(_) => 4,
+            Screen::InsertCard | Screen::Reading => 4,
             Screen::CurrentPin(_) | Screen::Checking { .. } => 5,
-            Screen::NewPin(_) | Screen::Processing(_) => 6,
+            Screen::NewPin(_) | Screen::Processing => 6,
             // Step 7 of the eight only after a reset; a session that ended early (refused,
             // cancelled, timed out) is not two steps from the end.
             Screen::RemoveCard {
-                ending: Ending::Success,
+                ending: Ending::Success(_),
                 ..
             } => 7,
             Screen::Done(_) => 8,
@@ -103,12 +102,12 @@ impl Screen {
             Screen::Services => "services",
             Screen::ResetMenu => "reset_menu",
             Screen::Consent(_) => "consent",
-            Screen::InsertCard(_) => "insert_card",
-            Screen::Reading(_) => "reading",
+            Screen::InsertCard => "insert_card",
+            Screen::Reading => "reading",
             Screen::CurrentPin(_) => "current_pin",
             Screen::Checking { .. } => "checking",
             Screen::NewPin(_) => "new_pin",
-            Screen::Processing(_) => "processing",
+            Screen::Processing => "processing",
             Screen::RemoveCard { .. } => "remove_card",
             Screen::Done(_) => "done",
             Screen::Error { .. } => "error",
@@ -159,11 +158,14 @@ pub const STAFF_HOLD: Duration = Duration::from_secs(3);
 /// Maintenance mode ends by itself after this long without a touch.
 pub const STAFF_IDLE: Duration = Duration::from_secs(5 * 60);
 
-/// The customer session being audited: its kind and, once the card is read, its keyed tag.
+/// The customer's session, from 「同意する」 until the kiosk is back at the top: the reset it
+/// is, the card's keyed tag once read, and whether the audit log has its end yet (the customer
+/// may still be on the removal, done or error screen of an ended session).
 #[derive(Debug, Clone)]
-struct SessionLog {
+struct Session {
     kind: ResetKind,
     card: Option<CardTag>,
+    logged_end: bool,
 }
 
 /// The inactivity limit of the current screen.
@@ -209,7 +211,7 @@ pub struct App {
     generation: u64,
     /// The audit log, the staff lockout, the out-of-service switch.
     records: Records,
-    session: Option<SessionLog>,
+    session: Option<Session>,
     /// When the header's title was pressed (the staff gesture), on a screen that allows it.
     corner_since: Option<Instant>,
     /// The reader was lost since it was last ready (so its return is worth a log line).
@@ -370,7 +372,7 @@ impl App {
         self.warning = false;
         let timeouts = self.config.timeouts;
         let limit = match &self.screen {
-            Screen::Services | Screen::ResetMenu | Screen::Consent(_) | Screen::InsertCard(_) => {
+            Screen::Services | Screen::ResetMenu | Screen::Consent(_) | Screen::InsertCard => {
                 Some((timeouts.screen, true))
             }
             Screen::CurrentPin(_) | Screen::NewPin(_) => Some((timeouts.pin, true)),
@@ -387,23 +389,40 @@ impl App {
         });
     }
 
-    /// Back to the idle screen: the next customer starts afresh, in the default language.
+    /// Back to the idle screen: the next customer starts afresh, in the default language (a
+    /// card still on the reader is taken back first).
     fn back_to_top(&mut self) {
         // Any session still open ends here (a path that forgot to say how is a cancellation).
         self.end_session(AuditOutcome::Cancelled, None);
-        self.send(Command::Release);
+        self.session = None;
         self.language = self.config.default_language;
-        if self.card_present && self.reader_ok {
+        self.leave(Ending::LeftBehind);
+    }
+
+    /// The one way out of a session, or of a screen a card was left on: a card on the reader
+    /// comes back first (the removal screen says how the session ended), then the screen of
+    /// that ending: done, the error's guidance, or the top (out of service if the kiosk is).
+    fn leave(&mut self, ending: Ending) {
+        self.send(Command::Release);
+        if self.card_present {
             self.go(Screen::RemoveCard {
-                ending: Ending::LeftBehind,
-                kind: ResetKind::Signing,
+                ending,
                 since: Instant::now(),
             });
-        } else if self.reader_ok && !self.out_of_service() {
-            self.go(Screen::Top);
-        } else {
-            self.go(Screen::OutOfService);
+            return;
         }
+        match ending {
+            Ending::Success(kind) => self.go(Screen::Done(kind)),
+            Ending::Failed(error, kind) => self.go(Screen::Error { error, kind }),
+            Ending::Cancelled | Ending::TimedOut => self.back_to_top(),
+            Ending::LeftBehind if self.reader_ok && !self.out_of_service() => self.go(Screen::Top),
+            Ending::LeftBehind => self.go(Screen::OutOfService),
+        }
+    }
+
+    /// The reset of the session under way.
+    fn kind(&self) -> Option<ResetKind> {
+        self.session.as_ref().map(|session| session.kind)
     }
 
     // ---- the audit log ----
@@ -412,49 +431,41 @@ impl App {
     fn begin_session(&mut self, kind: ResetKind) {
         self.end_session(AuditOutcome::Cancelled, None);
         self.records.record(AuditEvent::SessionStart { kind });
-        self.session = Some(SessionLog { kind, card: None });
+        self.session = Some(Session {
+            kind,
+            card: None,
+            logged_end: false,
+        });
     }
 
-    /// The session ended, once: logged before the next screen shows.
+    /// The session ended, logged once, before the next screen shows.
     fn end_session(&mut self, outcome: AuditOutcome, reason: Option<Reason>) {
-        if let Some(session) = self.session.take() {
+        if let Some(session) = &mut self.session
+            && !std::mem::replace(&mut session.logged_end, true)
+        {
             self.records.record(AuditEvent::SessionEnd {
                 kind: session.kind,
                 outcome,
                 reason,
-                card: session.card,
+                card: session.card.clone(),
             });
         }
     }
 
     /// The customer cancelled: a card on the reader must be taken back first.
-    fn cancel(&mut self, kind: ResetKind) {
+    fn cancel(&mut self) {
         self.end_session(AuditOutcome::Cancelled, None);
-        self.send(Command::Release);
-        if self.card_present {
-            self.go(Screen::RemoveCard {
-                ending: Ending::Cancelled,
-                kind,
-                since: Instant::now(),
-            });
-        } else {
-            self.back_to_top();
-        }
+        self.leave(Ending::Cancelled);
     }
 
     /// The session cannot go on: the card comes back first, then the guidance.
-    fn fail(&mut self, error: FlowError, kind: ResetKind) {
+    fn fail(&mut self, error: FlowError) {
         let (outcome, reason) = error.audit();
         self.end_session(outcome, Some(reason));
-        self.send(Command::Release);
-        if self.card_present {
-            self.go(Screen::RemoveCard {
-                ending: Ending::Failed(error),
-                kind,
-                since: Instant::now(),
-            });
-        } else {
-            self.go(Screen::Error { error, kind });
+        match self.kind() {
+            Some(kind) => self.leave(Ending::Failed(error, kind)),
+            // Only a session's screens fail; without one there is nothing to explain.
+            None => self.back_to_top(),
         }
     }
 
@@ -530,22 +541,19 @@ impl App {
                 match message {
                     consent::Message::Agree => {
                         self.begin_session(kind);
-                        self.insert_card(kind)
+                        self.insert_card()
                     }
                     consent::Message::Decline => self.back_to_top(),
                     consent::Message::Back => self.go(Screen::ResetMenu),
                 }
             }
-            Message::InsertCard(message) => match (&self.screen, message) {
-                (Screen::InsertCard(kind), insert_card::Message::Back) => {
-                    let kind = *kind;
+            Message::InsertCard(message) => match (&self.screen, message, self.kind()) {
+                (Screen::InsertCard, insert_card::Message::Back, Some(kind)) => {
                     self.end_session(AuditOutcome::Cancelled, None);
+                    self.session = None;
                     self.go(Screen::Consent(kind));
                 }
-                (Screen::Reading(kind), insert_card::Message::Cancel) => {
-                    let kind = *kind;
-                    self.cancel(kind);
-                }
+                (Screen::Reading, insert_card::Message::Cancel, _) => self.cancel(),
                 _ => {}
             },
             Message::CurrentPin(message) => self.current_pin(message),
@@ -753,13 +761,19 @@ impl App {
         }
     }
 
-    fn insert_card(&mut self, kind: ResetKind) {
+    fn insert_card(&mut self) {
         if self.card_present {
             // Placed early: read it straight away.
-            self.go(Screen::Reading(kind));
-            self.send(Command::Read { kind });
+            self.read_card();
         } else {
-            self.go(Screen::InsertCard(kind));
+            self.go(Screen::InsertCard);
+        }
+    }
+
+    fn read_card(&mut self) {
+        if let Some(kind) = self.kind() {
+            self.go(Screen::Reading);
+            self.send(Command::Read { kind });
         }
     }
 
@@ -772,9 +786,9 @@ impl App {
             Some(pin_entry::Event::Typed) => self.activity(),
             Some(pin_entry::Event::Submit(pin)) => {
                 self.send(Command::Verify { kind, pin });
-                self.go(Screen::Checking { kind, tries_left });
+                self.go(Screen::Checking { tries_left });
             }
-            Some(pin_entry::Event::Cancel) => self.cancel(kind),
+            Some(pin_entry::Event::Cancel) => self.cancel(),
             None => {}
         }
     }
@@ -788,9 +802,9 @@ impl App {
             Some(new_pin::Event::Typed) => self.activity(),
             Some(new_pin::Event::Set(pin)) => {
                 self.send(Command::Reset { kind, new_pin: pin });
-                self.go(Screen::Processing(kind));
+                self.go(Screen::Processing);
             }
-            Some(new_pin::Event::Cancel) => self.cancel(kind),
+            Some(new_pin::Event::Cancel) => self.cancel(),
             None => {}
         }
     }
@@ -820,7 +834,7 @@ impl App {
                 match self.screen {
                     // The worker is on the card: its answer (the outcome read back, or why it
                     // cannot be) decides what the customer is told; out of service comes after.
-                    Screen::Reading(_) | Screen::Checking { .. } | Screen::Processing(_) => {}
+                    Screen::Reading | Screen::Checking { .. } | Screen::Processing => {}
                     // Staff stay where they are: the health page is where they look at it.
                     Screen::Staff(_) | Screen::StaffLogin(_) => self.send(Command::Release),
                     // The card is out of the kiosk's reach: the customer still hears how their
@@ -840,10 +854,7 @@ impl App {
                 log("card placed");
                 self.card_present = true;
                 match self.screen {
-                    Screen::InsertCard(kind) => {
-                        self.go(Screen::Reading(kind));
-                        self.send(Command::Read { kind });
-                    }
+                    Screen::InsertCard => self.read_card(),
                     // No session may start while a card lies on the reader, nor maintenance
                     // mode open (the passcode typed so far is dropped).
                     Screen::Top
@@ -875,7 +886,7 @@ impl App {
                 }
             }
             worker::Event::CardRead(result) => {
-                if let Screen::Reading(kind) = self.screen {
+                if let (Screen::Reading, Some(kind)) = (&self.screen, self.kind()) {
                     match result {
                         Ok(tries_left) => {
                             let order = self.keypad_order();
@@ -883,19 +894,19 @@ impl App {
                                 kind, tries_left, order,
                             )));
                         }
-                        Err(error) => self.fail(error, kind),
+                        Err(error) => self.fail(error),
                     }
                 }
             }
             worker::Event::Verified(result) => {
-                if let Screen::Checking { kind, .. } = self.screen {
+                if let (Screen::Checking { .. }, Some(kind)) = (&self.screen, self.kind()) {
                     match result {
                         Ok(()) => {
                             let order = self.keypad_order();
                             self.go(Screen::NewPin(new_pin::NewPin::new(kind, order)));
                         }
                         Err(FlowError::WrongPin { tries_left: 0 }) => {
-                            self.fail(FlowError::PinLocked(kind.proof()), kind)
+                            self.fail(FlowError::PinLocked(kind.proof()))
                         }
                         Err(FlowError::WrongPin { tries_left }) => {
                             let order = self.keypad_order();
@@ -903,23 +914,18 @@ impl App {
                                 kind, tries_left, order,
                             )));
                         }
-                        Err(error) => self.fail(error, kind),
+                        Err(error) => self.fail(error),
                     }
                 }
             }
             worker::Event::ResetDone(result) => {
-                if let Screen::Processing(kind) = self.screen {
-                    if result.is_ok() {
-                        self.end_session(AuditOutcome::Completed, None);
-                    }
+                if let (Screen::Processing, Some(kind)) = (&self.screen, self.kind()) {
                     match result {
-                        Ok(()) if self.card_present => self.go(Screen::RemoveCard {
-                            ending: Ending::Success,
-                            kind,
-                            since: Instant::now(),
-                        }),
-                        Ok(()) => self.go(Screen::Done(kind)),
-                        Err(error) => self.fail(error, kind),
+                        Ok(()) => {
+                            self.end_session(AuditOutcome::Completed, None);
+                            self.leave(Ending::Success(kind));
+                        }
+                        Err(error) => self.fail(error),
                     }
                 }
             }
@@ -929,29 +935,14 @@ impl App {
     /// The card left the reader: where that leads depends on where the customer was.
     fn card_removed(&mut self) {
         match &self.screen {
-            Screen::RemoveCard { ending, kind, .. } => {
-                let kind = *kind;
-                match ending.clone() {
-                    Ending::Success => self.go(Screen::Done(kind)),
-                    Ending::Failed(error) => self.go(Screen::Error { error, kind }),
-                    Ending::Cancelled | Ending::TimedOut | Ending::LeftBehind => self.back_to_top(),
-                }
-            }
-            Screen::Reading(kind) => {
-                let kind = *kind;
-                self.fail(FlowError::CardMoved, kind);
-            }
-            Screen::CurrentPin(entry) => {
-                let kind = entry.kind;
-                self.fail(FlowError::CardMoved, kind);
-            }
-            Screen::Checking { kind, .. } => {
-                let kind = *kind;
-                self.fail(FlowError::CardMoved, kind);
-            }
-            Screen::NewPin(entry) => {
-                let kind = entry.kind;
-                self.fail(FlowError::CardMoved, kind);
+            // The card is back with the customer: on to the screen of how the session ended.
+            Screen::RemoveCard { ending, .. } => match ending.clone() {
+                // A card found without a session: the top, in the default language.
+                Ending::LeftBehind => self.back_to_top(),
+                ending => self.leave(ending),
+            },
+            Screen::Reading | Screen::CurrentPin(_) | Screen::Checking { .. } | Screen::NewPin(_) => {
+                self.fail(FlowError::CardMoved)
             }
             // The reset may be under way: its outcome is read back from the card before
             // anything is said (the worker's answer decides).
@@ -988,7 +979,6 @@ impl App {
     /// Nobody is there any more: every PIN typed is wiped (the screens holding them are
     /// dropped), and the card, if any, must be taken back.
     fn expire(&mut self) {
-        let kind = self.session_kind();
         match self.screen {
             Screen::Done(_) | Screen::Error { .. } | Screen::StaffLogin(_) => self.back_to_top(),
             Screen::Staff(_) => {
@@ -996,35 +986,10 @@ impl App {
                 log("maintenance left (idle)");
                 self.back_to_top();
             }
-            _ if self.card_present => {
-                self.end_session(AuditOutcome::TimedOut, None);
-                self.send(Command::Release);
-                self.go(Screen::RemoveCard {
-                    ending: Ending::TimedOut,
-                    kind,
-                    since: Instant::now(),
-                });
-            }
             _ => {
                 self.end_session(AuditOutcome::TimedOut, None);
-                self.back_to_top();
+                self.leave(Ending::TimedOut);
             }
-        }
-    }
-
-    fn session_kind(&self) -> ResetKind {
-        match &self.screen {
-            Screen::Consent(kind)
-            | Screen::InsertCard(kind)
-            | Screen::Reading(kind)
-            | Screen::Processing(kind)
-            | Screen::Done(kind)
-            | Screen::Checking { kind, .. }
-            | Screen::RemoveCard { kind, .. }
-            | Screen::Error { kind, .. } => *kind,
-            Screen::CurrentPin(entry) => entry.kind,
-            Screen::NewPin(entry) => entry.kind,
-            _ => ResetKind::Signing,
         }
     }
 
@@ -1076,11 +1041,11 @@ impl App {
                 consent::view(&ctx, *kind).map(Message::Consent),
                 Some(consent::footer_view(&ctx).map(Message::Consent)),
             ),
-            Screen::InsertCard(_) => (
+            Screen::InsertCard => (
                 insert_card::view(&ctx, false).map(Message::InsertCard),
                 Some(insert_card::footer_view(&ctx, false).map(Message::InsertCard)),
             ),
-            Screen::Reading(_) => (
+            Screen::Reading => (
                 insert_card::view(&ctx, true).map(Message::InsertCard),
                 Some(insert_card::footer_view(&ctx, true).map(Message::InsertCard)),
             ),
@@ -1093,14 +1058,10 @@ impl App {
                 entry.view(&ctx).map(Message::NewPin),
                 Some(entry.footer(&ctx).map(Message::NewPin)),
             ),
-            Screen::Processing(_) => (processing::view(&ctx, ctx.t(msg::PROCESSING_TITLE)), None),
-            Screen::RemoveCard {
-                ending,
-                kind,
-                since,
-            } => {
+            Screen::Processing => (processing::view(&ctx, ctx.t(msg::PROCESSING_TITLE)), None),
+            Screen::RemoveCard { ending, since } => {
                 let failure = match ending {
-                    Ending::Failed(error) => Some(ctx.t(error::title_id(error, *kind))),
+                    Ending::Failed(error, kind) => Some(ctx.t(error::title_id(error, *kind))),
                     _ => None,
                 };
                 let waiting = self.now.saturating_duration_since(*since);

@@ -11,13 +11,15 @@ use crate::theme::{self, colour};
 use crate::widget::card_art::{Scene, card_art};
 use crate::widget::{Ctx, notice, title};
 use kiosk_core::flow_error::FlowError;
+use reset_protocol::ResetKind;
 
 /// How the session ended, shown on the removal screen and carried to the next one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {
-    /// The new PIN is set.
-    Success,
-    Failed(FlowError),
+    /// The new PIN of this reset is set.
+    Success(ResetKind),
+    /// This reset could not go on (the kind decides some of the guidance).
+    Failed(FlowError, ResetKind),
     Cancelled,
     TimedOut,
     /// A card was found on the reader with no session (left by someone, or placed early).
@@ -37,17 +39,17 @@ pub fn view<'a, M: 'a>(
     let urgent = waiting >= ESCALATE_AFTER;
     let art_height = (m.size.height * 0.36).max(200.0);
     let reason: Option<String> = match ending {
-        Ending::Success => Some(ctx.t(msg::REMOVE_DONE).to_string()),
+        Ending::Success(_) => Some(ctx.t(msg::REMOVE_DONE).to_string()),
         Ending::Cancelled => Some(ctx.t(msg::REMOVE_CANCELLED).to_string()),
         Ending::TimedOut => Some(ctx.t(msg::REMOVE_TIMED_OUT).to_string()),
-        Ending::Failed(_) => failure_title.map(str::to_string),
+        Ending::Failed(..) => failure_title.map(str::to_string),
         Ending::LeftBehind => None,
     };
     let mut page = column![title(ctx, ctx.t(msg::REMOVE_TITLE))]
         .spacing(m.spacing())
         .align_x(Alignment::Center);
     if let Some(reason) = reason {
-        let colour = if matches!(ending, Ending::Failed(_)) {
+        let colour = if matches!(ending, Ending::Failed(..)) {
             colour::WARNING
         } else {
             colour::HEADER
