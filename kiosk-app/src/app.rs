@@ -113,7 +113,7 @@ impl Screen {
             Screen::Error { .. } => "error",
             Screen::OutOfService => "out_of_service",
             Screen::StaffLogin(_) => "staff_login",
-            Screen::Staff(staff) => staff.page.name(),
+            Screen::Staff(staff) => staff.page().name(),
         }
     }
 }
@@ -703,22 +703,20 @@ impl App {
     }
 
     fn staff(&mut self, message: staff::Message) {
-        if !matches!(self.screen, Screen::Staff(_)) {
+        let Screen::Staff(staff) = &mut self.screen else {
             return;
-        }
+        };
+        let event = staff.update(message);
         self.activity();
-        match message {
-            staff::Message::Show(page) => self.show_staff_page(page),
-            staff::Message::RunSelfTest => {
+        match event {
+            staff::Event::Show(page) => self.show_staff_page(page),
+            staff::Event::RunSelfTest => {
                 self.records.record(AuditEvent::StaffAction {
                     action: StaffAction::SelfTest,
                 });
-                if let Screen::Staff(staff) = &mut self.screen {
-                    staff.self_test = staff::SelfTestState::Running;
-                }
                 self.send(Command::SelfTest);
             }
-            staff::Message::ToggleService => {
+            staff::Event::ToggleService => {
                 let out = !self.records.out_of_service();
                 match self.records.set_out_of_service(out) {
                     Ok(()) => self.records.record(AuditEvent::StaffAction {
@@ -731,7 +729,7 @@ impl App {
                     Err(error) => log(&format!("out-of-service switch: {error}")),
                 }
             }
-            staff::Message::Exit => {
+            staff::Event::Exit => {
                 self.records.record(AuditEvent::StaffExit { idle: false });
                 log("maintenance left");
                 self.back_to_top();
@@ -739,25 +737,17 @@ impl App {
         }
     }
 
-    /// Shows a page with fresh figures: counters and events from the log, health from the
-    /// worker.
+    /// Brings the figures of the page on show: counters and events from the log, health from
+    /// the worker.
     fn show_staff_page(&mut self, page: staff::Page) {
-        let counters = (page == staff::Page::Counters).then(|| self.records.counters());
-        let events = (page == staff::Page::Events).then(|| self.records.recent(20));
-        if let Screen::Staff(staff) = &mut self.screen {
-            staff.page = page;
-            if counters.is_some() {
-                staff.counters = counters;
-            }
-            if events.is_some() {
-                staff.events = events;
-            }
-            if page == staff::Page::Health {
-                staff.health = None;
-            }
-        }
-        if page == staff::Page::Health {
-            self.send(Command::Health);
+        let Screen::Staff(staff) = &mut self.screen else {
+            return;
+        };
+        match page {
+            staff::Page::Counters => staff.counters_read(self.records.counters()),
+            staff::Page::Events => staff.events_read(self.records.recent(20)),
+            staff::Page::Health => self.send(Command::Health),
+            staff::Page::SelfTest => {}
         }
     }
 
@@ -877,12 +867,12 @@ impl App {
             }
             worker::Event::Health(health) => {
                 if let Screen::Staff(staff) = &mut self.screen {
-                    staff.health = Some(health);
+                    staff.health_reported(health);
                 }
             }
             worker::Event::SelfTest(report) => {
                 if let Screen::Staff(staff) = &mut self.screen {
-                    staff.self_test = staff::SelfTestState::Done(report);
+                    staff.self_test_reported(report);
                 }
             }
             worker::Event::CardRead(result) => {
@@ -941,9 +931,10 @@ impl App {
                 Ending::LeftBehind => self.back_to_top(),
                 ending => self.leave(ending),
             },
-            Screen::Reading | Screen::CurrentPin(_) | Screen::Checking { .. } | Screen::NewPin(_) => {
-                self.fail(FlowError::CardMoved)
-            }
+            Screen::Reading
+            | Screen::CurrentPin(_)
+            | Screen::Checking { .. }
+            | Screen::NewPin(_) => self.fail(FlowError::CardMoved),
             // The reset may be under way: its outcome is read back from the card before
             // anything is said (the worker's answer decides).
             _ => {}
@@ -1022,86 +1013,85 @@ impl App {
         let ctx = self.ctx();
         let language = Some(Message::Language);
         let hours = self.config.hours_text();
-        let (body, footer): (Element<'_, Message>, Option<Element<'_, Message>>) = match &self
-            .screen
-        {
-            Screen::Top => (
-                top::view(&ctx, self.unavailable().as_ref()).map(Message::Top),
-                None,
-            ),
-            Screen::Services => (
-                services::view(&ctx).map(Message::Services),
-                Some(services::footer_view(&ctx).map(Message::Services)),
-            ),
-            Screen::ResetMenu => (
-                reset_menu::view(&ctx, &self.config.offered).map(Message::ResetMenu),
-                Some(reset_menu::footer_view(&ctx).map(Message::ResetMenu)),
-            ),
-            Screen::Consent(kind) => (
-                consent::view(&ctx, *kind).map(Message::Consent),
-                Some(consent::footer_view(&ctx).map(Message::Consent)),
-            ),
-            Screen::InsertCard => (
-                insert_card::view(&ctx, false).map(Message::InsertCard),
-                Some(insert_card::footer_view(&ctx, false).map(Message::InsertCard)),
-            ),
-            Screen::Reading => (
-                insert_card::view(&ctx, true).map(Message::InsertCard),
-                Some(insert_card::footer_view(&ctx, true).map(Message::InsertCard)),
-            ),
-            Screen::CurrentPin(entry) => (
-                entry.view(&ctx).map(Message::CurrentPin),
-                Some(entry.footer(&ctx).map(Message::CurrentPin)),
-            ),
-            Screen::Checking { .. } => (processing::view(&ctx, ctx.t(msg::PIN_CHECKING)), None),
-            Screen::NewPin(entry) => (
-                entry.view(&ctx).map(Message::NewPin),
-                Some(entry.footer(&ctx).map(Message::NewPin)),
-            ),
-            Screen::Processing => (processing::view(&ctx, ctx.t(msg::PROCESSING_TITLE)), None),
-            Screen::RemoveCard { ending, since } => {
-                let failure = match ending {
-                    Ending::Failed(error, kind) => Some(ctx.t(error::title_id(error, *kind))),
-                    _ => None,
-                };
-                let waiting = self.now.saturating_duration_since(*since);
-                (remove_card::view(&ctx, ending, waiting, failure), None)
-            }
-            Screen::Done(kind) => (
-                done::view(&ctx, *kind).map(Message::Done),
-                Some(done::footer_view(&ctx).map(Message::Done)),
-            ),
-            Screen::Error { error, kind } => (
-                error::view(&ctx, error, *kind, &hours).map(Message::Error),
-                Some(error::footer_view(&ctx).map(Message::Error)),
-            ),
-            Screen::OutOfService => (out_of_service::view(&ctx), None),
-            Screen::StaffLogin(login) => {
-                let gate = self.staff_gate();
-                (
-                    login.view(&ctx, gate).map(Message::StaffLogin),
-                    Some(login.footer(&ctx, gate).map(Message::StaffLogin)),
-                )
-            }
-            Screen::Staff(staff) => {
-                let facts = staff::Facts {
-                    config: &self.config,
-                    reader_ok: self.reader_ok,
-                    card_present: self.card_present,
-                    out_of_service: self.records.out_of_service(),
-                    audit_broken: self.records.broken(),
-                    uptime: self.records.uptime(),
-                };
-                (
-                    staff.view(&ctx, &facts).map(Message::Staff),
-                    Some(
-                        staff
-                            .footer(&ctx, self.records.out_of_service())
-                            .map(Message::Staff),
-                    ),
-                )
-            }
-        };
+        let (body, footer): (Element<'_, Message>, Option<Element<'_, Message>>) =
+            match &self.screen {
+                Screen::Top => (
+                    top::view(&ctx, self.unavailable().as_ref()).map(Message::Top),
+                    None,
+                ),
+                Screen::Services => (
+                    services::view(&ctx).map(Message::Services),
+                    Some(services::footer_view(&ctx).map(Message::Services)),
+                ),
+                Screen::ResetMenu => (
+                    reset_menu::view(&ctx, &self.config.offered).map(Message::ResetMenu),
+                    Some(reset_menu::footer_view(&ctx).map(Message::ResetMenu)),
+                ),
+                Screen::Consent(kind) => (
+                    consent::view(&ctx, *kind).map(Message::Consent),
+                    Some(consent::footer_view(&ctx).map(Message::Consent)),
+                ),
+                Screen::InsertCard => (
+                    insert_card::view(&ctx, false).map(Message::InsertCard),
+                    Some(insert_card::footer_view(&ctx, false).map(Message::InsertCard)),
+                ),
+                Screen::Reading => (
+                    insert_card::view(&ctx, true).map(Message::InsertCard),
+                    Some(insert_card::footer_view(&ctx, true).map(Message::InsertCard)),
+                ),
+                Screen::CurrentPin(entry) => (
+                    entry.view(&ctx).map(Message::CurrentPin),
+                    Some(entry.footer(&ctx).map(Message::CurrentPin)),
+                ),
+                Screen::Checking { .. } => (processing::view(&ctx, ctx.t(msg::PIN_CHECKING)), None),
+                Screen::NewPin(entry) => (
+                    entry.view(&ctx).map(Message::NewPin),
+                    Some(entry.footer(&ctx).map(Message::NewPin)),
+                ),
+                Screen::Processing => (processing::view(&ctx, ctx.t(msg::PROCESSING_TITLE)), None),
+                Screen::RemoveCard { ending, since } => {
+                    let failure = match ending {
+                        Ending::Failed(error, kind) => Some(ctx.t(error::title_id(error, *kind))),
+                        _ => None,
+                    };
+                    let waiting = self.now.saturating_duration_since(*since);
+                    (remove_card::view(&ctx, ending, waiting, failure), None)
+                }
+                Screen::Done(kind) => (
+                    done::view(&ctx, *kind).map(Message::Done),
+                    Some(done::footer_view(&ctx).map(Message::Done)),
+                ),
+                Screen::Error { error, kind } => (
+                    error::view(&ctx, error, *kind, &hours).map(Message::Error),
+                    Some(error::footer_view(&ctx).map(Message::Error)),
+                ),
+                Screen::OutOfService => (out_of_service::view(&ctx), None),
+                Screen::StaffLogin(login) => {
+                    let gate = self.staff_gate();
+                    (
+                        login.view(&ctx, gate).map(Message::StaffLogin),
+                        Some(login.footer(&ctx, gate).map(Message::StaffLogin)),
+                    )
+                }
+                Screen::Staff(staff) => {
+                    let facts = staff::Facts {
+                        config: &self.config,
+                        reader_ok: self.reader_ok,
+                        card_present: self.card_present,
+                        out_of_service: self.records.out_of_service(),
+                        audit_broken: self.records.broken(),
+                        uptime: self.records.uptime(),
+                    };
+                    (
+                        staff.view(&ctx, &facts).map(Message::Staff),
+                        Some(
+                            staff
+                                .footer(&ctx, self.records.out_of_service())
+                                .map(Message::Staff),
+                        ),
+                    )
+                }
+            };
         let centred = container(body).center_x(Length::Fill).height(Length::Fill);
         let corner = matches!(self.screen, Screen::Top | Screen::OutOfService).then_some(Corner {
             pressed: Message::Corner(true),

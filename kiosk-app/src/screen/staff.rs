@@ -56,14 +56,25 @@ pub enum Message {
     Exit,
 }
 
+/// What the staff screen asks of the app, which owns the log, the switch and the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// `page` is on show: the app brings its figures (the log's counters or events, the
+    /// worker's health report).
+    Show(Page),
+    RunSelfTest,
+    ToggleService,
+    Exit,
+}
+
 /// What staff are looking at, with what the worker and the log reported for it.
 #[derive(Debug)]
 pub struct Staff {
-    pub page: Page,
-    pub health: Option<Health>,
-    pub self_test: SelfTestState,
-    pub counters: Option<Result<Counters, String>>,
-    pub events: Option<Result<Vec<Record>, String>>,
+    page: Page,
+    health: Option<Health>,
+    self_test: SelfTestState,
+    counters: Option<Result<Counters, String>>,
+    events: Option<Result<Vec<Record>, String>>,
 }
 
 #[derive(Debug)]
@@ -107,6 +118,50 @@ impl Staff {
             counters: None,
             events: None,
         }
+    }
+
+    pub fn update(&mut self, message: Message) -> Event {
+        match message {
+            Message::Show(page) => {
+                self.page = page;
+                if page == Page::Health {
+                    // Until the worker's fresh report: no stale figures on show.
+                    self.health = None;
+                }
+                Event::Show(page)
+            }
+            Message::RunSelfTest => {
+                self.self_test = SelfTestState::Running;
+                Event::RunSelfTest
+            }
+            Message::ToggleService => Event::ToggleService,
+            Message::Exit => Event::Exit,
+        }
+    }
+
+    /// The page on show.
+    pub fn page(&self) -> Page {
+        self.page
+    }
+
+    /// The log's counters, read for the counters page.
+    pub fn counters_read(&mut self, counters: Result<Counters, String>) {
+        self.counters = Some(counters);
+    }
+
+    /// The log's newest events, read for the events page.
+    pub fn events_read(&mut self, events: Result<Vec<Record>, String>) {
+        self.events = Some(events);
+    }
+
+    /// The worker's health report.
+    pub fn health_reported(&mut self, health: Health) {
+        self.health = Some(health);
+    }
+
+    /// The worker's self-test report.
+    pub fn self_test_reported(&mut self, report: SelfTest) {
+        self.self_test = SelfTestState::Done(report);
     }
 
     pub fn view<'a>(&'a self, ctx: &Ctx, facts: &Facts<'_>) -> Element<'a, Message> {
