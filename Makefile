@@ -15,13 +15,18 @@ deps:
 run: deps
 	cargo run --release -p kiosk-app -- --config $(CONFIG)
 
-# The whole suite: formatting, lints, unit tests, and the end-to-end tests through a private
+# The whole suite: formatting, lints (of the demo build and of the production build), the
+# production build's check (no stand-ins linked, a demo configuration refused), unit tests, and
+# the end-to-end tests through a private
 # pcscd + vpcd + the virtual card (started and stopped by the tests themselves; needs root for
 # /run/pcscd and no other pcscd running).
 test: deps
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p kiosk-app --no-default-features --all-targets -- -D warnings
+	./scripts/check-production-build
 	ICED_TEST_BACKEND=tiny-skia cargo test --workspace
+	ICED_TEST_BACKEND=tiny-skia cargo test -p kiosk-app --no-default-features
 
 # Benchmarks print figures; they are not tests.
 bench: deps

@@ -87,3 +87,79 @@ fn centre_over_http(config: &Config) -> Result<Arc<dyn ResetCentre>, String> {
         CentreSetting::InProcess => Err("the in-process centre is for the demo only".to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped(name: &str) -> (Config, std::path::PathBuf) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../config")
+            .join(name);
+        (
+            Config::load(&path).expect("the shipped configuration"),
+            path,
+        )
+    }
+
+    /// A build with the demo runs the demo configuration on its stand-ins, with the panel.
+    #[cfg(feature = "demo")]
+    #[test]
+    fn the_demo_configuration_gets_the_stand_ins() {
+        let (config, path) = shipped("kiosk.json");
+        let services = for_config(&config, &path, CentreStart::Now).expect("the demo");
+        assert!(
+            services
+                .demo
+                .is_some_and(|demo| demo.profiles[0] == "normal")
+        );
+        assert!(services.keep_alive.is_some());
+        assert!(
+            services
+                .cards
+                .readers()
+                .is_ok_and(|readers| readers.len() == 1)
+        );
+    }
+
+    /// A production build refuses the demo configuration, saying why.
+    #[cfg(not(feature = "demo"))]
+    #[test]
+    fn the_demo_configuration_is_refused() {
+        let (config, path) = shipped("kiosk.json");
+        let refused = for_config(&config, &path, CentreStart::Now).err();
+        assert_eq!(refused.as_deref(), Some(NO_DEMO));
+        assert!(!DEMO_BUILT);
+    }
+
+    /// Either build reads a store's configuration into a PC/SC reader and the centre over HTTP,
+    /// and names the credential file it cannot read.
+    #[test]
+    fn a_stores_configuration_names_a_missing_credential() {
+        let (mut config, path) = shipped("kiosk.production.json");
+        if let CentreSetting::Http {
+            credential_file, ..
+        } = &mut config.centre
+        {
+            *credential_file = "/nonexistent/kiosk-credential".into();
+        }
+        let error = for_config(&config, &path, CentreStart::Now)
+            .err()
+            .expect("no credential");
+        assert!(
+            error.starts_with("centre.credential_file /nonexistent/kiosk-credential"),
+            "{error}"
+        );
+        let dir = tempfile::tempdir().expect("dir");
+        let credential = dir.path().join("credential");
+        std::fs::write(&credential, "token\n").expect("credential");
+        if let CentreSetting::Http {
+            credential_file, ..
+        } = &mut config.centre
+        {
+            *credential_file = credential;
+        }
+        let services = for_config(&config, &path, CentreStart::Now).expect("production");
+        assert!(services.demo.is_none() && services.keep_alive.is_none());
+    }
+}
