@@ -183,37 +183,53 @@ struct Timer {
 #[allow(missing_debug_implementations)]
 pub struct App {
     config: Arc<Config>,
+    // The flow: where the customer is, in which language, in which session.
     pub language: Language,
     pub screen: Screen,
-    metrics: Metrics,
-    window: Size,
+    session: Option<Session>,
+    timer: Option<Timer>,
+    /// The inactivity warning is showing.
+    pub warning: bool,
+    /// The time of the last tick, for views that show a countdown.
+    now: Instant,
+    /// When the removal sound last played.
+    last_alert: Option<Instant>,
+    /// When the header's title was pressed (the staff gesture), on a screen that allows it.
+    corner_since: Option<Instant>,
+    // The machine: the worker, what it said of the reader, what survives a restart.
     worker: Option<WorkerHandle>,
     /// Handed to the worker subscription once, at start.
     setup: WorkerSetup,
+    device: Device,
+    /// The audit log, the staff lockout, the out-of-service switch.
+    records: Records,
+    // The window.
+    layout: Layout,
+    /// Moves with every update that changes what is on screen: the next frame is then drawn
+    /// whole (see `widget::full_repaint`).
+    generation: u64,
+    /// The demo's panel (the demo only).
+    demo: Option<Demo>,
+}
+
+/// The window the kiosk draws in, and the sizes of its layout.
+#[derive(Debug)]
+struct Layout {
+    window: Size,
+    metrics: Metrics,
+    /// Size the window to the monitor when it opens (not when a window size was asked for).
+    fill_monitor: bool,
+}
+
+/// The reader and its card, as the worker reported them.
+#[derive(Debug, Default)]
+struct Device {
+    /// A reader is there and answering.
     reader_ok: bool,
     /// The worker has said whether there is a reader (until then the top screen offers nothing
     /// and claims nothing: a start is not an outage).
     reader_reported: bool,
     card_present: bool,
-    timer: Option<Timer>,
-    /// The inactivity warning is showing.
-    pub warning: bool,
-    /// When the removal sound last played.
-    last_alert: Option<Instant>,
-    demo: Option<Demo>,
-    /// The time of the last tick, for views that show a countdown.
-    now: Instant,
-    /// Size the window to the monitor when it opens (not when a window size was asked for).
-    fill_monitor: bool,
-    /// Flipped by every update; see [`App::style`].
-    /// Moves with every update that changes what is on screen: the next frame is then drawn
-    /// whole (see `widget::full_repaint`).
-    generation: u64,
-    /// The audit log, the staff lockout, the out-of-service switch.
-    records: Records,
-    session: Option<Session>,
-    /// When the header's title was pressed (the staff gesture), on a screen that allows it.
-    corner_since: Option<Instant>,
     /// The reader was lost since it was last ready (so its return is worth a log line).
     reader_was_lost: bool,
 }
@@ -276,53 +292,52 @@ impl App {
             language: config.default_language,
             config,
             screen,
-            metrics: Metrics::default(),
-            window: Size::new(1920.0, 1080.0),
-            worker: None,
-            setup,
-            reader_ok: false,
-            reader_reported: false,
-            card_present: false,
+            session: None,
             timer: None,
             warning: false,
-            last_alert: None,
-            demo,
             now: Instant::now(),
-            fill_monitor: false,
-            generation: 0,
-            records,
-            session: None,
+            last_alert: None,
             corner_since: None,
-            reader_was_lost: false,
+            worker: None,
+            setup,
+            device: Device::default(),
+            records,
+            layout: Layout {
+                window: Size::new(1920.0, 1080.0),
+                metrics: Metrics::default(),
+                fill_monitor: false,
+            },
+            generation: 0,
+            demo,
         };
-        app.set_window_size(app.window);
+        app.set_window_size(app.layout.window);
         app
     }
 
     /// Whether a reader is there and answering (the worker said so).
     pub fn reader_ok(&self) -> bool {
-        self.reader_ok
+        self.device.reader_ok
     }
 
     /// The kiosk's screen takes the window, less the demo panel in the demo.
     pub fn set_window_size(&mut self, size: Size) {
-        self.window = size;
+        self.layout.window = size;
         let width = match self.demo {
             Some(_) => size.width - crate::demo::panel_width(size.width),
             None => size.width,
         };
-        self.metrics = Metrics::for_size(Size::new(width, size.height));
+        self.layout.metrics = Metrics::for_size(Size::new(width, size.height));
     }
 
     /// Fill the monitor when the window opens (the kiosk's normal way).
     pub fn fill_monitor(&mut self) {
-        self.fill_monitor = true;
+        self.layout.fill_monitor = true;
     }
 
     fn ctx(&self) -> Ctx {
         Ctx {
             language: self.language,
-            metrics: self.metrics,
+            metrics: self.layout.metrics,
             hide_cursor: self.config.hide_cursor,
         }
     }
@@ -342,10 +357,10 @@ impl App {
 
     /// Why the customer flow is not offered now, if it is not.
     fn unavailable(&self) -> Option<top::Unavailable> {
-        if self.out_of_service() || (self.reader_reported && !self.reader_ok) {
+        if self.out_of_service() || (self.device.reader_reported && !self.device.reader_ok) {
             return Some(top::Unavailable::OutOfService);
         }
-        if !self.reader_reported {
+        if !self.device.reader_reported {
             return Some(top::Unavailable::Starting);
         }
         if !self
@@ -404,7 +419,7 @@ impl App {
     /// that ending: done, the error's guidance, or the top (out of service if the kiosk is).
     fn leave(&mut self, ending: Ending) {
         self.send(Command::Release);
-        if self.card_present {
+        if self.device.card_present {
             self.go(Screen::RemoveCard {
                 ending,
                 since: Instant::now(),
@@ -415,7 +430,9 @@ impl App {
             Ending::Success(kind) => self.go(Screen::Done(kind)),
             Ending::Failed(error, kind) => self.go(Screen::Error { error, kind }),
             Ending::Cancelled | Ending::TimedOut => self.back_to_top(),
-            Ending::LeftBehind if self.reader_ok && !self.out_of_service() => self.go(Screen::Top),
+            Ending::LeftBehind if self.device.reader_ok && !self.out_of_service() => {
+                self.go(Screen::Top)
+            }
             Ending::LeftBehind => self.go(Screen::OutOfService),
         }
     }
@@ -592,7 +609,7 @@ impl App {
             // monitor is not asked, since its size need not be the window's (cage spreads the
             // window over all its outputs). On X11 without a window manager full screen is
             // ignored, so the kiosk sizes its window to the monitor itself.
-            Message::WindowOpened(id) if self.fill_monitor => {
+            Message::WindowOpened(id) if self.layout.fill_monitor => {
                 return window::run(id, |window| {
                     use window::raw_window_handle::RawWindowHandle;
                     window
@@ -647,7 +664,7 @@ impl App {
         if !allowed || held.is_none_or(|held| held < STAFF_HOLD) {
             return;
         }
-        if self.card_present {
+        if self.device.card_present {
             log("maintenance refused: a card is on the reader");
             return;
         }
@@ -752,7 +769,7 @@ impl App {
     }
 
     fn insert_card(&mut self) {
-        if self.card_present {
+        if self.device.card_present {
             // Placed early: read it straight away.
             self.read_card();
         } else {
@@ -804,9 +821,9 @@ impl App {
         match event {
             worker::Event::ReaderReady => {
                 log("reader ready");
-                self.reader_ok = true;
-                self.reader_reported = true;
-                if std::mem::take(&mut self.reader_was_lost) {
+                self.device.reader_ok = true;
+                self.device.reader_reported = true;
+                if std::mem::take(&mut self.device.reader_was_lost) {
                     self.records.record(AuditEvent::ReaderBack);
                 }
                 if matches!(self.screen, Screen::OutOfService) {
@@ -815,10 +832,10 @@ impl App {
             }
             worker::Event::ReaderLost => {
                 log("reader lost");
-                self.reader_ok = false;
-                self.reader_reported = true;
-                self.card_present = false;
-                if !std::mem::replace(&mut self.reader_was_lost, true) {
+                self.device.reader_ok = false;
+                self.device.reader_reported = true;
+                self.device.card_present = false;
+                if !std::mem::replace(&mut self.device.reader_was_lost, true) {
                     self.records.record(AuditEvent::ReaderLost);
                 }
                 match self.screen {
@@ -842,7 +859,7 @@ impl App {
             }
             worker::Event::CardPresent(true) => {
                 log("card placed");
-                self.card_present = true;
+                self.device.card_present = true;
                 match self.screen {
                     Screen::InsertCard => self.read_card(),
                     // No session may start while a card lies on the reader, nor maintenance
@@ -856,7 +873,7 @@ impl App {
             }
             worker::Event::CardPresent(false) => {
                 log("card taken");
-                self.card_present = false;
+                self.device.card_present = false;
                 self.card_removed();
             }
             worker::Event::CardSeen(identity) => {
@@ -1076,8 +1093,8 @@ impl App {
                 Screen::Staff(staff) => {
                     let facts = staff::Facts {
                         config: &self.config,
-                        reader_ok: self.reader_ok,
-                        card_present: self.card_present,
+                        reader_ok: self.device.reader_ok,
+                        card_present: self.device.card_present,
                         out_of_service: self.records.out_of_service(),
                         audit_broken: self.records.broken(),
                         uptime: self.records.uptime(),
@@ -1111,7 +1128,8 @@ impl App {
         let page = match &self.demo {
             Some(demo) => row![
                 container(page).width(Length::Fill),
-                demo::panel(&ctx, demo, demo::panel_width(self.window.width)).map(Message::Demo)
+                demo::panel(&ctx, demo, demo::panel_width(self.layout.window.width))
+                    .map(Message::Demo)
             ]
             .into(),
             None => page,
