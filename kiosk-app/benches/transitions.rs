@@ -125,7 +125,7 @@ fn main() {
                 None => timings.push((name, vec![elapsed])),
             }
         }
-        assert_eq!(app.screen.name(), "top", "the flow went round");
+        assert_eq!(app.screen().name(), "top", "the flow went round");
     }
     println!(
         "kiosk screen transitions at 1920×1080: update + view + layout, {ROUNDS} rounds (goal < 1 ms)"

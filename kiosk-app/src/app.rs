@@ -184,12 +184,12 @@ struct Timer {
 pub struct App {
     config: Arc<Config>,
     // The flow: where the customer is, in which language, in which session.
-    pub language: Language,
-    pub screen: Screen,
+    language: Language,
+    screen: Screen,
     session: Option<Session>,
     timer: Option<Timer>,
     /// The inactivity warning is showing.
-    pub warning: bool,
+    warning: bool,
     /// The time of the last tick, for views that show a countdown.
     now: Instant,
     /// When the removal sound last played.
@@ -312,6 +312,30 @@ impl App {
         };
         app.set_window_size(app.layout.window);
         app
+    }
+
+    /// Where the customer is.
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    /// The language on screen.
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// Whether the inactivity warning is showing.
+    pub fn warning(&self) -> bool {
+        self.warning
+    }
+
+    /// A detached app (a tool's shadow of a running kiosk, with no worker and no records)
+    /// follows the kiosk into maintenance mode, whose passcode it cannot check. Does nothing to
+    /// a kiosk with a worker.
+    pub fn follow_into_maintenance(&mut self) {
+        if self.worker.is_none() && !self.setup.has_parts() {
+            self.go(Screen::Staff(Box::default()));
+        }
     }
 
     /// Whether a reader is there and answering (the worker said so).
@@ -1260,6 +1284,11 @@ impl WorkerSetup {
             id: 0,
             parts: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Whether it was made with a worker's parts (taken or not).
+    fn has_parts(&self) -> bool {
+        self.id != 0
     }
 }
 

@@ -299,13 +299,13 @@ fn the_inactivity_warning_extends_then_the_session_expires() {
     kiosk.tap("マイナンバーカードのパスワード再設定");
     kiosk.tap("署名用パスワードの初期化・再設定");
     kiosk.idle(60);
-    assert!(!kiosk.app.warning, "no warning before the last 20 s");
+    assert!(!kiosk.app.warning(), "no warning before the last 20 s");
     kiosk.idle(75);
-    assert!(kiosk.app.warning);
+    assert!(kiosk.app.warning());
     assert!(kiosk.shows("あと 15 秒で終了します"));
     kiosk.snapshot("warning");
     kiosk.tap("続ける");
-    assert!(!kiosk.app.warning);
+    assert!(!kiosk.app.warning());
     assert_eq!(kiosk.screen(), "consent");
     kiosk.idle(91);
     assert_eq!(kiosk.screen(), "top");
@@ -314,7 +314,7 @@ fn the_inactivity_warning_extends_then_the_session_expires() {
     kiosk.walk_to_pin_screen("normal");
     kiosk.type_keys("12");
     kiosk.idle(45);
-    assert!(kiosk.app.warning);
+    assert!(kiosk.app.warning());
     kiosk.idle(61);
     assert_eq!(kiosk.screen(), "remove_card");
     assert!(kiosk.shows("一定時間操作がなかったため、手続きを終了しました。"));
@@ -331,7 +331,7 @@ fn extensions_are_limited() {
         kiosk.tap("続ける");
     }
     kiosk.idle(75);
-    assert!(kiosk.app.warning);
+    assert!(kiosk.app.warning());
     assert!(
         !kiosk.shows("続ける"),
         "the eleventh extension is not offered"
@@ -441,7 +441,7 @@ fn the_working_screens_look_right() {
     ] {
         let _ = app.update(message);
     }
-    assert_eq!(app.screen.name(), "reading");
+    assert_eq!(app.screen().name(), "reading");
     common::snapshot_of(&app, "04-reading");
     let _ = app.update(Message::Worker(Event::CardRead(Ok(3))));
     for digit in [1, 2, 3, 4] {
@@ -450,7 +450,7 @@ fn the_working_screens_look_right() {
         ))));
     }
     let _ = app.update(Message::CurrentPin(pin_entry::Message::Confirm));
-    assert_eq!(app.screen.name(), "checking");
+    assert_eq!(app.screen().name(), "checking");
     common::snapshot_of(&app, "05-checking");
     let _ = app.update(Message::Worker(Event::Verified(Ok(()))));
     for _ in 0..2 {
@@ -463,7 +463,7 @@ fn the_working_screens_look_right() {
         }
         let _ = app.update(Message::NewPin(kiosk_app::screen::new_pin::Message::Next));
     }
-    assert_eq!(app.screen.name(), "processing");
+    assert_eq!(app.screen().name(), "processing");
     common::snapshot_of(&app, "06-processing");
 
     // The card proved it did not take the reset: the old password stands, the reservation is
@@ -471,8 +471,8 @@ fn the_working_screens_look_right() {
     let _ = app.update(Message::Worker(Event::ResetDone(Err(
         kiosk_core::flow_error::FlowError::NotChanged,
     ))));
-    assert_eq!(app.screen.name(), "remove_card");
+    assert_eq!(app.screen().name(), "remove_card");
     let _ = app.update(Message::Worker(Event::CardPresent(false)));
-    assert_eq!(app.screen.name(), "error");
+    assert_eq!(app.screen().name(), "error");
     common::snapshot_of(&app, "error-not-changed");
 }

@@ -46,7 +46,7 @@ impl StateDir {
 
 impl std::fmt::Debug for Driver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Driver({})", self.app.screen.name())
+        write!(f, "Driver({})", self.app.screen().name())
     }
 }
 
@@ -130,7 +130,7 @@ impl Driver {
     }
 
     pub fn screen(&self) -> &'static str {
-        self.app.screen.name()
+        self.app.screen().name()
     }
 
     fn reader_ready(&self) -> bool {

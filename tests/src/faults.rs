@@ -377,7 +377,7 @@ impl Bench {
         let mut told_at = None;
         while Instant::now() < deadline {
             driver.wait_until(Duration::from_millis(300), |_| false);
-            let name = describe(&driver.app.screen);
+            let name = describe(driver.app.screen());
             if screens.last() != Some(&name) {
                 screens.push(name);
             }
@@ -581,7 +581,7 @@ impl Bench {
         while Instant::now() < deadline {
             between();
             driver.wait_until(Duration::from_millis(300), |_| false);
-            let name = describe(&driver.app.screen);
+            let name = describe(driver.app.screen());
             if screens.last() != Some(&name) {
                 screens.push(name.clone());
             }
@@ -609,7 +609,7 @@ impl Bench {
                 _ => {}
             }
         }
-        let last = describe(&driver.app.screen);
+        let last = describe(driver.app.screen());
         if screens.last() != Some(&last) {
             screens.push(last);
         }

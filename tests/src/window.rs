@@ -141,7 +141,7 @@ impl std::fmt::Debug for KioskWindow {
         write!(
             f,
             "KioskWindow({} on {})",
-            self.shadow.screen.name(),
+            self.shadow.screen().name(),
             self.display
         )
     }
@@ -235,7 +235,7 @@ impl KioskWindow {
         let target = ui.find(shown.as_str()).unwrap_or_else(|e| {
             panic!(
                 "no {label:?} on the {} screen: {e}",
-                self.shadow.screen.name()
+                self.shadow.screen().name()
             )
         });
         let point = target.bounds().center();

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kiosk_app::app::{App, Screen};
+use kiosk_app::app::App;
 use kiosk_app::demo::DemoCard;
 use kiosk_core::config::Config;
 use kiosk_core::flow_error::FlowError;
@@ -158,7 +158,7 @@ fn maintenance(kiosk: &mut KioskWindow) {
     kiosk.tap("確定");
     kiosk.wait_for("maintenance entered");
     // The shadow has no lockout file to trust, so it stays locked; it follows the kiosk in.
-    kiosk.shadow.screen = Screen::Staff(Box::default());
+    kiosk.shadow.follow_into_maintenance();
     std::thread::sleep(Duration::from_millis(600));
     kiosk.check("staff-health");
     for (page, name) in [

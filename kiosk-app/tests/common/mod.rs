@@ -101,7 +101,7 @@ impl Kiosk {
     }
 
     pub fn screen(&self) -> &'static str {
-        self.app.screen.name()
+        self.app.screen().name()
     }
 
     fn simulator(&self) -> Simulator<'_, Message> {
@@ -285,7 +285,7 @@ pub fn snapshot_of(app: &App, name: &str) {
         assert!(
             snapshot.matches_image(&path).expect("snapshot compares"),
             "the {} screen differs from {}",
-            app.screen.name(),
+            app.screen().name(),
             file.display()
         );
     }
