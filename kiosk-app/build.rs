@@ -1,3 +1,7 @@
+//! Two things the build records.
+//!
+//! The commit the kiosk was built from, for the staff's health page (`KIOSK_BUILD_COMMIT`).
+//!
 //! Message ids checked at build time: every id the app names is a constant generated here from
 //! the Japanese catalogue (`assets/i18n/ja.json`), so a misspelt or removed id is a compile
 //! error, not 「[id]」 on a customer's screen. The build also fails when the English catalogue
@@ -24,7 +28,27 @@ fn constant(id: &str) -> String {
     id.to_ascii_uppercase().replace('.', "_")
 }
 
+/// The commit of the checkout being built, if it is one.
+fn record_commit() {
+    println!("cargo::rerun-if-changed=../.git/HEAD");
+    println!("cargo::rerun-if-changed=../.git/refs/heads");
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|output| String::from_utf8(output.stdout).ok());
+    if let Some(commit) = commit {
+        println!("cargo::rustc-env=KIOSK_BUILD_COMMIT={}", commit.trim());
+    }
+}
+
 fn main() {
+    record_commit();
+    message_ids();
+}
+
+fn message_ids() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/i18n");
     let ja_path = dir.join("ja.json");
     let en_path = dir.join("en.json");
