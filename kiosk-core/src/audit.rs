@@ -112,17 +112,6 @@ pub enum StaffAction {
     BackInService,
 }
 
-impl StaffAction {
-    /// The name on the log.
-    pub fn code(self) -> &'static str {
-        match self {
-            StaffAction::SelfTest => "self_test",
-            StaffAction::OutOfService => "out_of_service",
-            StaffAction::BackInService => "back_in_service",
-        }
-    }
-}
-
 /// A card as the log shows it: a short keyed tag only [`AuditLog::card_tag`]
 /// makes (a card number cannot be passed off as one, not even by reading a
 /// doctored log).
