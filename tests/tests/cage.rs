@@ -122,7 +122,10 @@ impl Drop for Group {
             }
         }
         let group = format!("-{}", self.0.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         self.wait_exit(Duration::from_secs(3));
         // Whatever is left of the group.
         let _ = Command::new("kill")
@@ -709,9 +712,10 @@ impl Figures {
     }
 }
 
-/// cage's output window on `xvfb`, made `size` and put at the origin.
-fn size_output(xvfb: &Xvfb, size: (u32, u32)) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+/// cage's output window on `xvfb`, made `size` and put at the origin; an error (with cage's log)
+/// when the window does not show within 30 s or cage ends first.
+fn size_output(xvfb: &Xvfb, size: (u32, u32), cage: &mut Group, log: &Path) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
     let window = loop {
         let found = Command::new("xdotool")
             .env("DISPLAY", &xvfb.display)
@@ -724,16 +728,67 @@ fn size_output(xvfb: &Xvfb, size: (u32, u32)) {
         if let Some(window) = found {
             break window;
         }
-        assert!(
-            Instant::now() < deadline,
-            "cage's output window never showed on {}",
-            xvfb.display
-        );
+        let ended = matches!(cage.0.try_wait(), Ok(Some(_)));
+        if ended || Instant::now() >= deadline {
+            let said = std::fs::read_to_string(log).unwrap_or_default();
+            return Err(format!(
+                "cage's output window never showed on {} ({}); cage's log:\n{said}",
+                xvfb.display,
+                if ended { "cage ended" } else { "30 s" },
+            ));
+        }
         std::thread::sleep(Duration::from_millis(50));
     };
     let (w, h) = (size.0.to_string(), size.1.to_string());
     xvfb.xdotool(&["windowmove", "--sync", &window, "0", "0"]);
     xvfb.xdotool(&["windowsize", "--sync", &window, &w, &h]);
+    Ok(())
+}
+
+/// How many times cage is started on a fresh Xvfb before its window failing to show fails the
+/// test. Seen once on a fresh CI machine: cage's X11 window never showed on the first try (the
+/// log was not kept then; it now goes into the failure). That is the test bench's compositor
+/// starting, before the kiosk draws anything; every attempt is reported.
+const CAGE_STARTS: u32 = 3;
+
+/// cage's X11 backend, its output a window on a private Xvfb of `size`, the kiosk in it and
+/// ready: the Xvfb (taps are clicks on it), cage, its runtime directory and log, and how far
+/// the log has been read.
+fn cage_on_x11(
+    bench: &mut Bench,
+    size: (u32, u32),
+    name: &str,
+) -> (Xvfb, Group, PathBuf, PathBuf, usize) {
+    let mut failures = Vec::new();
+    for attempt in 1..=CAGE_STARTS {
+        let xvfb = Xvfb::start(size);
+        xvfb.park_pointer(size);
+        let runtime = bench.runtime(&format!("{name}-{attempt}"));
+        let (mut cage, log) = bench.cage(
+            &format!("cage-{name}"),
+            &runtime,
+            &[
+                ("WLR_BACKENDS", "x11".to_string()),
+                ("DISPLAY", xvfb.display.clone()),
+            ],
+            &["-d"],
+        );
+        match size_output(&xvfb, size, &mut cage, &log) {
+            Ok(()) => {
+                if !failures.is_empty() {
+                    eprintln!(
+                        "cage {name}: started on attempt {attempt}; before:\n{}",
+                        failures.join("\n")
+                    );
+                }
+                let mut read = 0;
+                wait_for(&log, READY, &mut read);
+                return (xvfb, cage, runtime, log, read);
+            }
+            Err(failure) => failures.push(format!("attempt {attempt}: {failure}")),
+        }
+    }
+    panic!("{}", failures.join("\n"));
 }
 
 #[test]
@@ -775,21 +830,7 @@ fn kiosk_fills_cages_output_with_the_screens_it_shows_on_x11() {
 
         // cage's X11 backend: its output a window on a private Xvfb, made this size; taps are
         // clicks on it.
-        let xvfb = Xvfb::start(size);
-        xvfb.park_pointer(size);
-        let runtime = bench.runtime(&name);
-        let (_cage, log) = bench.cage(
-            &format!("cage-{name}"),
-            &runtime,
-            &[
-                ("WLR_BACKENDS", "x11".to_string()),
-                ("DISPLAY", xvfb.display.clone()),
-            ],
-            &["-d"],
-        );
-        size_output(&xvfb, size);
-        let mut read = 0;
-        wait_for(&log, READY, &mut read);
+        let (xvfb, _cage, runtime, log, mut read) = cage_on_x11(&mut bench, size, &name);
 
         let path = bench.shots.join(format!("cage-{name}-top.png"));
         let top = settled(size, &path, |path| bench.grim(&runtime, path));
