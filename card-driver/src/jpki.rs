@@ -18,6 +18,13 @@ pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 
 
 /// Largest chunk one short READ BINARY returns.
 const CHUNK: usize = 256;
+/// GET RESPONSE rounds one command may take. The longest answer that goes through them is 256
+/// bytes (a READ BINARY [`CHUNK`] of a certificate, an RSA-2048 signature, whole certificates of
+/// ~2 KiB are read chunk by chunk with READ BINARY, each chunk its own command). The JPKI card
+/// never answers `61xx`; a T=0 reader or card in between hands such an answer out in one round
+/// (`6100`) or a few. 16 rounds carry 256 bytes even in pieces of 16; a card that wants more is
+/// refused after at most 16 round trips instead of holding the kiosk until its deadline.
+const MAX_GET_RESPONSE_ROUNDS: usize = 16;
 /// READ BINARY with P1 bit 8 clear addresses offsets up to 15 bits.
 const MAX_OFFSET: usize = 0x7FFF;
 /// DigestInfo prefix of SHA-256 (RFC 8017, section 9.2, note 1).
@@ -560,14 +567,21 @@ impl<T: Transport> Jpki<T> {
             response = self.send(&command.clone().with_le(le))?;
         }
         let mut data = std::mem::take(&mut response.data);
-        // A card that keeps answering 61xx would never end; 64 KiB is more than any JPKI answer.
+        // A card that keeps answering 61xx would never end: both the rounds and the bytes are
+        // bounded (a hostile card handing out one byte a round would otherwise cost 65 536
+        // round trips, minutes, before the size limit stops it).
+        let mut rounds = 0;
         while let Status::MoreData(available) = response.status() {
-            if data.len() > EXTENDED_LE_MAX {
+            if rounds >= MAX_GET_RESPONSE_ROUNDS || data.len() > EXTENDED_LE_MAX {
                 return Err(JpkiError::MalformedResponse {
                     operation: "GET RESPONSE",
-                    reason: "the card keeps announcing more data".to_string(),
+                    reason: format!(
+                        "the card keeps announcing more data ({rounds} GET RESPONSE rounds, {} bytes)",
+                        data.len()
+                    ),
                 });
             }
+            rounds += 1;
             response = self.send(&Command::new(0x00, 0xC0, 0x00, 0x00).with_le(available))?;
             // A GET RESPONSE that brings nothing and announces more again would loop for ever
             // without ever reaching the size limit (found by fuzzing).
@@ -747,6 +761,77 @@ mod tests {
                 "00C0000000",
                 &format!("{}9000", hex::encode(&signature[16..])),
             );
+        assert_eq!(
+            Jpki::new(script).sign_sha256(PinKind::Auth, &[0x11; 32]),
+            Ok(signature)
+        );
+    }
+
+    /// A hostile card: SELECT succeeds, then every answer announces more data, bringing
+    /// `piece` bytes each time, for ever. Counts the GET RESPONSE commands it gets.
+    struct Endless {
+        piece: usize,
+        get_responses: usize,
+    }
+
+    impl Transport for Endless {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            if command[1] == 0xA4 {
+                return Ok(vec![0x90, 0x00]);
+            }
+            if command[1] == 0xC0 {
+                self.get_responses += 1;
+            }
+            let mut answer = vec![0x5A; self.piece];
+            answer.extend([0x61, self.piece as u8]);
+            Ok(answer)
+        }
+    }
+
+    #[test]
+    fn a_card_announcing_more_data_for_ever_costs_a_bounded_number_of_rounds() {
+        for piece in [1, 16, 0xFF] {
+            let mut card = Jpki::new(Endless {
+                piece,
+                get_responses: 0,
+            });
+            let error = card.sign_sha256(PinKind::Auth, &[0x11; 32]).unwrap_err();
+            assert!(
+                matches!(
+                    &error,
+                    JpkiError::MalformedResponse {
+                        operation: "GET RESPONSE",
+                        reason,
+                    } if reason.contains("keeps announcing more data")
+                ),
+                "{error:?}"
+            );
+            assert_eq!(
+                card.transport.get_responses, MAX_GET_RESPONSE_ROUNDS,
+                "{piece}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_longest_answer_in_the_smallest_pieces_allowed_still_comes_through() {
+        // A 256-byte signature handed out 16 bytes at a time: the command's answer announces
+        // it, sixteen GET RESPONSE rounds bring it, the last one ending in 9000.
+        let signature: Vec<u8> = (0..=255u8).collect();
+        let mut script = Script::new(&[(SELECT_AP, "9000"), ("00A4020C020017", "9000")]).then(
+            &format!(
+                "802A008033{}00",
+                hex::encode([
+                    0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+                    0x02, 0x01, 0x05, 0x00, 0x04, 0x20
+                ]) + &"11".repeat(32)
+            ),
+            "6110",
+        );
+        for (n, piece) in signature.chunks(16).enumerate() {
+            let status = if n == 15 { "9000" } else { "6110" };
+            script = script.then("00C0000010", &format!("{}{status}", hex::encode(piece)));
+        }
         assert_eq!(
             Jpki::new(script).sign_sha256(PinKind::Auth, &[0x11; 32]),
             Ok(signature)

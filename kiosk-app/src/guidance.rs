@@ -91,7 +91,10 @@ fn refusal_guidance(refusal: Refusal, kind: ResetKind) -> (MessageId, MessageId)
             msg::ERROR_OUTSIDE_HOURS_TITLE,
             msg::ERROR_OUTSIDE_HOURS_GUIDE,
         ),
-        Refusal::Maintenance => (msg::ERROR_MAINTENANCE_TITLE, msg::ERROR_MAINTENANCE_GUIDE),
+        // The centre cannot serve for now, for a reason of its own: to the holder, as maintenance.
+        Refusal::Maintenance | Refusal::RevocationStale => {
+            (msg::ERROR_MAINTENANCE_TITLE, msg::ERROR_MAINTENANCE_GUIDE)
+        }
         // Protocol refusals: something the customer cannot act on.
         Refusal::SessionUnknown
         | Refusal::SessionExpired
@@ -143,6 +146,7 @@ mod tests {
                 Refusal::NoSigningCertificate,
                 Refusal::OutsideHours,
                 Refusal::Maintenance,
+                Refusal::RevocationStale,
                 Refusal::BadProof,
             ]
             .map(FlowError::Refused),

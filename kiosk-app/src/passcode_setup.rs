@@ -24,15 +24,22 @@ pub fn set_staff_passcode(config_path: &Path) -> Result<(), String> {
         return Err("the two entries differ; nothing was changed".to_string());
     }
     let hash = hash_passcode(&passcode).map_err(|e| e.to_string())?;
-    let updated = with_hash(&text, &hash)?;
-    Config::parse(&updated, config_path).map_err(|e| e.to_string())?;
-    kiosk_core::durable::replace(config_path, updated.as_bytes())
-        .map_err(|e| format!("{}: {e}", config_path.display()))?;
+    store(config_path, &text, &hash)?;
     println!(
         "staff passcode set in {} (Argon2id hash only)",
         config_path.display()
     );
     Ok(())
+}
+
+/// Writes `text` with `hash` in place to `config_path`, replacing the file whole; the file keeps
+/// its mode and owner (a `0640 root:kiosk` configuration stays one: the hash is not for others
+/// to read), see `kiosk_core::durable`.
+fn store(config_path: &Path, text: &str, hash: &str) -> Result<(), String> {
+    let updated = with_hash(text, hash)?;
+    Config::parse(&updated, config_path).map_err(|e| e.to_string())?;
+    kiosk_core::durable::replace(config_path, updated.as_bytes())
+        .map_err(|e| format!("{}: {e}", config_path.display()))
 }
 
 fn ask(prompt: &str) -> Result<Zeroizing<String>, String> {
@@ -100,5 +107,31 @@ mod tests {
             "no field: told how to add it"
         );
         assert!(with_hash("{\"staff_passcode_hash\": 5}", "h").is_err());
+    }
+
+    #[test]
+    fn a_0640_configuration_stays_0640_with_the_hash_in_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/kiosk.json");
+        let text = std::fs::read_to_string(demo).expect("demo config");
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("kiosk.json");
+        std::fs::write(&path, &text).expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        let passcode = Passcode::new("20250401").expect("passcode");
+        let hash = hash_passcode(&passcode).expect("hash");
+        store(&path, &text, &hash).expect("store");
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o640, "not 0644: the hash stays from others");
+        assert!(
+            std::fs::read_to_string(&path)
+                .expect("read")
+                .contains(&hash)
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["kiosk.json"], "no temporary file left");
     }
 }

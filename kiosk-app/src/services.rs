@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use kiosk_core::cards::{CardSource, PcscCards};
 use kiosk_core::config::{CentreSetting, Config};
+use reset_protocol::client::ClientTls;
 use reset_protocol::{HttpCentre, ResetCentre};
 
 use crate::demo::{CentreStart, Demo};
@@ -71,18 +72,20 @@ fn centre_over_http(config: &Config) -> Result<Arc<dyn ResetCentre>, String> {
             url,
             kiosk_id,
             credential_file,
+            ca_certificate,
+            certificate,
+            key,
             timeout,
         } => {
             let credential =
                 zeroize::Zeroizing::new(std::fs::read_to_string(credential_file).map_err(|e| {
                     format!("centre.credential_file {}: {e}", credential_file.display())
                 })?);
-            Ok(Arc::new(HttpCentre::new(
-                url,
-                kiosk_id,
-                credential.trim(),
-                *timeout,
-            )))
+            let tls = ClientTls::from_files(ca_certificate, certificate, key)
+                .map_err(|e| format!("centre (TLS): {e}"))?;
+            let centre = HttpCentre::new(url, kiosk_id, credential.trim(), *timeout, &tls)
+                .map_err(|e| format!("centre.url: {e}"))?;
+            Ok(Arc::new(centre))
         }
         CentreSetting::InProcess => Err("the in-process centre is for the demo only".to_string()),
     }
@@ -132,8 +135,8 @@ mod tests {
         const { assert!(!DEMO_BUILT) };
     }
 
-    /// Either build reads a store's configuration into a PC/SC reader and the centre over HTTP,
-    /// and names the credential file it cannot read.
+    /// Either build reads a store's configuration into a PC/SC reader and the centre over HTTPS,
+    /// and names the credential file and the certificate it cannot read.
     #[test]
     fn a_stores_configuration_names_a_missing_credential() {
         let (mut config, path) = shipped("kiosk.production.json");
@@ -158,6 +161,23 @@ mod tests {
         } = &mut config.centre
         {
             *credential_file = credential;
+        }
+        // The kiosk's certificate is not issued yet: the error names it.
+        let error = for_config(&config, &path, CentreStart::Now)
+            .err()
+            .expect("no certificate");
+        assert!(
+            error.starts_with("centre (TLS): ") && error.contains("STORE-0001"),
+            "{error}"
+        );
+        // Any certificate and key in PEM make the client (the handshake would judge them).
+        let pki = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/test-pki");
+        if let CentreSetting::Http {
+            certificate, key, ..
+        } = &mut config.centre
+        {
+            *certificate = pki.join("centre.crt");
+            *key = pki.join("centre.key");
         }
         let services = for_config(&config, &path, CentreStart::Now).expect("production");
         assert!(services.demo.is_none() && services.keep_alive.is_none());

@@ -245,7 +245,7 @@ impl AuditLog {
     /// Opens (creating if needed) the log in `dir`. Sequence numbers go on
     /// from the last readable record, so they keep rising across restarts.
     pub fn open(dir: &Path, limits: Rotation) -> Result<AuditLog, AuditError> {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        crate::durable::create_private_dir_all(dir).map_err(io_err(dir))?;
         let tagger = load_tagger(dir)?;
         let path = dir.join(CURRENT_FILE);
         let file = open_current(&path)?;
@@ -447,11 +447,15 @@ fn rotated_path(dir: &Path, n: usize) -> PathBuf {
     dir.join(format!("audit.{n}.jsonl"))
 }
 
+/// The log being written, created `0600`; a symbolic link in its place is an error, never
+/// followed.
 fn open_current(path: &Path) -> Result<File, AuditError> {
     OpenOptions::new()
         .read(true)
         .append(true)
         .create(true)
+        .mode(crate::durable::PRIVATE_FILE)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
         .map_err(io_err(path))
 }
@@ -472,7 +476,7 @@ fn load_tagger(dir: &Path) -> Result<Hmac<Sha256>, AuditError> {
     let path = dir.join(KEY_FILE);
     let key = match fs::read(&path) {
         Ok(bytes) => Zeroizing::new(bytes),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => create_key(dir, &path)?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => create_key(&path)?,
         Err(e) => return Err(io_err(&path)(e)),
     };
     if key.len() != KEY_LEN {
@@ -487,26 +491,12 @@ fn load_tagger(dir: &Path) -> Result<Hmac<Sha256>, AuditError> {
     })
 }
 
-/// Writes a fresh key under a temporary name first, so a crash can never
-/// leave a short key file that would block every later start.
-fn create_key(dir: &Path, path: &Path) -> Result<Zeroizing<Vec<u8>>, AuditError> {
+/// Writes a fresh key (`0600`) under a fresh temporary name first (see [`crate::durable`]), so
+/// a crash can never leave a short key file that would block every later start.
+fn create_key(path: &Path) -> Result<Zeroizing<Vec<u8>>, AuditError> {
     let mut key = Zeroizing::new(vec![0u8; KEY_LEN]);
     OsRng.fill_bytes(&mut key);
-    let tmp = dir.join(format!("{KEY_FILE}.tmp"));
-    match fs::remove_file(&tmp) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_err(&tmp)(e)),
-        _ => {}
-    }
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(io_err(&tmp))?;
-    file.write_all(&key).map_err(io_err(&tmp))?;
-    file.sync_all().map_err(io_err(&tmp))?;
-    fs::rename(&tmp, path).map_err(io_err(&tmp))?;
-    sync_dir(dir)?;
+    crate::durable::replace(path, &key).map_err(io_err(path))?;
     Ok(key)
 }
 
@@ -868,6 +858,47 @@ mod tests {
         let err = AuditLog::open(dir.path(), Rotation::default()).unwrap_err();
         assert!(matches!(err, AuditError::BadKey { len: 5, .. }), "{err}");
         assert!(err.to_string().contains(KEY_FILE));
+    }
+
+    #[test]
+    fn the_log_its_rotations_and_its_directory_are_private() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("state").join("audit");
+        let limits = Rotation {
+            max_file_bytes: 300,
+            max_files: 3,
+        };
+        let mut log = AuditLog::open(&dir, limits).unwrap();
+        for _ in 0..10 {
+            log.append(end(Outcome::Failed, CARD_MOVED)).unwrap();
+        }
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(&root.path().join("state")), 0o700);
+        assert_eq!(mode(&dir), 0o700);
+        let files = files_oldest_first(&dir).unwrap();
+        assert!(files.len() >= 2, "rotated: {files:?}");
+        for file in files.iter().chain([&dir.join(KEY_FILE)]) {
+            assert_eq!(mode(file), 0o600, "{}", file.display());
+        }
+        // Nothing but the log and its key: no temporary file left behind.
+        for entry in fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                name == KEY_FILE || name.starts_with("audit."),
+                "unexpected {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_symlink_in_place_of_the_log_is_refused_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(AuditLog::open(dir.path(), Rotation::default()).unwrap());
+        fs::remove_file(dir.path().join(CURRENT_FILE)).unwrap();
+        let victim = dir.path().join("victim");
+        std::os::unix::fs::symlink(&victim, dir.path().join(CURRENT_FILE)).unwrap();
+        assert!(AuditLog::open(dir.path(), Rotation::default()).is_err());
+        assert!(!victim.exists());
     }
 
     #[test]

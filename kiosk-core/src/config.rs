@@ -107,6 +107,9 @@ enum CentreFile {
         url: String,
         kiosk_id: String,
         credential_file: String,
+        ca_certificate: String,
+        certificate: String,
+        key: String,
         timeout_seconds: u64,
     },
 }
@@ -120,11 +123,19 @@ fn default_sound() -> bool {
 pub enum CentreSetting {
     /// The stand-in centre inside the kiosk process (the demo).
     InProcess,
-    /// `reset-center serve` (or the real service) over HTTP.
+    /// `reset-center serve` (or the real service) over HTTPS with mutual TLS.
     Http {
+        /// `https://…` only.
         url: String,
         kiosk_id: String,
         credential_file: PathBuf,
+        /// The centre's CA (PEM): the only one the centre's certificate may chain to.
+        ca_certificate: PathBuf,
+        /// This kiosk's certificate (PEM), issued by `reset-center kiosk add`.
+        certificate: PathBuf,
+        /// Its private key (PEM); on a kiosk, systemd's credential
+        /// `/run/credentials/kiosk-app.service/kiosk.key` (deploy/kiosk-app.service).
+        key: PathBuf,
         timeout: Duration,
     },
 }
@@ -321,12 +332,18 @@ impl Config {
                 url,
                 kiosk_id,
                 credential_file,
+                ca_certificate,
+                certificate,
+                key,
                 timeout_seconds,
             } => {
-                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                if !url.starts_with("https://") {
                     return Err(error(
                         "centre.url",
-                        format!("{url:?} is not an http(s) URL"),
+                        format!(
+                            "{url:?} is not an https:// URL: the centre is reached over TLS only \
+                             (plain HTTP would carry the new PIN in clear)"
+                        ),
                     ));
                 }
                 if kiosk_id.trim().is_empty() {
@@ -336,6 +353,9 @@ impl Config {
                     url,
                     kiosk_id,
                     credential_file: base.join(credential_file),
+                    ca_certificate: base.join(ca_certificate),
+                    certificate: base.join(certificate),
+                    key: base.join(key),
                     timeout: seconds("centre.timeout_seconds", timeout_seconds, 1)?,
                 }
             }
@@ -611,6 +631,40 @@ mod tests {
     fn production_needs_the_http_centre() {
         let error = parse(&GOOD.replace("\"demo\": true", "\"demo\": false")).expect_err("refused");
         assert_eq!(error.field, "centre");
+    }
+
+    /// The centre over plain HTTP is refused at start, naming the field; its TLS files are read
+    /// relative to the configuration like every other path.
+    #[test]
+    fn the_centre_is_reached_over_https_only() {
+        let production = include_str!("../../config/kiosk.production.json");
+        let path = Path::new("/etc/kiosk/kiosk.json");
+        let config = Config::parse(production, path).expect("valid");
+        let CentreSetting::Http {
+            url,
+            ca_certificate,
+            key,
+            ..
+        } = &config.centre
+        else {
+            panic!("the production example uses the centre over the network");
+        };
+        assert!(url.starts_with("https://"));
+        assert_eq!(
+            ca_certificate,
+            Path::new("/etc/kiosk/test-pki/centre-ca.crt")
+        );
+        assert_eq!(key, Path::new("/etc/kiosk/../var/STORE-0001.key"));
+        let plain = production.replace("\"https://127.0.0.1:8700\"", "\"http://127.0.0.1:8700\"");
+        assert_ne!(plain, production);
+        let error = Config::parse(&plain, path).expect_err("plain HTTP is refused");
+        assert_eq!(error.field, "centre.url");
+        assert!(error.problem.contains("https://"), "{error}");
+        let missing = production.replace("\"key\": \"../var/STORE-0001.key\",", "");
+        assert!(
+            Config::parse(&missing, path).is_err(),
+            "the key is required"
+        );
     }
 
     #[test]

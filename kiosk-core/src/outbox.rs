@@ -9,6 +9,7 @@
 //! No PIN is ever kept.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use reset_protocol::{Outcome, ResetKind, SessionId};
@@ -112,6 +113,29 @@ impl Outbox {
         });
     }
 
+    /// Writes, through to the disk, that `session`'s command is about to go to a card: the
+    /// entry a kiosk that dies before the card answers needs after its restart. Unlike the
+    /// outcome, it is not kept in memory when it cannot be written: a reset whose journal
+    /// cannot be written must not be sent (see [`OutboxJournal::open`]). Without a directory
+    /// (tools and tests that keep nothing) it is kept in memory as every entry is.
+    pub fn sending_durably(&self, session: &SessionId, sent: Sent) -> Result<(), String> {
+        let entry = Entry {
+            session: session.clone(),
+            outcome: None,
+            sent: Some(sent),
+        };
+        let mut unwritten = self.unwritten();
+        unwritten.retain(|kept| kept.session != entry.session);
+        let Some(dir) = &self.dir else {
+            unwritten.push(entry);
+            return Ok(());
+        };
+        write_entry(dir, &entry).inspect_err(|_| {
+            // An older entry of the session on disk must not stand for this one.
+            let _ = std::fs::remove_file(file(dir, session));
+        })
+    }
+
     fn write(&self, entry: Entry) {
         let mut unwritten = self.unwritten();
         unwritten.retain(|kept| kept.session != entry.session);
@@ -119,19 +143,10 @@ impl Outbox {
             unwritten.push(entry);
             return;
         };
-        let session = &entry.session;
-        let written = std::fs::create_dir_all(dir)
-            .map_err(|e| e.to_string())
-            .and_then(|()| serde_json::to_vec(&entry).map_err(|e| e.to_string()))
-            .and_then(|bytes| {
-                let path = file(dir, session);
-                crate::durable::replace(&path, &bytes)
-                    .map_err(|e| format!("{}: {e}", path.display()))
-            });
-        if let Err(error) = written {
+        if let Err(error) = write_entry(dir, &entry) {
             eprintln!("kiosk: outbox: {error} (kept in memory)");
             // An older entry of the session on disk must not stand for this one.
-            let _ = std::fs::remove_file(file(dir, session));
+            let _ = std::fs::remove_file(file(dir, &entry.session));
             unwritten.push(entry);
         }
     }
@@ -176,22 +191,66 @@ impl Outbox {
     }
 }
 
+/// The entry, durably, in `dir` (created `0700` when needed; the entry itself is `0600`).
+fn write_entry(dir: &Path, entry: &Entry) -> Result<(), String> {
+    crate::durable::create_private_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let bytes = serde_json::to_vec(entry).map_err(|e| e.to_string())?;
+    let path = file(dir, &entry.session);
+    crate::durable::replace(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// The outbox as the reset's journal: the command going to the card, then the card's outcome.
-#[derive(Debug)]
+///
+/// The first entry, that the command is going to the card, is written when the journal is
+/// opened, before the reset begins: [`kiosk_side::reset_recording`] cannot be stopped from its
+/// journal, so a kiosk that could not write the entry must not start the reset at all (a
+/// command sent without it is one a crash would lose). Clones share what they saw.
+///
+/// [`kiosk_side::reset_recording`]: reset_protocol::kiosk_side::reset_recording
+#[derive(Debug, Clone)]
 pub struct OutboxJournal {
     outbox: Outbox,
+    session: SessionId,
     sent: Sent,
+    /// Set once the reset said its command is going to the card.
+    commanded: Arc<AtomicBool>,
 }
 
 impl OutboxJournal {
-    pub fn new(outbox: Outbox, sent: Sent) -> OutboxJournal {
-        OutboxJournal { outbox, sent }
+    /// Writes through that `session`'s command is going to the card described by `sent`; an
+    /// error if it could not be written, and then the reset must not be sent.
+    pub fn open(outbox: Outbox, session: &SessionId, sent: Sent) -> Result<OutboxJournal, String> {
+        outbox.sending_durably(session, sent.clone())?;
+        Ok(OutboxJournal {
+            outbox,
+            session: session.clone(),
+            sent,
+            commanded: Arc::default(),
+        })
+    }
+
+    /// Whether the reset got as far as sending its command to the card.
+    pub fn commanded(&self) -> bool {
+        self.commanded.load(Ordering::SeqCst)
+    }
+
+    /// The reset ended before its command went to the card: the entry written at
+    /// [`OutboxJournal::open`] stands for nothing and goes.
+    pub fn withdraw(&self) {
+        if !self.commanded() {
+            self.outbox.remove(&self.session);
+        }
     }
 }
 
 impl reset_protocol::kiosk_side::ResetJournal for OutboxJournal {
     fn sending(&self, session: &SessionId) {
-        self.outbox.sending(session, self.sent.clone());
+        self.commanded.store(true, Ordering::SeqCst);
+        // Written already when the journal was opened (and not written again: a failed
+        // rewrite would take the written entry away).
+        if *session != self.session {
+            self.outbox.sending(session, self.sent.clone());
+        }
     }
 
     fn answered(&self, session: &SessionId, outcome: Outcome) {
@@ -312,6 +371,53 @@ mod tests {
         memory.add(&session, Outcome::Unchanged);
         assert!(memory.load_sent().is_empty());
         assert_eq!(memory.load(), vec![(session, Outcome::Unchanged)]);
+    }
+
+    #[test]
+    fn entries_are_0600_in_a_0700_directory() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("dir");
+        let outbox_dir = dir.path().join("state").join("outbox");
+        let outbox = Outbox::at(outbox_dir.clone());
+        let session = SessionId("0123456789abcdef0123456789abcdef".to_string());
+        outbox.add(&session, Outcome::Unknown);
+        let mode = |path: &Path| {
+            std::fs::metadata(path)
+                .expect("metadata")
+                .permissions()
+                .mode()
+                & 0o7777
+        };
+        assert_eq!(mode(&dir.path().join("state")), 0o700);
+        assert_eq!(mode(&outbox_dir), 0o700);
+        assert_eq!(mode(&file(&outbox_dir, &session)), 0o600);
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_written_is_an_error_and_kept_nowhere() {
+        let dir = tempfile::tempdir().expect("dir");
+        let blocked = dir.path().join("outbox");
+        std::fs::write(&blocked, b"").expect("a file");
+        let outbox = Outbox::at(blocked);
+        let session = SessionId("0123456789abcdef0123456789abcdef".to_string());
+        let sent = Sent::new(ResetKind::Signing, b"certificate");
+        assert!(OutboxJournal::open(outbox.clone(), &session, sent).is_err());
+        assert!(outbox.load_sent().is_empty(), "not pretended kept");
+
+        let writable = Outbox::at(dir.path().join("writable"));
+        let sent = Sent::new(ResetKind::Signing, b"certificate");
+        let journal = OutboxJournal::open(writable.clone(), &session, sent).expect("written");
+        assert_eq!(Outbox::at(dir.path().join("writable")).load_sent().len(), 1);
+        // Nothing went to the card: the entry goes.
+        journal.withdraw();
+        assert!(writable.load_sent().is_empty());
+        let sent = Sent::new(ResetKind::Signing, b"certificate");
+        let journal = OutboxJournal::open(writable.clone(), &session, sent).expect("written");
+        reset_protocol::kiosk_side::ResetJournal::sending(&journal, &session);
+        assert!(journal.commanded());
+        // The command went: the entry stays for the card's receipt.
+        journal.withdraw();
+        assert_eq!(writable.load_sent().len(), 1);
     }
 
     #[test]

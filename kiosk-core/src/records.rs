@@ -41,7 +41,8 @@ impl Records {
     /// Opens (or creates) the records of `config.state_dir` and logs the kiosk's start.
     pub fn open(config: &Config) -> Result<Records, String> {
         let dir = &config.state_dir;
-        std::fs::create_dir_all(dir).map_err(|e| format!("state_dir {}: {e}", dir.display()))?;
+        crate::durable::create_private_dir_all(dir)
+            .map_err(|e| format!("state_dir {}: {e}", dir.display()))?;
         let audit_dir = dir.join("audit");
         let audit = AuditLog::open(&audit_dir, config.audit_rotation).map_err(|e| e.to_string())?;
         let lockout_path = dir.join("staff-lockout.json");
@@ -134,17 +135,18 @@ impl Records {
         }
     }
 
-    /// A wrong passcode: counted, persisted, audited. Returns the lock it brings.
+    /// A wrong passcode: counted, persisted, audited. Returns the lock it brings. A failure
+    /// that cannot be persisted still counts and brings the longest lock (see
+    /// [`Lockout::record_failure`]): the lock the audit log and the screen get is the one in force.
     pub fn passcode_failed(&mut self) -> Duration {
         let Some((lockout, path)) = &mut self.lockout else {
             return Duration::ZERO;
         };
-        let lock = lockout
-            .record_failure(SystemTime::now())
-            .unwrap_or_else(|error| {
-                eprintln!("kiosk: {}: {error}", path.display());
-                Duration::ZERO
-            });
+        let now = SystemTime::now();
+        let lock = lockout.record_failure(now).unwrap_or_else(|error| {
+            eprintln!("kiosk: {}: {error}; staff entry locked", path.display());
+            lockout.locked_for(now).unwrap_or(Duration::ZERO)
+        });
         let consecutive = lockout.consecutive_failures();
         self.record(Event::PasscodeFailed {
             consecutive,
@@ -241,6 +243,36 @@ mod tests {
                 .expect("open")
                 .out_of_service()
         );
+    }
+
+    #[test]
+    fn a_wrong_passcode_that_cannot_be_saved_still_locks_and_is_audited_so() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut records = Records::open(&config(dir.path())).expect("open");
+        assert_eq!(records.locked_for(), None);
+        // The lockout file cannot be replaced any more (a directory stands in its place).
+        std::fs::create_dir(dir.path().join("staff-lockout.json")).expect("dir");
+        let lock = records.passcode_failed();
+        assert!(lock >= Duration::from_secs(3599), "{lock:?}");
+        assert!(
+            records.locked_for().is_some(),
+            "locked, not as if nothing happened"
+        );
+        let last = records.recent(1).expect("recent");
+        assert!(
+            matches!(
+                last[0].event,
+                Event::PasscodeFailed {
+                    consecutive: 1..,
+                    locked_seconds: 3599..
+                }
+            ),
+            "{:?}",
+            last[0].event
+        );
+        // A correct passcode then (once the lock were over) clears nothing it cannot save.
+        records.passcode_accepted();
+        assert!(records.locked_for().is_some());
     }
 
     #[test]

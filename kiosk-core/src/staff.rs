@@ -234,8 +234,12 @@ impl Lockout {
     }
 
     /// Counts a wrong passcode (even while locked) and returns the lock it
-    /// imposes from `now`, possibly zero. The count is kept in memory even
-    /// if saving fails, so the lock holds until the next restart at least.
+    /// imposes from `now`, possibly zero.
+    ///
+    /// A failure that cannot be saved fails closed: a restart would forget
+    /// it (and every free try after it), so it imposes the longest lock at
+    /// once, in memory, as a damaged file does ([`Lockout::fail_closed`]).
+    /// The error says so; [`Lockout::locked_for`] has the lock.
     pub fn record_failure(&mut self, now: SystemTime) -> Result<Duration, StaffError> {
         let failures = self.state.consecutive_failures.saturating_add(1);
         let secs = lock_secs(failures);
@@ -244,11 +248,20 @@ impl Lockout {
             let until = unix_secs_ceil(now).saturating_add(secs);
             self.state.locked_until = self.state.locked_until.max(until);
         }
-        self.save()?;
+        if let Err(error) = self.save() {
+            self.state.consecutive_failures = failures.max(failures_for_max_lock());
+            let longest = unix_secs_ceil(now).saturating_add(MAX_LOCK_SECS);
+            self.state.locked_until = self.state.locked_until.max(longest);
+            // Once more with the longest lock (the disk may be back); the lock holds either way.
+            let _ = self.save();
+            return Err(error);
+        }
         Ok(Duration::from_secs(secs))
     }
 
-    /// Clears failures and any lock after a correct passcode.
+    /// Clears failures and any lock after a correct passcode. If the cleared
+    /// state cannot be saved, nothing is cleared (the failures on disk would
+    /// come back with a restart; in memory they go on counting).
     pub fn record_success(&mut self) -> Result<(), StaffError> {
         let previous = self.state;
         self.state = LockoutState::default();
@@ -404,6 +417,67 @@ mod tests {
             reloaded.locked_for(at(500)),
             Some(Duration::from_secs(3600))
         );
+    }
+
+    /// A lockout whose file cannot be written: a directory stands where it goes.
+    fn unsavable(dir: &Path) -> Lockout {
+        let path = dir.join("lockout.json");
+        let lockout = Lockout::load(&path).unwrap();
+        fs::create_dir(&path).unwrap();
+        lockout
+    }
+
+    #[test]
+    fn a_failure_that_cannot_be_saved_locks_for_the_longest_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut lockout = unsavable(dir.path());
+        // The first failure is free when it is on disk; here it is not.
+        let error = lockout.record_failure(at(1_000)).unwrap_err();
+        assert!(matches!(error, StaffError::Io { .. }), "{error}");
+        assert_eq!(
+            lockout.locked_for(at(1_000)),
+            Some(Duration::from_secs(MAX_LOCK_SECS))
+        );
+        assert!(lockout.consecutive_failures() >= 1);
+        // Still counting, still locked, after more failures that cannot be saved.
+        let before = lockout.consecutive_failures();
+        assert!(lockout.record_failure(at(1_010)).is_err());
+        assert_eq!(lockout.consecutive_failures(), before + 1);
+        assert_eq!(
+            lockout.locked_for(at(1_010)),
+            Some(Duration::from_secs(MAX_LOCK_SECS))
+        );
+    }
+
+    #[test]
+    fn a_success_that_cannot_be_saved_clears_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lockout.json");
+        let mut lockout = Lockout::load(&path).unwrap();
+        for _ in 0..3 {
+            lockout.record_failure(at(100)).unwrap();
+        }
+        // The disk goes away under the kiosk.
+        fs::remove_file(&path).unwrap();
+        fs::create_dir(&path).unwrap();
+        assert!(lockout.record_success().is_err());
+        assert_eq!(lockout.consecutive_failures(), 3);
+        assert_eq!(lockout.locked_for(at(100)), Some(Duration::from_secs(30)));
+        assert!(lockout.record_failure(at(200)).is_err());
+        assert!(lockout.locked_for(at(200)).is_some());
+    }
+
+    #[test]
+    fn the_lockout_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lockout.json");
+        Lockout::load(&path).unwrap().record_failure(at(1)).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o600);
+        Lockout::fail_closed(&path, at(2)).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o600);
     }
 
     #[test]

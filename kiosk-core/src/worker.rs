@@ -351,9 +351,21 @@ impl Worker {
             .as_deref()
             .ok_or(FlowError::CardMoved)?;
         let sent = Sent::new(kind, certificate);
+        // The journal first: a command a crash could lose (the card changed, the centre never
+        // told) is not sent. Nothing has gone to the card yet, so the session closes unchanged.
+        let journal = match OutboxJournal::open(self.outbox.clone(), &session, sent) {
+            Ok(journal) => journal,
+            Err(error) => {
+                eprintln!("kiosk: reset journal: {error}; the reset is not sent to the card");
+                self.close_session();
+                return Err(FlowError::Unexpected(format!(
+                    "the reset's journal could not be written ({error}); nothing was sent to the card"
+                )));
+            }
+        };
+        let watch = journal.clone();
         let centre = self.centre.clone();
         let deadline = self.deadlines.with_centre;
-        let journal = OutboxJournal::new(self.outbox.clone(), sent.clone());
         let outcome = self.on_card(deadline, move |card| {
             let result = kiosk_side::reset_recording(
                 card,
@@ -375,7 +387,11 @@ impl Worker {
         });
         let session = self.session.take();
         let (result, confirmed) = match outcome {
-            Ok(pair) => pair,
+            Ok(pair) => {
+                // Stopped before its command (the card's challenge, the centre's command).
+                watch.withdraw();
+                pair
+            }
             // The card thread missed its deadline mid-reset: the card may or may not hold the
             // new PIN; the lease at the centre keeps the reservation from being used twice, and
             // the card's receipt is read when it is seen again.
@@ -517,4 +533,222 @@ fn proof_tries(card: &mut Card, kind: ResetKind) -> Result<u8, FlowError> {
         return Err(FlowError::NoSigningCertificate);
     }
     card.tries_left(kind.proof()).map_err(FlowError::from_card)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Mutex;
+
+    use card_driver::jpki::Jpki;
+    use card_driver::pin::SigningPin;
+    use card_driver::reset_cryptogram::{RESET_CLA, RESET_INS, ResetCommand};
+    use card_driver::transport::{Transport, TransportError};
+    use reset_protocol::Begun;
+
+    use super::*;
+    use crate::cards::{Opener, Probe};
+
+    /// Every command a card was sent, in order.
+    type Log = Arc<Mutex<Vec<Vec<u8>>>>;
+
+    /// A card that answers every command the way a JPKI card that takes a reset would: three
+    /// tries left, a challenge, `9000` to the rest (the reset command included). With
+    /// `challenge_fails`, GET CHALLENGE is refused.
+    struct AgreeableCard {
+        sent: Log,
+        challenge_fails: bool,
+    }
+
+    impl Transport for AgreeableCard {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.sent.lock().unwrap().push(command.to_vec());
+            Ok(match (command[1], command.len()) {
+                (0x20, 4) => vec![0x63, 0xC3],
+                (0x84, _) if self.challenge_fails => vec![0x69, 0x85],
+                (0x84, _) => vec![1, 2, 3, 4, 5, 6, 7, 8, 0x90, 0x00],
+                _ => vec![0x90, 0x00],
+            })
+        }
+    }
+
+    /// A centre that agrees to everything and remembers what it was asked.
+    #[derive(Default)]
+    struct Centre {
+        calls: Mutex<Vec<String>>,
+    }
+
+    impl Centre {
+        fn calls(&self) -> Vec<String> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    impl ResetCentre for Centre {
+        fn check_reservation(&self, _: ResetKind, _: &[u8]) -> Result<String, CentreError> {
+            Ok("2030-01-01T00:00:00Z".to_string())
+        }
+        fn begin(&self, _: ResetKind, _: &[u8]) -> Result<Begun, CentreError> {
+            unreachable!("the tests begin with a proved session")
+        }
+        fn prove(&self, _: &SessionId, _: &[u8], _: Option<&[u8]>) -> Result<(), CentreError> {
+            unreachable!("the tests begin with a proved session")
+        }
+        fn reset_command(
+            &self,
+            _: &SessionId,
+            _: &[u8],
+            _: &Pin,
+        ) -> Result<ResetCommand, CentreError> {
+            self.calls.lock().unwrap().push("reset_command".to_string());
+            let bytes = vec![RESET_CLA, RESET_INS, 0x02, 0x80, 0x02, 0xAA, 0xBB];
+            Ok(ResetCommand::from_bytes(bytes).unwrap())
+        }
+        fn complete(
+            &self,
+            _: &SessionId,
+            outcome: Outcome,
+        ) -> Result<ReservationState, CentreError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("complete {outcome:?}"));
+            Ok(match outcome {
+                Outcome::Card {
+                    sw: StatusWord::SUCCESS,
+                } => ReservationState::Used,
+                _ => ReservationState::Open,
+            })
+        }
+        fn health(&self) -> Result<bool, CentreError> {
+            Ok(false)
+        }
+    }
+
+    struct NoReader;
+
+    impl CardSource for NoReader {
+        fn watch(&mut self, _: SourceEvents) {}
+        fn opener(&self) -> Option<Opener> {
+            None
+        }
+        fn readers(&self) -> Result<Vec<String>, String> {
+            Ok(Vec::new())
+        }
+        fn probe(&self) -> Option<Probe> {
+            None
+        }
+    }
+
+    const SESSION: &str = "0123456789abcdef0123456789abcdef";
+
+    /// A worker in the middle of a session (PIN verified, holder proved) on `card`.
+    fn worker_at_reset(card: AgreeableCard, centre: Arc<Centre>, outbox: Outbox) -> Worker {
+        let (events, _) = channel();
+        let (inputs, _) = channel();
+        let deadline = Duration::from_secs(10);
+        let card = CardThread::spawn("test card", deadline, move || {
+            Ok(Jpki::new(Box::new(card) as Box<dyn Transport>))
+        })
+        .unwrap();
+        Worker {
+            cards: Box::new(NoReader),
+            centre,
+            deadlines: Deadlines {
+                card: deadline,
+                with_centre: deadline,
+                completion_retry: deadline,
+            },
+            events,
+            inputs,
+            card: Some(card),
+            session: Some(SessionId(SESSION.to_string())),
+            auth_certificate: Some(b"the card's auth certificate".to_vec()),
+            outbox,
+        }
+    }
+
+    fn new_password() -> Pin {
+        Pin::Signing(SigningPin::new("NEWPASS1").unwrap())
+    }
+
+    fn reset_commands(sent: &Log) -> usize {
+        sent.lock()
+            .unwrap()
+            .iter()
+            .filter(|c| c[0] == RESET_CLA && c[1] == RESET_INS)
+            .count()
+    }
+
+    #[test]
+    fn a_reset_whose_journal_cannot_be_written_is_never_sent_to_the_card() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file where the outbox's directory should be: no entry can be written.
+        let blocked = dir.path().join("outbox");
+        std::fs::write(&blocked, b"").unwrap();
+        let sent = Log::default();
+        let card = AgreeableCard {
+            sent: sent.clone(),
+            challenge_fails: false,
+        };
+        let centre = Arc::new(Centre::default());
+        let mut worker = worker_at_reset(card, centre.clone(), Outbox::at(blocked));
+
+        let result = worker.reset(ResetKind::Signing, new_password());
+
+        let Err(FlowError::Unexpected(why)) = &result else {
+            panic!("refused with a clear error, got {result:?}");
+        };
+        assert!(
+            why.contains("journal") && why.contains("nothing was sent"),
+            "{why}"
+        );
+        assert_eq!(reset_commands(&sent), 0, "the card never saw the reset");
+        assert!(sent.lock().unwrap().is_empty(), "nor anything else");
+        // The centre made no command and got its reservation back unchanged.
+        assert_eq!(centre.calls(), ["complete Unchanged"]);
+        assert!(worker.session.is_none());
+    }
+
+    #[test]
+    fn with_its_journal_written_the_reset_reaches_the_card() {
+        let dir = tempfile::tempdir().unwrap();
+        let sent = Log::default();
+        let card = AgreeableCard {
+            sent: sent.clone(),
+            challenge_fails: false,
+        };
+        let centre = Arc::new(Centre::default());
+        let outbox = Outbox::at(dir.path().join("outbox"));
+        let mut worker = worker_at_reset(card, centre.clone(), outbox.clone());
+
+        assert_eq!(worker.reset(ResetKind::Signing, new_password()), Ok(()));
+
+        assert_eq!(reset_commands(&sent), 1);
+        assert_eq!(
+            centre.calls(),
+            ["reset_command", "complete Card { sw: SW 9000 }"]
+        );
+        assert!(outbox.load_sent().is_empty() && outbox.load().is_empty());
+    }
+
+    #[test]
+    fn a_reset_that_stops_before_its_command_leaves_no_journal_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let sent = Log::default();
+        let card = AgreeableCard {
+            sent: sent.clone(),
+            challenge_fails: true,
+        };
+        let centre = Arc::new(Centre::default());
+        let outbox = Outbox::at(dir.path().join("outbox"));
+        let mut worker = worker_at_reset(card, centre.clone(), outbox.clone());
+
+        assert!(worker.reset(ResetKind::Signing, new_password()).is_err());
+
+        assert_eq!(reset_commands(&sent), 0);
+        assert_eq!(centre.calls(), ["complete Unchanged"]);
+        // Nothing for a later card to be asked about.
+        assert!(Outbox::at(dir.path().join("outbox")).load_sent().is_empty());
+    }
 }

@@ -20,7 +20,9 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::config::{CentreConfig, ServiceHours};
-use crate::store::{self, Reservation, ReservationRow, Session, SessionState, Store, StoreError};
+use crate::store::{
+    self, KioskCertificate, Reservation, ReservationRow, Session, SessionState, Store, StoreError,
+};
 use crate::trust::{CardRef, TrustStore, verify_proof};
 use reset_protocol::api::{
     CENTRE_CHALLENGE_LENGTH, Outcome, Refusal, ReservationState, ResetKind, SessionId, proof_digest,
@@ -127,11 +129,36 @@ pub enum StartError {
     MasterKey(String),
 }
 
+/// The files of the centre's trust anchors.
+#[derive(Debug, Clone)]
+struct TrustFiles {
+    auth_ca: std::path::PathBuf,
+    signing_ca: std::path::PathBuf,
+    auth_crl: std::path::PathBuf,
+    signing_crl: std::path::PathBuf,
+    registry: std::path::PathBuf,
+}
+
+impl TrustFiles {
+    fn load(&self) -> Result<TrustStore, crate::trust::TrustError> {
+        TrustStore::load(
+            &self.auth_ca,
+            &self.signing_ca,
+            &self.auth_crl,
+            &self.signing_crl,
+            &self.registry,
+        )
+    }
+}
+
 /// The reset centre stand-in.
 #[derive(Debug)]
 pub struct Centre {
     store: Store,
-    trust: TrustStore,
+    /// Replaced whole when its files are read again ([`Centre::reload_trust`]).
+    trust: std::sync::RwLock<Arc<TrustStore>>,
+    /// Where the trust anchors are, to read them again.
+    trust_files: TrustFiles,
     master_key: Zeroizing<Vec<u8>>,
     limits: Limits,
     clock: Arc<dyn Clock>,
@@ -142,17 +169,19 @@ const MAINTENANCE: &str = "maintenance";
 impl Centre {
     pub fn open(config: &CentreConfig, clock: Arc<dyn Clock>) -> Result<Centre, StartError> {
         let store = Store::open(&config.database)?;
-        let trust = TrustStore::load(
-            &config.auth_ca_certificate,
-            &config.signing_ca_certificate,
-            &config.auth_crl,
-            &config.signing_crl,
-            &config.registry,
-        )?;
+        let trust_files = TrustFiles {
+            auth_ca: config.auth_ca_certificate.clone(),
+            signing_ca: config.signing_ca_certificate.clone(),
+            auth_crl: config.auth_crl.clone(),
+            signing_crl: config.signing_crl.clone(),
+            registry: config.registry.clone(),
+        };
+        let trust = trust_files.load()?;
         let master_key = load_master_key(&config.master_key_file)?;
         Ok(Centre {
             store,
-            trust,
+            trust: std::sync::RwLock::new(Arc::new(trust)),
+            trust_files,
             master_key,
             limits: Limits::from_config(config),
             clock,
@@ -161,6 +190,24 @@ impl Centre {
 
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    fn trust(&self) -> Arc<TrustStore> {
+        match self.trust.read() {
+            Ok(trust) => trust.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Reads the CAs, their revocation lists and the registry again (`serve` does so on a
+    /// schedule). On an error the ones in use stay, and the error is returned for the log.
+    pub fn reload_trust(&self) -> Result<(), crate::trust::TrustError> {
+        let trust = Arc::new(self.trust_files.load()?);
+        match self.trust.write() {
+            Ok(mut current) => *current = trust,
+            Err(poisoned) => *poisoned.into_inner() = trust,
+        }
+        Ok(())
     }
 
     // ---- operators and the smartphone app's stand-in ----
@@ -235,32 +282,50 @@ impl Centre {
         Ok(self.store.setting(MAINTENANCE)?.as_deref() == Some("on"))
     }
 
-    /// Registers a kiosk and returns its new credential (shown once; only its hash is kept).
-    pub fn add_kiosk(&self, id: &str) -> Result<Zeroizing<String>, CentreFailure> {
+    /// Registers kiosk `id` with its certificate (issued by the kiosk CA) and returns its new
+    /// credential (shown once; only its hash is kept). A kiosk added again gets a new credential
+    /// and certificate; its earlier certificate is revoked.
+    pub fn add_kiosk(
+        &self,
+        id: &str,
+        certificate: &KioskCertificate,
+    ) -> Result<Zeroizing<String>, CentreFailure> {
         let mut secret = Zeroizing::new([0u8; 32]);
         rand::rngs::OsRng.fill_bytes(secret.as_mut());
         let token = Zeroizing::new(hex::encode(secret.as_ref()));
         self.store.add_kiosk(
             id,
             &Sha256::digest(token.as_bytes()),
+            certificate,
             self.now().timestamp(),
         )?;
         Ok(token)
     }
 
+    /// Removes a kiosk and revokes its certificate: its next request is refused.
     pub fn remove_kiosk(&self, id: &str) -> Result<bool, CentreFailure> {
-        Ok(self.store.remove_kiosk(id)?)
+        Ok(self.store.remove_kiosk(id, self.now().timestamp())?)
     }
 
     pub fn kiosks(&self) -> Result<Vec<(String, i64)>, CentreFailure> {
         Ok(self.store.kiosks()?)
     }
 
-    /// The kiosk, if `token` is its credential. An unknown kiosk gets nothing else.
-    pub fn authenticate(&self, id: &str, token: &str) -> Option<KioskId> {
-        let stored = self.store.kiosk_token_hash(id).ok()??;
+    /// The kiosk certificates revoked so far (serial in hex, when), for the revocation list.
+    pub fn revoked_kiosk_certificates(&self) -> Result<Vec<(String, i64)>, CentreFailure> {
+        Ok(self.store.revoked_kiosk_certificates()?)
+    }
+
+    /// The kiosk, if it is registered with the certificate whose SHA-256 is `certificate` and
+    /// `token` is its credential. Anyone else gets nothing.
+    pub fn authenticate(&self, id: &str, certificate: &[u8; 32], token: &str) -> Option<KioskId> {
+        let stored = self.store.kiosk_secrets(id).ok()??;
         let presented = Sha256::digest(token.as_bytes());
-        constant_time_eq(&stored, &presented).then(|| KioskId(id.to_string()))
+        let token_matches = constant_time_eq(&stored.token_sha256, &presented);
+        let certificate_matches = stored
+            .certificate_sha256
+            .is_some_and(|stored| constant_time_eq(&stored, certificate));
+        (token_matches && certificate_matches).then(|| KioskId(id.to_string()))
     }
 
     // ---- the kiosk protocol ----
@@ -533,12 +598,11 @@ impl Centre {
         if !self.limits.service_hours.contains(now) {
             return Err(Refusal::OutsideHours.into());
         }
-        let checked = self
-            .trust
-            .check_auth_certificate(auth_certificate, now.timestamp())?;
+        let trust = self.trust();
+        let checked = trust.check_auth_certificate(auth_certificate, now.timestamp())?;
         // Both kinds need a live signing certificate: the signing reset resets its password,
         // the auth reset proves the holder with its key. Told now, before any PIN is typed.
-        self.trust.check_signing_status(&checked.card)?;
+        trust.check_signing_status(&checked.card, now.timestamp())?;
         Ok(checked.card)
     }
 
@@ -612,15 +676,18 @@ impl Centre {
         let key = match session.kind {
             // A signing-PIN reset: the holder knows the auth PIN, proves with the auth key.
             ResetKind::Signing => {
-                self.trust
+                self.trust()
                     .check_auth_certificate(&session.auth_certificate, now.timestamp())?
                     .public_key
             }
             // An auth-PIN reset: proves with the signing key, whose certificate must be this card's.
             ResetKind::Auth => {
                 let certificate = certificate.ok_or(Refusal::BadRequest)?;
-                self.trust
-                    .check_signing_certificate(&session.card, certificate, now.timestamp())?
+                self.trust().check_signing_certificate(
+                    &session.card,
+                    certificate,
+                    now.timestamp(),
+                )?
             }
         };
         let digest = proof_digest(&SessionId(session.id.clone()), &session.challenge);

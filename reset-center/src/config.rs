@@ -26,6 +26,55 @@ struct ConfigFile {
     session_minutes: u32,
     #[serde(default = "default_lease")]
     claim_lease_seconds: u32,
+    tls: TlsFile,
+    #[serde(default)]
+    limits: LimitsFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TlsFile {
+    certificate: String,
+    key: String,
+    kiosk_ca_certificate: String,
+    #[serde(default)]
+    kiosk_ca_key: Option<String>,
+    kiosk_crl: String,
+    #[serde(default = "default_crl_reload")]
+    crl_reload_seconds: u32,
+}
+
+fn default_crl_reload() -> u32 {
+    60
+}
+
+/// What one client may cost the server (docs/tls.md): every field optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct LimitsFile {
+    handshake_seconds: u32,
+    header_seconds: u32,
+    request_seconds: u32,
+    connection_seconds: u32,
+    body_kib: u32,
+    max_connections: u32,
+    session_starts_per_minute: u32,
+}
+
+impl Default for LimitsFile {
+    fn default() -> LimitsFile {
+        let limits = Limits::default();
+        let seconds = |d: std::time::Duration| u32::try_from(d.as_secs()).unwrap_or(u32::MAX);
+        LimitsFile {
+            handshake_seconds: seconds(limits.handshake),
+            header_seconds: seconds(limits.header),
+            request_seconds: seconds(limits.request),
+            connection_seconds: seconds(limits.connection),
+            body_kib: u32::try_from(limits.body_bytes / 1024).unwrap_or(u32::MAX),
+            max_connections: u32::try_from(limits.max_connections).unwrap_or(u32::MAX),
+            session_starts_per_minute: limits.session_starts_per_minute,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +140,56 @@ impl ServiceHours {
     }
 }
 
+/// Where the centre's TLS material is (paths resolved against the configuration file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// The centre's certificate chain (PEM: its own certificate first, then the centre CA's).
+    pub certificate: PathBuf,
+    /// The centre's private key (PEM, PKCS#8).
+    pub key: PathBuf,
+    /// The CA whose certificates identify kiosks (PEM): only its kiosks get past the handshake.
+    pub kiosk_ca_certificate: PathBuf,
+    /// The kiosk CA's key (PEM): needed by `kiosk add` (issuing) and `kiosk remove` (the
+    /// revocation list) only, never by `serve`.
+    pub kiosk_ca_key: Option<PathBuf>,
+    /// The kiosk CA's revocation list (DER), written by `kiosk remove`, read again by `serve`
+    /// every `crl_reload`.
+    pub kiosk_crl: PathBuf,
+    pub crl_reload: std::time::Duration,
+}
+
+/// What one client may cost the server: its handshake, its headers, its request, its
+/// connection, its body; how many connections at once; how many sessions a kiosk may start a
+/// minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub handshake: std::time::Duration,
+    pub header: std::time::Duration,
+    pub request: std::time::Duration,
+    pub connection: std::time::Duration,
+    pub body_bytes: usize,
+    pub max_connections: usize,
+    pub session_starts_per_minute: u32,
+}
+
+impl Default for Limits {
+    /// A kiosk's requests are small (the largest, a proof with a signing certificate, is under
+    /// 8 KiB) and quick; a kiosk starts at most a few sessions a minute (one customer at a
+    /// time, each needing a card on the reader).
+    fn default() -> Limits {
+        use std::time::Duration;
+        Limits {
+            handshake: Duration::from_secs(10),
+            header: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+            connection: Duration::from_secs(300),
+            body_bytes: 64 * 1024,
+            max_connections: 512,
+            session_starts_per_minute: 20,
+        }
+    }
+}
+
 /// Everything the centre needs to start, checked.
 #[derive(Debug, Clone)]
 pub struct CentreConfig {
@@ -105,6 +204,8 @@ pub struct CentreConfig {
     pub reservation_validity: chrono::Duration,
     pub session_lifetime: chrono::Duration,
     pub claim_lease: chrono::Duration,
+    pub tls: TlsSettings,
+    pub limits: Limits,
 }
 
 /// A configuration that cannot be used, with where and why.
@@ -142,7 +243,37 @@ impl CentreConfig {
                 Ok(i64::from(value))
             }
         };
+        let seconds = |field: &str, value: u32| {
+            positive(field, value).map(|s| std::time::Duration::from_secs(s.unsigned_abs()))
+        };
+        let count = |field: &str, value: u32| {
+            positive(field, value).map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+        };
+        let tls = TlsSettings {
+            certificate: base.join(&file.tls.certificate),
+            key: base.join(&file.tls.key),
+            kiosk_ca_certificate: base.join(&file.tls.kiosk_ca_certificate),
+            kiosk_ca_key: file.tls.kiosk_ca_key.as_ref().map(|key| base.join(key)),
+            kiosk_crl: base.join(&file.tls.kiosk_crl),
+            crl_reload: seconds("tls.crl_reload_seconds", file.tls.crl_reload_seconds)?,
+        };
+        let l = &file.limits;
+        let limits = Limits {
+            handshake: seconds("limits.handshake_seconds", l.handshake_seconds)?,
+            header: seconds("limits.header_seconds", l.header_seconds)?,
+            request: seconds("limits.request_seconds", l.request_seconds)?,
+            connection: seconds("limits.connection_seconds", l.connection_seconds)?,
+            body_bytes: count("limits.body_kib", l.body_kib)?.saturating_mul(1024),
+            max_connections: count("limits.max_connections", l.max_connections)?,
+            session_starts_per_minute: positive(
+                "limits.session_starts_per_minute",
+                l.session_starts_per_minute,
+            )
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))?,
+        };
         Ok(CentreConfig {
+            tls,
+            limits,
             database: base.join(&file.database),
             master_key_file: base.join(&file.master_key_file),
             auth_ca_certificate: base.join(&file.auth_ca_certificate),

@@ -11,6 +11,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use reset_center::config::ServiceHours;
+use reset_center::pki::Ca;
+use reset_center::store::KioskCertificate;
 use reset_center::{Centre, CentreConfig, SystemClock};
 use reset_protocol::ResetKind;
 
@@ -50,7 +52,7 @@ enum Command {
     },
     /// Cancel a reservation by its id (from `list`).
     Cancel { id: i64 },
-    /// Serve the kiosk API over HTTP until SIGTERM.
+    /// Serve the kiosk API over HTTPS (mutual TLS) until SIGTERM.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8700")]
@@ -62,6 +64,9 @@ enum Command {
     /// Manage the kiosks allowed to call the centre.
     #[command(subcommand)]
     Kiosk(KioskCommand),
+    /// The link's certificates.
+    #[command(subcommand)]
+    Tls(TlsCommand),
     /// Put the centre in or out of maintenance (every session is refused meanwhile).
     Maintenance {
         #[arg(value_parser = ["on", "off", "status"])]
@@ -70,14 +75,40 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+enum TlsCommand {
+    /// Make a new link PKI in DIR: the centre CA, the centre's certificate and key for the
+    /// given hosts, the kiosk CA and its (empty) revocation list. Keys are written 0600 and
+    /// never replaced.
+    Init {
+        #[arg(long)]
+        out: PathBuf,
+        /// A DNS name or IP address the kiosks reach the centre by (repeat for several).
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum KioskCommand {
-    /// Register a kiosk; prints its credential once (only a hash is kept).
+    /// Register a kiosk: issues its certificate and key as DIR/ID.crt and DIR/ID.key (key 0600)
+    /// with the kiosk CA, and prints its credential once (only a hash is kept). Adding a kiosk
+    /// again replaces (and revokes) its certificate.
     Add {
         id: String,
+        /// Where the kiosk's certificate and key are written.
+        #[arg(long)]
+        out: PathBuf,
+        /// How long the certificate is valid.
+        #[arg(long, default_value_t = 397)]
+        days: i64,
     },
+    /// Remove a kiosk: its certificate is revoked (the revocation list written again) and its
+    /// next request refused.
     Remove {
         id: String,
     },
+    /// Sign the kiosk revocation list again (it is valid 30 days; run it from a timer).
+    Crl,
     List,
 }
 
@@ -132,6 +163,12 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<(), String> {
+    // A new PKI needs no configuration, database or centre.
+    if let Command::Tls(TlsCommand::Init { out, hosts }) = &args.command {
+        reset_center::pki::init(out, hosts)?;
+        println!("reset-center: link PKI written to {}", out.display());
+        return Ok(());
+    }
     let mut config = CentreConfig::load(&args.config).map_err(|e| e.to_string())?;
     if let Some(db) = args.db {
         config.database = db;
@@ -158,8 +195,9 @@ fn run(args: Args) -> Result<(), String> {
             }
             false => Err(format!("no open reservation {id}")),
         },
-        Command::Serve { listen, .. } => serve(centre, &listen),
-        Command::Kiosk(command) => kiosk(&centre, command),
+        Command::Serve { listen, .. } => serve(centre, &config, &listen),
+        Command::Kiosk(command) => kiosk(&centre, &config, command),
+        Command::Tls(TlsCommand::Init { .. }) => unreachable!("handled before the centre opens"),
         Command::Maintenance { state } => maintenance(&centre, &state),
     }
 }
@@ -250,7 +288,9 @@ fn list(centre: &Centre, json: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn serve(centre: Centre, listen: &str) -> Result<(), String> {
+fn serve(centre: Centre, config: &CentreConfig, listen: &str) -> Result<(), String> {
+    let tls =
+        Arc::new(reset_center::tls::ServerTls::load(&config.tls).map_err(|e| format!("tls: {e}"))?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -260,27 +300,96 @@ fn serve(centre: Centre, listen: &str) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        eprintln!("reset-center: listening on http://{address}");
-        reset_center::server::serve(Arc::new(centre), listener)
-            .await
-            .map_err(|e| format!("server: {e}"))
+        eprintln!("reset-center: listening on https://{address}");
+        reset_center::server::serve(
+            Arc::new(centre),
+            listener,
+            tls,
+            config.tls.crl_reload,
+            config.limits,
+        )
+        .await
+        .map_err(|e| format!("server: {e}"))
     })
 }
 
-fn kiosk(centre: &Centre, command: KioskCommand) -> Result<(), String> {
+/// The kiosk CA with its key, which `kiosk add`, `remove` and `crl` need.
+fn kiosk_ca(config: &CentreConfig) -> Result<Ca, String> {
+    let key = config
+        .tls
+        .kiosk_ca_key
+        .as_ref()
+        .ok_or("the configuration has no tls.kiosk_ca_key: kiosks are issued where it is")?;
+    Ca::load(&config.tls.kiosk_ca_certificate, key)
+}
+
+/// Writes the kiosk revocation list from the revoked certificates in the database.
+fn write_revocation_list(centre: &Centre, ca: &Ca, config: &CentreConfig) -> Result<(), String> {
+    let revoked = centre
+        .revoked_kiosk_certificates()
+        .map_err(|e| e.to_string())?;
+    // A CRL number that grows with every list: seconds since the epoch.
+    let number = u64::try_from(Utc::now().timestamp()).unwrap_or(1);
+    let list = ca.revocation_list(&revoked, number)?;
+    reset_center::pki::write_public(&config.tls.kiosk_crl, &list)
+}
+
+fn kiosk(centre: &Centre, config: &CentreConfig, command: KioskCommand) -> Result<(), String> {
     match command {
-        KioskCommand::Add { id } => {
-            let credential = centre.add_kiosk(&id).map_err(|e| e.to_string())?;
+        KioskCommand::Add { id, out, days } => {
+            reset_center::pki::check_kiosk_id(&id)?;
+            if days <= 0 {
+                return Err("--days must be more than 0".to_string());
+            }
+            let ca = kiosk_ca(config)?;
+            let issued = ca.issue_kiosk_for_days(&id, days)?;
+            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            let (certificate, key) = (out.join(format!("{id}.crt")), out.join(format!("{id}.key")));
+            // Neither file is replaced: an old key lying there is the operator's to remove.
+            reset_center::pki::write_private(&key, issued.key_pem.as_bytes())?;
+            reset_center::pki::write_public(&certificate, issued.certificate_pem.as_bytes())?;
+            let credential = centre
+                .add_kiosk(
+                    &id,
+                    &KioskCertificate {
+                        sha256: issued.sha256,
+                        serial: issued.serial.clone(),
+                    },
+                )
+                .map_err(|e| e.to_string())?;
+            // A kiosk added again: its earlier certificate is now on the list.
+            write_revocation_list(centre, &ca, config)?;
             println!("{}", credential.as_str());
             eprintln!(
-                "reset-center: kiosk {id} added; the line above is its credential, shown once"
+                "reset-center: kiosk {id} added, certificate {} (serial {}), key {}; the line \
+                 above is its credential, shown once",
+                certificate.display(),
+                issued.serial,
+                key.display()
             );
             Ok(())
         }
-        KioskCommand::Remove { id } => match centre.remove_kiosk(&id).map_err(|e| e.to_string())? {
-            true => Ok(()),
-            false => Err(format!("no kiosk {id}")),
-        },
+        KioskCommand::Remove { id } => {
+            let ca = kiosk_ca(config)?;
+            if !centre.remove_kiosk(&id).map_err(|e| e.to_string())? {
+                return Err(format!("no kiosk {id}"));
+            }
+            write_revocation_list(centre, &ca, config)?;
+            eprintln!(
+                "reset-center: kiosk {id} removed; its certificate is on {}",
+                config.tls.kiosk_crl.display()
+            );
+            Ok(())
+        }
+        KioskCommand::Crl => {
+            let ca = kiosk_ca(config)?;
+            write_revocation_list(centre, &ca, config)?;
+            eprintln!(
+                "reset-center: {} signed again",
+                config.tls.kiosk_crl.display()
+            );
+            Ok(())
+        }
         KioskCommand::List => {
             for (id, added) in centre.kiosks().map_err(|e| e.to_string())? {
                 println!("{id}\tadded {}", format_time(added));

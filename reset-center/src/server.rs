@@ -1,41 +1,223 @@
-//! The centre over HTTP + JSON (axum). Every route needs a known kiosk (`X-Kiosk-Id` and
-//! `Authorization: Bearer <credential>`); an unknown kiosk gets a bare 401 and nothing else.
-//! Refusals are `403` (`404` for an unknown session, `400` for a malformed request) with
-//! `{"refusal": "...", "message": "..."}`. Production would add mutual TLS in front.
+//! The centre over HTTPS + JSON (axum behind rustls; docs/tls.md). Every route but
+//! `GET /healthz` needs a kiosk: a client certificate from the kiosk CA (verified in the
+//! handshake) whose common name is a registered kiosk and which is the very certificate
+//! registered for it, and that kiosk's credential (`Authorization: Bearer …`) as a second
+//! factor. Anything less gets a bare 401 and nothing else. Refusals are `403` (`404` for an
+//! unknown session, `400` for a malformed request, `429` for too many session starts) with
+//! `{"refusal": "...", "message": "..."}`.
+//!
+//! What a client may cost is bounded ([`Limits`]): the handshake, the request headers, the
+//! whole request, the connection's life, the body (checked before anything is read), the
+//! connections at once, and the sessions a kiosk may start a minute.
 
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use card_driver::pin::Pin;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tower::ServiceExt as _;
 use zeroize::Zeroizing;
 
 use crate::centre::{Centre, CentreFailure, KioskId};
+use crate::config::Limits;
+use crate::pki::PeerCertificate;
+use crate::tls::ServerTls;
 use reset_protocol::api::{Refusal, SessionId, from_base64, to_base64, wire};
 
-/// The router of the centre's API.
-pub fn router(centre: Arc<Centre>) -> Router {
+/// The verified client certificate of the connection a request came on (none: the client
+/// presented none).
+#[derive(Debug, Clone)]
+pub struct Peer(pub Option<Arc<PeerCertificate>>);
+
+/// What the handlers share.
+#[derive(Debug)]
+struct Shared {
+    centre: Arc<Centre>,
+    starts: StartLimiter,
+}
+
+/// Session starts per kiosk in the last minute: a kiosk (or a stolen kiosk identity) cannot
+/// open sessions faster than any real use needs.
+#[derive(Debug)]
+struct StartLimiter {
+    per_minute: u32,
+    recent: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl StartLimiter {
+    fn admit(&self, kiosk: &KioskId) -> bool {
+        let now = Instant::now();
+        let mut recent = match self.recent.lock() {
+            Ok(recent) => recent,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let starts = recent.entry(kiosk.0.clone()).or_default();
+        while starts
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+        {
+            starts.pop_front();
+        }
+        if starts.len() >= self.per_minute as usize {
+            return false;
+        }
+        starts.push_back(now);
+        true
+    }
+}
+
+/// The router of the centre's API, with the body limit and the request timeout.
+pub fn router(centre: Arc<Centre>, limits: &Limits) -> Router {
+    let shared = Arc::new(Shared {
+        centre,
+        starts: StartLimiter {
+            per_minute: limits.session_starts_per_minute,
+            recent: Mutex::new(HashMap::new()),
+        },
+    });
     Router::new()
+        .route("/healthz", get(healthz))
         .route("/v1/health", get(health))
         .route("/v1/reservations/check", post(check))
         .route("/v1/sessions", post(begin))
         .route("/v1/sessions/{id}/proof", post(prove))
         .route("/v1/sessions/{id}/reset-command", post(reset_command))
         .route("/v1/sessions/{id}/complete", post(complete))
-        .with_state(centre)
+        .with_state(shared)
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
+        // Outside the routes, so that a body too large is refused (413) from its declared
+        // length before any handler, authentication included, reads it.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            limits.body_bytes,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request,
+        ))
 }
 
-/// Serves until SIGTERM or Ctrl-C.
-pub async fn serve(centre: Arc<Centre>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(centre))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+/// Serves HTTPS on `listener` until SIGTERM or Ctrl-C; reads the TLS files and the card CAs'
+/// revocation lists again every `reload` (a failed read keeps what is in use and is logged).
+pub async fn serve(
+    centre: Arc<Centre>,
+    listener: tokio::net::TcpListener,
+    tls: Arc<ServerTls>,
+    reload: Duration,
+    limits: Limits,
+) -> std::io::Result<()> {
+    let app = router(centre.clone(), &limits);
+    let reloader = tokio::spawn({
+        let tls = tls.clone();
+        async move {
+            let mut every = tokio::time::interval(reload);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                let (tls, centre) = (tls.clone(), centre.clone());
+                let reloaded = tokio::task::spawn_blocking(move || {
+                    (
+                        tls.reload(),
+                        centre.reload_trust().map_err(|e| e.to_string()),
+                    )
+                })
+                .await;
+                match reloaded {
+                    Ok((tls, trust)) => {
+                        if let Err(e) = tls {
+                            eprintln!("reset-center: TLS files not read again: {e}");
+                        }
+                        if let Err(e) = trust {
+                            eprintln!("reset-center: trust anchors not read again: {e}");
+                        }
+                    }
+                    Err(e) => eprintln!("reset-center: reload failed: {e}"),
+                }
+            }
+        }
+    });
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let mut connections = tokio::task::JoinSet::new();
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => {
+                let tcp = match accepted {
+                    Ok((tcp, _)) => tcp,
+                    Err(e) => {
+                        // Out of descriptors and the like: wait rather than spin.
+                        eprintln!("reset-center: accept: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                // Over the limit the connection is closed at once: the kiosk retries later.
+                let Ok(permit) = permits.clone().try_acquire_owned() else {
+                    continue;
+                };
+                let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
+                let app = app.clone();
+                connections.spawn(async move {
+                    let _permit = permit;
+                    connection(tcp, acceptor, app, limits).await;
+                });
+            }
+        }
+    }
+    reloader.abort();
+    // Requests under way get a few seconds to finish.
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    Ok(())
+}
+
+/// One client connection: the handshake (bounded), then HTTP/1.1 requests on it, each carrying
+/// the verified certificate, until the client closes, a deadline passes or the connection's
+/// lifetime ends.
+async fn connection(
+    tcp: tokio::net::TcpStream,
+    acceptor: tokio_rustls::TlsAcceptor,
+    app: Router,
+    limits: Limits,
+) {
+    let Ok(Ok(stream)) = tokio::time::timeout(limits.handshake, acceptor.accept(tcp)).await else {
+        return;
+    };
+    let peer = Peer(
+        stream
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .and_then(|der| PeerCertificate::from_der(der.as_ref()))
+            .map(Arc::new),
+    );
+    let service = app.map_request(
+        move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(peer.clone());
+            request
+        },
+    );
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header);
+    let serving = http.serve_connection(
+        hyper_util::rt::TokioIo::new(stream),
+        hyper_util::service::TowerToHyperService::new(service),
+    );
+    let _ = tokio::time::timeout(limits.connection, serving).await;
 }
 
 async fn shutdown_signal() {
@@ -56,6 +238,8 @@ async fn shutdown_signal() {
 #[derive(Debug)]
 enum ApiError {
     UnknownKiosk,
+    /// More session starts than `limits.session_starts_per_minute`.
+    RateLimited,
     Refused(Refusal),
     Internal,
 }
@@ -75,6 +259,11 @@ impl IntoResponse for ApiError {
             ApiError::UnknownKiosk => (
                 StatusCode::UNAUTHORIZED,
                 axum::Json(serde_json::json!({"error": "unknown_kiosk"})),
+            )
+                .into_response(),
+            ApiError::RateLimited => (
+                StatusCode::TOO_MANY_REQUESTS,
+                axum::Json(serde_json::json!({"error": "rate_limited"})),
             )
                 .into_response(),
             ApiError::Refused(refusal) => {
@@ -100,16 +289,18 @@ impl IntoResponse for ApiError {
 
 type Reply = Result<Response, ApiError>;
 
-fn kiosk(centre: &Centre, headers: &HeaderMap) -> Result<KioskId, ApiError> {
-    let id = headers.get("x-kiosk-id").and_then(|v| v.to_str().ok());
+/// The kiosk behind a request: its certificate's common name, if that kiosk is registered with
+/// this very certificate and the request carries its credential.
+fn kiosk(centre: &Centre, peer: &Peer, headers: &HeaderMap) -> Result<KioskId, ApiError> {
+    let certificate = peer.0.as_deref().ok_or(ApiError::UnknownKiosk)?;
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    match (id, token) {
-        (Some(id), Some(token)) => centre.authenticate(id, token).ok_or(ApiError::UnknownKiosk),
-        _ => Err(ApiError::UnknownKiosk),
-    }
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(ApiError::UnknownKiosk)?;
+    centre
+        .authenticate(&certificate.common_name, &certificate.sha256, token)
+        .ok_or(ApiError::UnknownKiosk)
 }
 
 fn ok(body: impl Serialize) -> Response {
@@ -118,6 +309,11 @@ fn ok(body: impl Serialize) -> Response {
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|_| ApiError::Refused(Refusal::BadRequest))
+}
+
+/// A session id from a request's path: anything that cannot be one is no session.
+fn session_id(text: &str) -> Result<SessionId, ApiError> {
+    SessionId::parse(text).ok_or(ApiError::Refused(Refusal::SessionUnknown))
 }
 
 fn decode(text: &str) -> Result<Vec<u8>, ApiError> {
@@ -134,8 +330,19 @@ async fn blocking<R: Send + 'static>(
         .map_err(ApiError::from)
 }
 
-async fn health(State(centre): State<Arc<Centre>>, headers: HeaderMap) -> Reply {
-    kiosk(&centre, &headers)?;
+/// For load balancers and monitoring: answers without any authentication, and says nothing
+/// but that the process serves.
+async fn healthz() -> Response {
+    ok(serde_json::json!({"status": "ok"}))
+}
+
+async fn health(
+    State(shared): State<Arc<Shared>>,
+    Extension(peer): Extension<Peer>,
+    headers: HeaderMap,
+) -> Reply {
+    kiosk(&shared.centre, &peer, &headers)?;
+    let centre = shared.centre.clone();
     let maintenance = blocking(move || centre.maintenance()).await?;
     Ok(ok(wire::HealthResponse {
         status: "ok".to_string(),
@@ -144,8 +351,14 @@ async fn health(State(centre): State<Arc<Centre>>, headers: HeaderMap) -> Reply 
     }))
 }
 
-async fn check(State(centre): State<Arc<Centre>>, headers: HeaderMap, body: Bytes) -> Reply {
-    let kiosk = kiosk(&centre, &headers)?;
+async fn check(
+    State(shared): State<Arc<Shared>>,
+    Extension(peer): Extension<Peer>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let kiosk = kiosk(&shared.centre, &peer, &headers)?;
+    let centre = shared.centre.clone();
     let request: wire::CertificateRequest = parse(&body)?;
     let certificate = decode(&request.auth_certificate)?;
     let valid_until = blocking(move || centre.check(&kiosk, request.kind, &certificate)).await?;
@@ -154,8 +367,17 @@ async fn check(State(centre): State<Arc<Centre>>, headers: HeaderMap, body: Byte
     }))
 }
 
-async fn begin(State(centre): State<Arc<Centre>>, headers: HeaderMap, body: Bytes) -> Reply {
-    let kiosk = kiosk(&centre, &headers)?;
+async fn begin(
+    State(shared): State<Arc<Shared>>,
+    Extension(peer): Extension<Peer>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let kiosk = kiosk(&shared.centre, &peer, &headers)?;
+    let centre = shared.centre.clone();
+    if !shared.starts.admit(&kiosk) {
+        return Err(ApiError::RateLimited);
+    }
     let request: wire::CertificateRequest = parse(&body)?;
     let certificate = decode(&request.auth_certificate)?;
     let (session, challenge) =
@@ -167,27 +389,31 @@ async fn begin(State(centre): State<Arc<Centre>>, headers: HeaderMap, body: Byte
 }
 
 async fn prove(
-    State(centre): State<Arc<Centre>>,
+    State(shared): State<Arc<Shared>>,
+    Extension(peer): Extension<Peer>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    let kiosk = kiosk(&centre, &headers)?;
+    let kiosk = kiosk(&shared.centre, &peer, &headers)?;
+    let centre = shared.centre.clone();
+    let session = session_id(&id)?;
     let request: wire::ProofRequest = parse(&body)?;
     let signature = decode(&request.signature)?;
     let certificate = request.certificate.as_deref().map(decode).transpose()?;
-    blocking(move || centre.prove(&kiosk, &SessionId(id), &signature, certificate.as_deref()))
-        .await?;
+    blocking(move || centre.prove(&kiosk, &session, &signature, certificate.as_deref())).await?;
     Ok(ok(serde_json::json!({})))
 }
 
 async fn reset_command(
-    State(centre): State<Arc<Centre>>,
+    State(shared): State<Arc<Shared>>,
+    Extension(peer): Extension<Peer>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    let kiosk = kiosk(&centre, &headers)?;
+    let kiosk = kiosk(&shared.centre, &peer, &headers)?;
+    let centre = shared.centre.clone();
     // The body carries the new PIN: copy it into a buffer that is wiped, and wipe the original
     // if nothing else shares it.
     let raw = Zeroizing::new(body.to_vec());
@@ -196,7 +422,7 @@ async fn reset_command(
     }
     let request: wire::ResetCommandRequest = parse(&raw)?;
     let card_challenge = decode(&request.card_challenge)?;
-    let session = SessionId(id);
+    let session = session_id(&id)?;
     let pin_kind = blocking({
         let centre = centre.clone();
         let kiosk = kiosk.clone();
@@ -215,14 +441,16 @@ async fn reset_command(
 }
 
 async fn complete(
-    State(centre): State<Arc<Centre>>,
+    State(shared): State<Arc<Shared>>,
+    Extension(peer): Extension<Peer>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    let kiosk = kiosk(&centre, &headers)?;
+    let kiosk = kiosk(&shared.centre, &peer, &headers)?;
+    let centre = shared.centre.clone();
+    let session = session_id(&id)?;
     let request: wire::CompleteRequest = parse(&body)?;
-    let reservation =
-        blocking(move || centre.complete(&kiosk, &SessionId(id), request.outcome)).await?;
+    let reservation = blocking(move || centre.complete(&kiosk, &session, request.outcome)).await?;
     Ok(ok(wire::CompleteResponse { reservation }))
 }

@@ -51,13 +51,50 @@ CREATE TABLE IF NOT EXISTS used_card_challenges (
 CREATE TABLE IF NOT EXISTS kiosks (
     id TEXT PRIMARY KEY,
     token_sha256 BLOB NOT NULL,
-    added_at INTEGER NOT NULL
+    added_at INTEGER NOT NULL,
+    certificate_sha256 BLOB,
+    certificate_serial TEXT
+);
+CREATE TABLE IF NOT EXISTS revoked_kiosk_certificates (
+    serial TEXT PRIMARY KEY,
+    kiosk TEXT NOT NULL,
+    revoked_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 ";
+
+/// The certificate a kiosk is registered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskCertificate {
+    pub sha256: [u8; 32],
+    /// Its serial number, lower-case hex.
+    pub serial: String,
+}
+
+/// The hashes a kiosk is registered with: of its credential, and of its certificate (none for
+/// a kiosk registered before mutual TLS, which is refused until added again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskSecrets {
+    pub token_sha256: Vec<u8>,
+    pub certificate_sha256: Option<Vec<u8>>,
+}
+
+/// Moves kiosk `id`'s current certificate, if any, to the revoked ones.
+fn revoke_current(
+    transaction: &rusqlite::Transaction<'_>,
+    id: &str,
+    now: i64,
+) -> Result<(), rusqlite::Error> {
+    transaction.execute(
+        "INSERT OR IGNORE INTO revoked_kiosk_certificates (serial, kiosk, revoked_at)
+         SELECT certificate_serial, id, ?2 FROM kiosks WHERE id = ?1 AND certificate_serial IS NOT NULL",
+        params![id, now],
+    )?;
+    Ok(())
+}
 
 /// A reservation as stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -174,6 +211,19 @@ impl Store {
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         connection.execute_batch(SCHEMA)?;
+        // A database from before mutual TLS: its kiosks gain the certificate columns (empty,
+        // so that such a kiosk is refused until it is added again with a certificate).
+        for column in ["certificate_sha256 BLOB", "certificate_serial TEXT"] {
+            let name = column.split(' ').next().unwrap_or_default();
+            let present: bool = connection.query_row(
+                "SELECT COUNT(*) > 0 FROM pragma_table_info('kiosks') WHERE name = ?1",
+                params![name],
+                |row| row.get(0),
+            )?;
+            if !present {
+                connection.execute_batch(&format!("ALTER TABLE kiosks ADD COLUMN {column}"))?;
+            }
+        }
         Ok(Store {
             connection: Mutex::new(connection),
         })
@@ -224,30 +274,59 @@ impl Store {
         Ok(changed == 1)
     }
 
-    pub fn add_kiosk(&self, id: &str, token_sha256: &[u8], now: i64) -> Result<(), StoreError> {
-        self.lock().execute(
-            "INSERT OR REPLACE INTO kiosks (id, token_sha256, added_at) VALUES (?1, ?2, ?3)",
-            params![id, token_sha256, now],
-        )?;
-        Ok(())
+    /// Registers kiosk `id` with the hash of its credential and its certificate (replacing an
+    /// earlier registration, whose certificate is then revoked).
+    pub fn add_kiosk(
+        &self,
+        id: &str,
+        token_sha256: &[u8],
+        certificate: &KioskCertificate,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.transaction(|transaction| {
+            revoke_current(transaction, id, now)?;
+            transaction.execute(
+                "INSERT OR REPLACE INTO kiosks (id, token_sha256, added_at, certificate_sha256, certificate_serial)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, token_sha256, now, certificate.sha256.as_slice(), certificate.serial],
+            )?;
+            Ok(())
+        })
     }
 
-    pub fn remove_kiosk(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .lock()
-            .execute("DELETE FROM kiosks WHERE id = ?1", params![id])?
-            == 1)
+    /// Removes kiosk `id` and revokes its certificate; whether there was one.
+    pub fn remove_kiosk(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+        self.transaction(|transaction| {
+            revoke_current(transaction, id, now)?;
+            Ok(transaction.execute("DELETE FROM kiosks WHERE id = ?1", params![id])? == 1)
+        })
     }
 
-    pub fn kiosk_token_hash(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    /// What kiosk `id` is registered with.
+    pub fn kiosk_secrets(&self, id: &str) -> Result<Option<KioskSecrets>, StoreError> {
         Ok(self
             .lock()
             .query_row(
-                "SELECT token_sha256 FROM kiosks WHERE id = ?1",
+                "SELECT token_sha256, certificate_sha256 FROM kiosks WHERE id = ?1",
                 params![id],
-                |row| row.get(0),
+                |row| {
+                    Ok(KioskSecrets {
+                        token_sha256: row.get(0)?,
+                        certificate_sha256: row.get(1)?,
+                    })
+                },
             )
             .optional()?)
+    }
+
+    /// Every revoked kiosk certificate: serial (hex) and when.
+    pub fn revoked_kiosk_certificates(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT serial, revoked_at FROM revoked_kiosk_certificates ORDER BY revoked_at, serial",
+        )?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn kiosks(&self) -> Result<Vec<(String, i64)>, StoreError> {

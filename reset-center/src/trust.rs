@@ -28,12 +28,14 @@ pub struct CheckedCertificate {
     pub public_key: RsaPublicKey,
 }
 
-/// One CA: its name, key and revoked serials.
+/// One CA: its name, key and revoked serials, and until when its list of them is current.
 #[derive(Debug)]
 struct Authority {
     subject_der: Vec<u8>,
     key: RsaPublicKey,
     revoked: HashSet<String>,
+    /// The list's `nextUpdate` (Unix seconds): after it the list may miss revocations.
+    next_update: Option<i64>,
 }
 
 /// What the centre knows of one card's certificates (the registry: J-LIS's view).
@@ -123,8 +125,9 @@ impl TrustStore {
 
     /// Checks the signing certificate of `card`, as the registry knows it (a signing-PIN reset of
     /// a revoked certificate is pointless): none issued → `NoSigningCertificate`; revoked →
-    /// `CertRevoked`.
-    pub fn check_signing_status(&self, card: &CardRef) -> Result<(), Refusal> {
+    /// `CertRevoked`; a revocation list past its `nextUpdate` → `RevocationStale`.
+    pub fn check_signing_status(&self, card: &CardRef, now: i64) -> Result<(), Refusal> {
+        self.signing.current(now)?;
         let issued = self.registry.get(card).ok_or(Refusal::CertUntrusted)?;
         let serial = issued
             .signing_serial
@@ -192,14 +195,26 @@ impl Authority {
             .iter_revoked_certificates()
             .map(|entry| hex::encode(entry.raw_serial()))
             .collect();
+        let next_update = list.next_update().map(|time| time.timestamp());
         Ok(Authority {
             subject_der,
             key,
             revoked,
+            next_update,
         })
     }
 
+    /// Whether the CA's revocation list still speaks for `now`: past its `nextUpdate` a
+    /// revocation since may be missing from it, and the centre resets nothing on its word.
+    fn current(&self, now: i64) -> Result<(), Refusal> {
+        match self.next_update {
+            Some(next_update) if now > next_update => Err(Refusal::RevocationStale),
+            _ => Ok(()),
+        }
+    }
+
     fn check(&self, der: &[u8], now: i64) -> Result<CheckedCertificate, Refusal> {
+        self.current(now)?;
         let (rest, cert) = X509Certificate::from_der(der).map_err(|_| Refusal::CertUntrusted)?;
         if !rest.is_empty() || cert.issuer().as_raw() != self.subject_der.as_slice() {
             return Err(Refusal::CertUntrusted);
@@ -248,4 +263,58 @@ fn verify(key: &RsaPublicKey, signed: &[u8], algorithm: &str, signature: &[u8]) 
 pub fn verify_proof(key: &RsaPublicKey, digest: &[u8; 32], signature: &[u8]) -> bool {
     key.verify(Pkcs1v15Sign::new::<Sha256>(), digest, signature)
         .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_pki(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../config/test-pki")
+            .join(name)
+    }
+
+    /// Unix seconds of midnight UTC on 1 January of `year`.
+    fn new_year(year: i32) -> i64 {
+        chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc().timestamp())
+            .expect("a date")
+    }
+
+    /// The test CAs' lists say `nextUpdate` 2036-01-01: a card is judged on them until then,
+    /// and after it refused as `RevocationStale` (not as expired, revoked or good).
+    #[test]
+    fn a_revocation_list_past_its_next_update_resets_nothing() {
+        let trust = TrustStore::load(
+            &test_pki("auth-ca.der"),
+            &test_pki("signing-ca.der"),
+            &test_pki("auth-ca.crl"),
+            &test_pki("signing-ca.crl"),
+            &test_pki("issued.json"),
+        )
+        .expect("the test PKI");
+        let certificate = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/cards/normal/auth-cert.der"),
+        )
+        .expect("a card certificate");
+        let checked = trust
+            .check_auth_certificate(&certificate, new_year(2030))
+            .expect("a good card in 2030");
+        assert_eq!(
+            trust.check_signing_status(&checked.card, new_year(2030)),
+            Ok(())
+        );
+        assert_eq!(
+            trust
+                .check_auth_certificate(&certificate, new_year(2036) + 1)
+                .err(),
+            Some(Refusal::RevocationStale)
+        );
+        assert_eq!(
+            trust.check_signing_status(&checked.card, new_year(2036) + 1),
+            Err(Refusal::RevocationStale)
+        );
+    }
 }

@@ -118,6 +118,10 @@ pub enum Refusal {
     InvalidPin,
     #[error("the request is malformed")]
     BadRequest,
+    /// The centre's revocation lists of the card CAs are past their `nextUpdate`: it cannot
+    /// tell a revoked card from a good one, so it resets none until it has fresh ones.
+    #[error("the centre's revocation lists are out of date")]
+    RevocationStale,
 }
 
 impl Refusal {
@@ -130,10 +134,33 @@ impl Refusal {
     }
 }
 
-/// A session identifier: 16 random bytes, hex on the wire.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A session identifier: 16 random bytes, hex on the wire (the stand-in's). Whatever the centre
+/// sends goes into a URL path and (sanitised again) a file name, so on the wire only 1 to 128
+/// ASCII letters, digits, `-` and `_` are taken: a session id from the centre that is anything
+/// else makes its answer unreadable ([`SessionId::parse`]).
+#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct SessionId(pub String);
+
+impl SessionId {
+    /// `text` if it can be a session id.
+    pub fn parse(text: &str) -> Option<SessionId> {
+        let fits = (1..=128).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        fits.then(|| SessionId(text.to_string()))
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SessionId, D::Error> {
+        let text = String::deserialize(d)?;
+        SessionId::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom("a session id is 1 to 128 letters, digits, '-' or '_'")
+        })
+    }
+}
 
 impl fmt::Debug for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -322,6 +349,25 @@ mod tests {
         assert_ne!(a, proof_digest(&SessionId("b".into()), &[1; 32]));
         assert_ne!(a, proof_digest(&SessionId("a".into()), &[2; 32]));
         assert_eq!(a, proof_digest(&SessionId("a".into()), &[1; 32]));
+    }
+
+    #[test]
+    fn session_ids_that_could_leave_a_url_segment_are_refused() {
+        let parse = |text: &str| serde_json::from_str::<SessionId>(&format!("{text:?}"));
+        assert!(parse("0123456789abcdef0123456789abcdef").is_ok());
+        assert!(parse("A-b_9").is_ok());
+        for bad in [
+            "",
+            "../x",
+            "a/b",
+            "a%2fb",
+            "a?b",
+            "a b",
+            "é",
+            &"a".repeat(129),
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! How a kiosk reaches the centre: one trait. [`HttpCentre`] calls `reset-center serve` over
-//! HTTP with timeouts; the stand-in centre's crate has an in-process one for the demo. An
-//! integrator with J-LIS's real interface implements [`ResetCentre`] once more.
+//! HTTPS with mutual TLS and timeouts; the stand-in centre's crate has an in-process one for the
+//! demo. An integrator with J-LIS's real interface implements [`ResetCentre`] once more.
+//!
+//! The link (docs/tls.md): only `https://`; the centre's certificate must chain to the CA the
+//! kiosk is given ([`ClientTls`], not the system's store) and name the URL's host; the kiosk
+//! presents its own certificate, which is its identity, and its credential as a second factor.
+//! A centre that cannot prove itself gets nothing: the request is never sent.
 
 use std::time::Duration;
 
@@ -75,7 +80,81 @@ pub trait ResetCentre: Send + Sync {
     fn health(&self) -> Result<bool, CentreError>;
 }
 
-/// The centre over HTTP.
+/// The cryptography of the link on both sides: rustls's ring provider (TLS 1.2 and 1.3, ECDHE
+/// with X25519 or P-256, AES-GCM or ChaCha20-Poly1305). rustls 0.23.48 marks it deprecated for
+/// lacking post-quantum key exchange, which its aws-lc-rs provider has; that one builds a C
+/// library (aws-lc) with cmake on every kiosk image build, so ring stays until the centre's
+/// operator asks for post-quantum key exchange (docs/tls.md).
+#[allow(deprecated)]
+pub fn crypto_provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
+    std::sync::Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// What the kiosk needs for the TLS link: the centre CA it pins, its own certificate chain and
+/// key.
+#[derive(Clone)]
+pub struct ClientTls {
+    centre_ca: Vec<ureq::tls::Certificate<'static>>,
+    client: ureq::tls::ClientCert,
+}
+
+impl std::fmt::Debug for ClientTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientTls")
+            .field("centre_ca", &self.centre_ca.len())
+            .field("chain", &self.client.certs().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientTls {
+    /// Reads the centre CA (PEM), the kiosk's certificate (PEM, its chain) and its key (PEM);
+    /// an error names the file and what is wrong with it.
+    pub fn from_files(
+        centre_ca: &std::path::Path,
+        certificate: &std::path::Path,
+        key: &std::path::Path,
+    ) -> Result<ClientTls, String> {
+        let read = |path: &std::path::Path| {
+            std::fs::read(path)
+                .map(Zeroizing::new)
+                .map_err(|e| format!("{}: {e}", path.display()))
+        };
+        let certificates = |path: &std::path::Path| -> Result<Vec<_>, String> {
+            let bytes = read(path)?;
+            let mut found = Vec::new();
+            for item in ureq::tls::parse_pem(&bytes) {
+                if let ureq::tls::PemItem::Certificate(certificate) =
+                    item.map_err(|e| format!("{}: {e}", path.display()))?
+                {
+                    found.push(certificate);
+                }
+            }
+            if found.is_empty() {
+                return Err(format!("{}: no certificate (PEM) in it", path.display()));
+            }
+            Ok(found)
+        };
+        let key_bytes = read(key)?;
+        let key = ureq::tls::PrivateKey::from_pem(&key_bytes)
+            .map_err(|e| format!("{}: not a private key (PEM): {e}", key.display()))?;
+        Ok(ClientTls {
+            centre_ca: certificates(centre_ca)?,
+            client: ureq::tls::ClientCert::new_with_certs(&certificates(certificate)?, key),
+        })
+    }
+
+    fn config(&self) -> ureq::tls::TlsConfig {
+        ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(crypto_provider())
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&self.centre_ca))
+            .client_cert(Some(self.client.clone()))
+            .build()
+    }
+}
+
+/// The centre over HTTPS.
 pub struct HttpCentre {
     agent: ureq::Agent,
     base: String,
@@ -94,20 +173,37 @@ impl std::fmt::Debug for HttpCentre {
 }
 
 impl HttpCentre {
-    /// `base` like `http://127.0.0.1:8443`; `timeout` bounds each whole request.
-    pub fn new(base: &str, kiosk_id: &str, credential: &str, timeout: Duration) -> HttpCentre {
+    /// `base` like `https://centre.example:8443`; `timeout` bounds each whole request. Only
+    /// `https://` is taken: nothing of a reset may cross a network in clear.
+    pub fn new(
+        base: &str,
+        kiosk_id: &str,
+        credential: &str,
+        timeout: Duration,
+        tls: &ClientTls,
+    ) -> Result<HttpCentre, String> {
+        if !base.starts_with("https://") {
+            return Err(format!(
+                "{base:?} is not an https:// URL: the centre is reached over TLS only"
+            ));
+        }
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .timeout_connect(Some(timeout.min(Duration::from_secs(3))))
             .http_status_as_error(false)
+            // The centre is reached directly: no proxy from the environment, no redirect.
+            .proxy(None)
+            .max_redirects(0)
+            .https_only(true)
+            .tls_config(tls.config())
             .build();
-        HttpCentre {
+        Ok(HttpCentre {
             agent: ureq::Agent::new_with_config(config),
             base: base.trim_end_matches('/').to_string(),
             kiosk_id: kiosk_id.to_string(),
             credential: Zeroizing::new(credential.to_string()),
             timeout,
-        }
+        })
     }
 
     fn post<T: serde::de::DeserializeOwned>(
@@ -118,7 +214,6 @@ impl HttpCentre {
         let response = self
             .agent
             .post(format!("{}{path}", self.base))
-            .header("X-Kiosk-Id", &self.kiosk_id)
             .header(
                 "Authorization",
                 &format!("Bearer {}", self.credential.as_str()),
@@ -141,6 +236,10 @@ impl HttpCentre {
         match status {
             200 => serde_json::from_slice(&body).map_err(|e| CentreError::Protocol(e.to_string())),
             401 => Err(CentreError::UnknownKiosk),
+            // Too many session starts: for the holder, the centre cannot serve now.
+            429 => Err(CentreError::Unreachable(
+                "HTTP 429 (too many session starts)".into(),
+            )),
             _ => match serde_json::from_slice::<wire::RefusalBody>(&body) {
                 Ok(refusal) => Err(CentreError::Refused(refusal.refusal)),
                 // The centre (or a gateway in front of it) cannot serve now: for the holder
@@ -164,10 +263,13 @@ impl HttpCentre {
     }
 }
 
+/// The JSON body of a request, in a buffer wiped when dropped. It is made large enough at
+/// once: a growing buffer would leave copies of what it held (the new PIN) in the memory it
+/// gave back.
 fn json(value: &impl serde::Serialize) -> Result<Zeroizing<Vec<u8>>, CentreError> {
-    serde_json::to_vec(value)
-        .map(Zeroizing::new)
-        .map_err(|e| CentreError::Protocol(e.to_string()))
+    let mut body = Zeroizing::new(Vec::with_capacity(16 * 1024));
+    serde_json::to_writer(&mut *body, value).map_err(|e| CentreError::Protocol(e.to_string()))?;
+    Ok(body)
 }
 
 impl ResetCentre for HttpCentre {
@@ -175,7 +277,6 @@ impl ResetCentre for HttpCentre {
         let response = self
             .agent
             .get(format!("{}/v1/health", self.base))
-            .header("X-Kiosk-Id", &self.kiosk_id)
             .header(
                 "Authorization",
                 &format!("Bearer {}", self.credential.as_str()),
@@ -232,10 +333,14 @@ impl ResetCentre for HttpCentre {
         card_challenge: &[u8],
         new_pin: &Pin,
     ) -> Result<ResetCommand, CentreError> {
-        let pin = Zeroizing::new(String::from_utf8_lossy(new_pin.expose()).into_owned());
+        // A PIN is digits (or, for the signing password, ASCII letters and digits): UTF-8.
+        let pin = std::str::from_utf8(new_pin.expose())
+            .map_err(|_| CentreError::Protocol("the new PIN is not text".into()))?;
+        // The request's one copy of the PIN is wiped when it is dropped (its `Drop`), and the
+        // body's with the body.
         let request = wire::ResetCommandRequest {
             card_challenge: to_base64(card_challenge),
-            new_pin: pin.to_string(),
+            new_pin: pin.to_owned(),
         };
         let body = json(&request)?;
         drop(request);

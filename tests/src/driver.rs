@@ -102,18 +102,27 @@ impl Driver {
         state: StateDir,
     ) -> Driver {
         config.state_dir = state.path().to_path_buf();
-        let (url, kiosk_id, timeout) = match &config.centre {
+        let centre = match &config.centre {
             kiosk_core::config::CentreSetting::Http {
                 url,
                 kiosk_id,
                 timeout,
+                ca_certificate,
+                certificate,
+                key,
                 ..
-            } => (url.clone(), kiosk_id.clone(), *timeout),
+            } => {
+                let tls =
+                    reset_protocol::client::ClientTls::from_files(ca_certificate, certificate, key)
+                        .unwrap_or_else(|e| panic!("the kiosk's TLS files: {e}"));
+                HttpCentre::new(url, kiosk_id, credential.trim(), *timeout, &tls)
+                    .unwrap_or_else(|e| panic!("the centre's URL: {e}"))
+            }
             kiosk_core::config::CentreSetting::InProcess => {
                 panic!("the driver needs the HTTP centre")
             }
         };
-        let centre = Arc::new(HttpCentre::new(&url, &kiosk_id, credential.trim(), timeout));
+        let centre = Arc::new(centre);
         config.timeouts.completion_retry = completion_retry;
         let cards = Box::new(PcscCards::new(config.reader.clone()));
         let (handle, events) = worker::start(&config, cards, centre);

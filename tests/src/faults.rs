@@ -17,7 +17,7 @@ use kiosk_app::app::Screen;
 use reset_protocol::ResetKind;
 
 use crate::driver::{Driver, production_config};
-use crate::proxy::{CentreFault, FaultProxy};
+use crate::proxy::{CentreFault, FaultProxy, ProxyTls};
 use crate::{CardProcess, CentreProcess, PcscStack, Slot, workspace_root};
 
 /// Where in the reset the fault strikes (1-based, in the order they happen in a clean reset).
@@ -164,7 +164,7 @@ impl Bench {
         let centre = CentreProcess::start_with_lease(stack, LEASE_SECONDS);
         let credential_path = stack.scratch().join("kiosk-credential");
         centre.add_kiosk("STORE-0001", &credential_path);
-        let proxy = FaultProxy::start(&centre.url);
+        let proxy = FaultProxy::start(&centre.url, ProxyTls::new(centre.pki(), stack.scratch()));
         let config = kiosk_config(stack.scratch(), &proxy.url);
         let credential = std::fs::read_to_string(&credential_path).expect("credential");
         let (known, old, new) = match kind {

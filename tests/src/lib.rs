@@ -283,40 +283,48 @@ impl Drop for PcscStack {
     }
 }
 
-/// `reset-center serve` on a database in the stack's scratch directory (all day, any port),
-/// and the centre's command line on the same database. Stopped when dropped.
+/// `reset-center serve` on a database in the stack's scratch directory (all day, any port,
+/// HTTPS with a link PKI of its own made by `reset-center tls init`), and the centre's command
+/// line on the same database. Stopped when dropped.
 #[derive(Debug)]
 pub struct CentreProcess {
     binary: PathBuf,
     db: PathBuf,
     config: PathBuf,
+    /// The link PKI: `centre-ca.crt`, `centre.crt`, `centre.key`, the kiosk CA.
+    pki: PathBuf,
     server: Child,
     pub url: String,
 }
 
 impl CentreProcess {
     pub fn start(stack: &PcscStack) -> CentreProcess {
-        CentreProcess::start_with(stack, centre_config())
+        CentreProcess::start_with(stack, None)
     }
 
     /// The centre with a claim lease of `seconds` (the fault runs cannot wait two minutes for a
     /// crashed kiosk's claim to lapse).
     pub fn start_with_lease(stack: &PcscStack, seconds: u32) -> CentreProcess {
-        let base = workspace_root().join("config");
-        let text = fs::read_to_string(centre_config())
-            .unwrap_or_else(|e| panic!("centre config: {e}"))
-            .replace("\"test-pki/", &format!("\"{}/test-pki/", base.display()))
-            .replace(
-                "\"claim_lease_seconds\": 120",
-                &format!("\"claim_lease_seconds\": {seconds}"),
-            );
-        let path = stack.scratch().join("reset-center.json");
-        fs::write(&path, text).unwrap_or_else(|e| panic!("centre config: {e}"));
-        CentreProcess::start_with(stack, path)
+        CentreProcess::start_with(stack, Some(seconds))
     }
 
-    fn start_with(stack: &PcscStack, config: PathBuf) -> CentreProcess {
+    fn start_with(stack: &PcscStack, lease: Option<u32>) -> CentreProcess {
         let binary = stack.binaries.reset_center.clone();
+        let pki = stack.scratch().join("centre-pki");
+        if !pki.join("centre.crt").exists() {
+            let made = Command::new(&binary)
+                .arg("tls")
+                .arg("init")
+                .arg("--out")
+                .arg(&pki)
+                .args(["--host", "127.0.0.1", "--host", "localhost"])
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run reset-center tls init: {e}"));
+            assert!(made.status.success(), "{}", output_text(&made));
+        }
+        let config = stack.scratch().join("reset-center.json");
+        fs::write(&config, centre_config_text(&pki, lease))
+            .unwrap_or_else(|e| panic!("centre config: {e}"));
         let db = stack.scratch().join("centre.sqlite");
         let mut server = Command::new(&binary)
             .arg("--config")
@@ -335,16 +343,22 @@ impl CentreProcess {
             .trim()
             .rsplit(' ')
             .next()
-            .filter(|url| url.starts_with("http://"))
+            .filter(|url| url.starts_with("https://"))
             .unwrap_or_else(|| panic!("reset-center serve said {line:?}, not its address"))
             .to_string();
         CentreProcess {
             binary,
             db,
             config,
+            pki,
             server,
             url,
         }
+    }
+
+    /// The link PKI's directory (`centre-ca.crt`, `centre.crt`, `centre.key`, …).
+    pub fn pki(&self) -> &Path {
+        &self.pki
     }
 
     /// Runs the centre's command line on the same database.
@@ -359,12 +373,25 @@ impl CentreProcess {
             .unwrap_or_else(|e| panic!("cannot run reset-center: {e}"))
     }
 
-    /// Registers a kiosk and writes its credential to `file`.
+    /// Registers a kiosk and writes its credential to `file`; beside it, what the kiosk's TLS
+    /// needs under the names [`production_config_text`] gives them: `kiosk.crt`, `kiosk.key`
+    /// (the kiosk's, from `kiosk add --out`) and `centre-ca.crt`.
     pub fn add_kiosk(&self, id: &str, file: &Path) {
-        let added = self.cli(&["kiosk", "add", id]);
+        let dir = file.parent().unwrap_or(Path::new("."));
+        let issued = dir.join("issued");
+        let added = self.cli(&["kiosk", "add", id, "--out", &issued.display().to_string()]);
         assert!(added.status.success(), "{}", output_text(&added));
         fs::write(file, &added.stdout)
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", file.display()));
+        for (from, to) in [
+            (issued.join(format!("{id}.crt")), dir.join("kiosk.crt")),
+            (issued.join(format!("{id}.key")), dir.join("kiosk.key")),
+            (self.pki.join("centre-ca.crt"), dir.join("centre-ca.crt")),
+        ] {
+            fs::copy(&from, &to).unwrap_or_else(|e| {
+                panic!("cannot copy {} to {}: {e}", from.display(), to.display())
+            });
+        }
     }
 
     /// Reserves a reset of `kind` for the card whose auth certificate is in `certificate`.
@@ -394,13 +421,51 @@ impl Drop for CentreProcess {
     }
 }
 
-fn centre_config() -> PathBuf {
-    workspace_root().join("config/reset-center.json")
+/// The centre's configuration for a test: the committed one, its card PKI found where it is
+/// committed, its link PKI in `pki`, a claim lease of `lease` seconds if given, and room for
+/// many session starts a minute.
+fn centre_config_text(pki: &Path, lease: Option<u32>) -> String {
+    let committed = workspace_root().join("config/reset-center.json");
+    let text =
+        fs::read_to_string(&committed).unwrap_or_else(|e| panic!("{}: {e}", committed.display()));
+    let mut config: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("centre config: {e}"));
+    let test_pki = workspace_root().join("config/test-pki");
+    for field in [
+        "master_key_file",
+        "auth_ca_certificate",
+        "signing_ca_certificate",
+        "auth_crl",
+        "signing_crl",
+        "registry",
+    ] {
+        let name = config[field]
+            .as_str()
+            .and_then(|path| path.strip_prefix("test-pki/"))
+            .unwrap_or_else(|| panic!("centre config: {field} is not in test-pki/"))
+            .to_string();
+        config[field] = test_pki.join(name).display().to_string().into();
+    }
+    let file = |name: &str| serde_json::Value::from(pki.join(name).display().to_string());
+    config["tls"]["certificate"] = file("centre.crt");
+    config["tls"]["key"] = file("centre.key");
+    config["tls"]["kiosk_ca_certificate"] = file("kiosk-ca.crt");
+    config["tls"]["kiosk_ca_key"] = file("kiosk-ca.key");
+    config["tls"]["kiosk_crl"] = file("kiosk-ca.crl");
+    if let Some(seconds) = lease {
+        config["claim_lease_seconds"] = seconds.into();
+    }
+    // The soak and the fault matrix start sessions far faster than a customer can (60 in a
+    // minute); the per-kiosk limit has its own test (reset-center/tests/tls.rs).
+    config["limits"]["session_starts_per_minute"] = 6000.into();
+    serde_json::to_string_pretty(&config).unwrap_or_else(|e| panic!("centre config: {e}"))
 }
 
 /// The production configuration example as a test kiosk uses it: this stack's first reader, the
-/// centre at `centre_url` as kiosk `kiosk_id` with its credential in `kiosk-credential` beside
-/// the file, open all day, silent, its state in `state/` beside the file.
+/// centre at `centre_url` as kiosk `kiosk_id` with its credential in `kiosk-credential` and its
+/// TLS files in `kiosk.crt`, `kiosk.key` and `centre-ca.crt` beside the file (as
+/// [`CentreProcess::add_kiosk`] leaves them), open all day, silent, its state in `state/`
+/// beside the file.
 pub fn production_config_text(centre_url: &str, kiosk_id: &str) -> String {
     fs::read_to_string(workspace_root().join("config/kiosk.production.json"))
         .unwrap_or_else(|e| panic!("config/kiosk.production.json: {e}"))
@@ -413,8 +478,20 @@ pub fn production_config_text(centre_url: &str, kiosk_id: &str) -> String {
             &format!("\"kiosk_id\": \"{kiosk_id}\""),
         )
         .replace(
-            "\"url\": \"http://127.0.0.1:8700\"",
+            "\"url\": \"https://127.0.0.1:8700\"",
             &format!("\"url\": \"{centre_url}\""),
+        )
+        .replace(
+            "\"ca_certificate\": \"test-pki/centre-ca.crt\"",
+            "\"ca_certificate\": \"centre-ca.crt\"",
+        )
+        .replace(
+            "\"certificate\": \"../var/STORE-0001.crt\"",
+            "\"certificate\": \"kiosk.crt\"",
+        )
+        .replace(
+            "\"key\": \"../var/STORE-0001.key\"",
+            "\"key\": \"kiosk.key\"",
         )
         .replace(
             "\"credential_file\": \"../var/kiosk-credential\"",

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reset_protocol::ResetKind;
 use system_tests::driver::{Driver, production_config};
-use system_tests::proxy::{CentreFault, FaultProxy};
+use system_tests::proxy::{CentreFault, FaultProxy, ProxyTls};
 use system_tests::{CentreProcess, Slot, pcsc_stack, workspace_root};
 
 #[test]
@@ -22,7 +22,7 @@ fn a_completion_the_centre_did_not_hear_is_delivered_after_a_restart() {
         &workspace_root().join("config/cards/normal/auth-cert.der"),
         "signing",
     );
-    let proxy = FaultProxy::start(&centre.url);
+    let proxy = FaultProxy::start(&centre.url, ProxyTls::new(centre.pki(), stack.scratch()));
     let config = production_config(stack.scratch(), &proxy.url, Duration::from_secs(1));
     // Retries far apart: this kiosk must not deliver before it goes away.
     let mut kiosk = Driver::start(config.clone(), &credential, Duration::from_secs(600));

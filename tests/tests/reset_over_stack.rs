@@ -1,6 +1,6 @@
 //! A whole signing-password reset as an integrator would run it from a fresh clone: the card's
 //! certificate read with `jpki`, a reservation made with `reset-center reserve`, the centre
-//! serving over HTTP, and `reset-client` driving the virtual card through pcscd + vpcd.
+//! serving over HTTPS (mutual TLS), and `reset-client` driving the virtual card through pcscd + vpcd.
 
 use std::io::Write;
 use std::path::Path;
@@ -17,6 +17,7 @@ fn reset_client(
     credential: &Path,
     input: &str,
 ) -> Output {
+    let dir = credential.parent().expect("the credential's directory");
     let mut child = Command::new(&stack.binaries().reset_client)
         .args([
             "--centre",
@@ -26,6 +27,13 @@ fn reset_client(
             "--credential-file",
         ])
         .arg(credential)
+        // The TLS files `add_kiosk` left beside the credential.
+        .arg("--centre-ca")
+        .arg(dir.join("centre-ca.crt"))
+        .arg("--certificate")
+        .arg(dir.join("kiosk.crt"))
+        .arg("--key")
+        .arg(dir.join("kiosk.key"))
         .args(["--reader", Slot::First.reader()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

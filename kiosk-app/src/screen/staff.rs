@@ -517,7 +517,9 @@ fn reason_label(ctx: &Ctx, reason: Option<Reason>) -> String {
             | Refusal::CommandAlreadyIssued
             | Refusal::CardChallengeReused
             | Refusal::InvalidPin
-            | Refusal::BadRequest => return refusal.code(),
+            | Refusal::BadRequest
+            // The centre's own state: staff pass the code on to the centre's operator.
+            | Refusal::RevocationStale => return refusal.code(),
         },
         Some(Reason::Fault(fault)) => match fault {
             Fault::PinLockedAuth => msg::STAFF_REASON_PIN_LOCKED_AUTH,

@@ -1,5 +1,6 @@
 //! `reset-client`: a kiosk without a screen, for integrators. Drives one signing-password reset
-//! against a card reader (PC/SC) and a centre over HTTP, with the same steps the kiosk runs.
+//! against a card reader (PC/SC) and a centre over HTTPS (mutual TLS), with the same steps the
+//! kiosk runs.
 //!
 //! PINs are read from the terminal without echo, or one per line from standard input when it is
 //! not a terminal (scripts, tests): the auth PIN, then the new signing password twice.
@@ -16,6 +17,7 @@ use card_driver::jpki::{Jpki, JpkiError};
 use card_driver::pcsc::{PcscConnection, Sharing, list_readers};
 use card_driver::pin::{AuthPin, PinKind, SigningPin};
 use clap::Parser;
+use reset_protocol::client::ClientTls;
 use reset_protocol::kiosk_side::{self, StepError};
 use reset_protocol::{CentreError, HttpCentre, ReservationState, ResetCentre, ResetKind};
 use zeroize::Zeroizing;
@@ -24,9 +26,18 @@ use zeroize::Zeroizing;
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// The centre, e.g. http://127.0.0.1:8700
+    /// The centre, e.g. https://127.0.0.1:8700
     #[arg(long)]
     centre: String,
+    /// The centre's CA (PEM): the only one its certificate may chain to.
+    #[arg(long)]
+    centre_ca: PathBuf,
+    /// This kiosk's certificate (PEM, from `reset-center kiosk add --out`).
+    #[arg(long)]
+    certificate: PathBuf,
+    /// This kiosk's private key (PEM).
+    #[arg(long)]
+    key: PathBuf,
     /// This kiosk's id at the centre.
     #[arg(long)]
     kiosk_id: String,
@@ -62,12 +73,16 @@ fn run(args: &Args) -> Result<String, Failure> {
         std::fs::read_to_string(&args.credential_file)
             .map_err(|e| (1, format!("{}: {e}", args.credential_file.display())))?,
     );
+    let tls =
+        ClientTls::from_files(&args.centre_ca, &args.certificate, &args.key).map_err(|e| (1, e))?;
     let centre = HttpCentre::new(
         &args.centre,
         &args.kiosk_id,
         credential.trim(),
         Duration::from_secs(args.timeout),
-    );
+        &tls,
+    )
+    .map_err(|e| (1, format!("--centre: {e}")))?;
     let reader = match &args.reader {
         Some(reader) => reader.clone(),
         None => first_reader_with_card()?,

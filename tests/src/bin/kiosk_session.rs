@@ -40,6 +40,14 @@ fn main() {
         .expect("two PINs, space-separated");
 
     let config_dir = tempfile::tempdir().expect("config dir");
+    // The kiosk's TLS files lie beside its credential (`CentreProcess::add_kiosk`); the
+    // configuration names them beside itself.
+    let issued = Path::new(credential_file)
+        .parent()
+        .unwrap_or(Path::new("."));
+    for name in ["kiosk.crt", "kiosk.key", "centre-ca.crt"] {
+        std::fs::copy(issued.join(name), config_dir.path().join(name)).expect(name);
+    }
     let config = kiosk_config(config_dir.path(), centre_url);
     let credential = std::fs::read_to_string(credential_file).expect("credential");
     let mut driver = Driver::start_in(config, &credential, COMPLETION_RETRY, Path::new(state_dir));
