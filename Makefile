@@ -3,7 +3,7 @@
 #
 # `make run` opens the kiosk full screen on the X display in DISPLAY: the demo (config/kiosk.json), with
 # virtual cards and the centre in-process. `make run CONFIG=config/kiosk.production.json` runs
-# it on a PC/SC reader and the centre over HTTP.
+# it on a PC/SC reader and the centre over HTTPS (mutual TLS).
 
 CONFIG ?= config/kiosk.json
 
@@ -16,14 +16,18 @@ run: deps
 	cargo run --release -p kiosk-app -- --config $(CONFIG)
 
 # The whole suite: formatting, lints (of the demo build and of the production build), the
-# production build's check (no stand-ins linked, a demo configuration refused), unit tests, and
-# the end-to-end tests through a private
+# dependency policy (cargo deny, installed by `install-deps --test`), the production build's
+# check (no stand-ins linked, a demo configuration refused), unit tests, and the end-to-end
+# tests through a private
 # pcscd + vpcd + the virtual card (started and stopped by the tests themselves; needs root for
 # /run/pcscd and no other pcscd running).
-test: deps
+test:
+	./scripts/install-deps --test
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p kiosk-app --no-default-features --all-targets -- -D warnings
+	# Licences, banned crates (OpenSSL among them) and sources: deny.toml says why.
+	cargo deny --log-level error check bans licenses sources
 	./scripts/check-production-build
 	ICED_TEST_BACKEND=tiny-skia cargo test --workspace
 	ICED_TEST_BACKEND=tiny-skia cargo test -p kiosk-app --no-default-features
