@@ -1,7 +1,10 @@
 //! The centre's handling of requests: `reset_center::server::router` (the real axum routes,
 //! called in-process with `tower::ServiceExt::oneshot`) over a `Centre` on a scratch SQLite
 //! database with the test PKI, a fixed clock inside service hours, one known kiosk, and open
-//! reservations of both kinds for the `normal` test card.
+//! reservations of both kinds for the `normal` test card. Each request carries what the TLS
+//! layer of `serve` would attach to it (`reset_center::server::Peer`): the kiosk's verified
+//! client certificate, another one, or none. The session-start limit is lifted (the fuzzer
+//! starts sessions far faster than any kiosk may).
 //!
 //! The input is a session of up to 6 requests: route, credentials, and a body that is either
 //! the input's bytes as they are or a well-formed JSON body whose fields (certificate from the
@@ -13,7 +16,9 @@
 //! card's key from the test master key), so sessions reach the reset command and the receipt's
 //! judgement.
 //!
-//! Properties: a request without the kiosk's credentials gets `401 {"error":"unknown_kiosk"}`;
+//! Properties: a request without the kiosk's certificate and credential (either missing or
+//! wrong, or another kiosk's certificate, or the kiosk's name on a certificate that is not the
+//! registered one) gets `401 {"error":"unknown_kiosk"}`;
 //! one with them is never a `500` (nothing breaks inside the centre) and is `200` with the
 //! route's response body, or a refusal body whose status matches the refusal (`400`
 //! bad_request/invalid_pin, `404` session_unknown, `403` otherwise).
@@ -29,12 +34,27 @@ use axum::http::{Request, StatusCode};
 use chrono::{TimeZone, Utc};
 use kiosk_fuzz::{Bytes, config_path, scratch_dir};
 use libfuzzer_sys::fuzz_target;
-use reset_protocol::api::{self, wire};
+use reset_center::pki::PeerCertificate;
+use reset_center::server::Peer;
+use reset_center::store::KioskCertificate;
 use reset_center::{Centre, CentreConfig, ManualClock};
+use reset_protocol::api::{self, wire};
 use reset_protocol::{Refusal, ResetKind};
 use tower::ServiceExt;
 
 const KIOSK: &str = "FUZZ-KIOSK";
+/// The certificate the kiosk is registered with (as `kiosk add` would record it).
+const KIOSK_CERTIFICATE_SHA256: [u8; 32] = [0x4b; 32];
+const KIOSK_CERTIFICATE_SERIAL: &str = "4b4b";
+
+/// What the handshake verified, as `serve` attaches it to each request of a connection.
+fn peer(common_name: &str, sha256: [u8; 32]) -> Peer {
+    Peer(Some(Arc::new(PeerCertificate {
+        common_name: common_name.to_string(),
+        serial: KIOSK_CERTIFICATE_SERIAL.to_string(),
+        sha256,
+    })))
+}
 /// The centre starts over on a new database this often, so the database stays small.
 const RUNS_PER_DATABASE: u32 = 20_000;
 
@@ -49,6 +69,8 @@ struct World {
     certificates: Vec<Vec<u8>>,
     router: Router,
     token: String,
+    /// `limits.body_kib`: a body over it is refused (`413`) before anything else.
+    body_limit: usize,
     runs: u32,
     databases: u32,
 }
@@ -75,7 +97,16 @@ fn open_router(
         .single()
         .expect("a valid instant");
     let centre = Centre::open(config, Arc::new(ManualClock::new(now))).expect("the centre opens");
-    let token = centre.add_kiosk(KIOSK).expect("a kiosk").to_string();
+    let token = centre
+        .add_kiosk(
+            KIOSK,
+            &KioskCertificate {
+                sha256: KIOSK_CERTIFICATE_SHA256,
+                serial: KIOSK_CERTIFICATE_SERIAL.to_string(),
+            },
+        )
+        .expect("a kiosk")
+        .to_string();
     let auth_certificate = &certificates[0];
     centre
         .reserve_many(&[
@@ -83,7 +114,14 @@ fn open_router(
             (auth_certificate, ResetKind::Auth, None),
         ])
         .expect("reservations");
-    (reset_center::server::router(Arc::new(centre)), token)
+    let limits = reset_center::config::Limits {
+        session_starts_per_minute: u32::MAX,
+        ..config.limits
+    };
+    (
+        reset_center::server::router(Arc::new(centre), &limits),
+        token,
+    )
 }
 
 fn new_world() -> World {
@@ -102,6 +140,7 @@ fn new_world() -> World {
         read("test-pki/auth-ca.der"),
     ];
     let (router, token) = open_router(&mut config, dir.path(), 0, &certificates);
+    let body_limit = config.limits.body_bytes;
     let key = |path: &str| {
         use rsa::pkcs8::DecodePrivateKey;
         let pem = std::fs::read_to_string(config_path(path)).expect("a test key");
@@ -124,6 +163,7 @@ fn new_world() -> World {
         dir,
         config,
         certificates,
+        body_limit,
         router,
         token,
         runs: 0,
@@ -167,6 +207,10 @@ fn run(world: &mut World, data: &[u8]) {
                 .expect("a body");
             (status, body)
         });
+        if sent.body_length > world.body_limit {
+            assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{route:?}");
+            continue;
+        }
         match check(route, authorised, status, &body) {
             Some((id, challenge)) => {
                 session = Some(Tracked {
@@ -200,6 +244,7 @@ struct Tracked {
 struct Sent {
     kind: Option<ResetKind>,
     card_challenge: Option<Vec<u8>>,
+    body_length: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -332,7 +377,27 @@ fn make_request(
         };
         serde_json::to_vec(&value).expect("JSON")
     };
-    let authorised = credentials % 4 != 0;
+    sent.body_length = body.len();
+    // Who the request comes from: the TLS layer's verified certificate (or none) and the
+    // credential. Only the registered kiosk's own pair gets through.
+    let right = format!("Bearer {}", world.token);
+    let wrong = format!("Bearer {}x", world.token);
+    let (from, authorization, authorised) = match (credentials % 4, credentials & 0x80 != 0) {
+        (0, false) => (Peer(None), None, false),
+        // The credential without any certificate.
+        (0, true) => (Peer(None), Some(right), false),
+        // The kiosk's certificate, a wrong credential.
+        (1, true) => (peer(KIOSK, KIOSK_CERTIFICATE_SHA256), Some(wrong), false),
+        // Another kiosk's certificate with this one's credential.
+        (2, true) if credentials & 0x40 == 0 => (
+            peer("OTHER-KIOSK", KIOSK_CERTIFICATE_SHA256),
+            Some(right),
+            false,
+        ),
+        // The kiosk's name on a certificate that is not the one registered for it.
+        (2, true) => (peer(KIOSK, [0x5a; 32]), Some(right), false),
+        _ => (peer(KIOSK, KIOSK_CERTIFICATE_SHA256), Some(right), true),
+    };
     let mut builder = Request::builder()
         .method(if route == Route::Health {
             "GET"
@@ -340,27 +405,10 @@ fn make_request(
             "POST"
         })
         .uri(path)
-        .header("content-type", "application/json");
-    match credentials % 4 {
-        0 => {}
-        // Right id, wrong or missing token.
-        1 if credentials & 0x80 != 0 => {
-            builder = builder
-                .header("x-kiosk-id", KIOSK)
-                .header("authorization", format!("Bearer {}x", world.token));
-            return Some((route, false, builder.body(Body::from(body)).ok()?, sent));
-        }
-        2 if credentials & 0x80 != 0 => {
-            builder = builder
-                .header("x-kiosk-id", "OTHER-KIOSK")
-                .header("authorization", format!("Bearer {}", world.token));
-            return Some((route, false, builder.body(Body::from(body)).ok()?, sent));
-        }
-        _ => {
-            builder = builder
-                .header("x-kiosk-id", KIOSK)
-                .header("authorization", format!("Bearer {}", world.token));
-        }
+        .header("content-type", "application/json")
+        .extension(from);
+    if let Some(authorization) = authorization {
+        builder = builder.header("authorization", authorization);
     }
     Some((
         route,

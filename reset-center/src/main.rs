@@ -180,6 +180,11 @@ fn run(args: Args) -> Result<(), String> {
         config.service_hours = ServiceHours::parse_range(hours, config.service_hours.offset)
             .map_err(|e| format!("--hours: {e}"))?;
     }
+    // A server whose certificates are wrong must say so before it touches the database.
+    let server_tls = match &args.command {
+        Command::Serve { .. } => Some(Arc::new(reset_center::tls::ServerTls::load(&config.tls)?)),
+        _ => None,
+    };
     let centre = Centre::open(&config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
     match args.command {
         Command::Reserve {
@@ -195,7 +200,12 @@ fn run(args: Args) -> Result<(), String> {
             }
             false => Err(format!("no open reservation {id}")),
         },
-        Command::Serve { listen, .. } => serve(centre, &config, &listen),
+        Command::Serve { listen, .. } => serve(
+            centre,
+            &config,
+            server_tls.expect("loaded above for serve"),
+            &listen,
+        ),
         Command::Kiosk(command) => kiosk(&centre, &config, command),
         Command::Tls(TlsCommand::Init { .. }) => unreachable!("handled before the centre opens"),
         Command::Maintenance { state } => maintenance(&centre, &state),
@@ -288,9 +298,12 @@ fn list(centre: &Centre, json: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn serve(centre: Centre, config: &CentreConfig, listen: &str) -> Result<(), String> {
-    let tls =
-        Arc::new(reset_center::tls::ServerTls::load(&config.tls).map_err(|e| format!("tls: {e}"))?);
+fn serve(
+    centre: Centre,
+    config: &CentreConfig,
+    tls: Arc<reset_center::tls::ServerTls>,
+    listen: &str,
+) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

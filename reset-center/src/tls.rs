@@ -82,29 +82,41 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 }
 
 fn build(settings: &TlsSettings) -> Result<Arc<ServerConfig>, String> {
-    let chain = certificates(&settings.certificate)?;
+    // Each error names the config field (`tls.…`) whose file is wrong, so an operator
+    // knows which line of the config to fix.
+    let chain = certificates(&settings.certificate).map_err(|e| format!("tls.certificate: {e}"))?;
     let key = PrivateKeyDer::from_pem_file(&settings.key)
-        .map_err(|e| format!("{}: {e}", settings.key.display()))?;
+        .map_err(|e| format!("tls.key: {}: {e}", settings.key.display()))?;
     let mut roots = RootCertStore::empty();
-    for ca in certificates(&settings.kiosk_ca_certificate)? {
-        roots
-            .add(ca)
-            .map_err(|e| format!("{}: {e}", settings.kiosk_ca_certificate.display()))?;
+    for ca in certificates(&settings.kiosk_ca_certificate)
+        .map_err(|e| format!("tls.kiosk_ca_certificate: {e}"))?
+    {
+        roots.add(ca).map_err(|e| {
+            format!(
+                "tls.kiosk_ca_certificate: {}: {e}",
+                settings.kiosk_ca_certificate.display()
+            )
+        })?;
     }
-    let crl = revocation_list(&settings.kiosk_crl)?;
+    let crl = revocation_list(&settings.kiosk_crl).map_err(|e| format!("tls.kiosk_crl: {e}"))?;
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
         .with_crls([crl])
         // The list is the kiosk CA's, of the kiosks it issued; the CA itself is the anchor.
         .only_check_end_entity_revocation()
         .allow_unauthenticated()
         .build()
-        .map_err(|e| format!("{}: {e}", settings.kiosk_crl.display()))?;
+        .map_err(|e| format!("tls.kiosk_crl: {}: {e}", settings.kiosk_crl.display()))?;
     let mut config = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .with_client_cert_verifier(verifier)
         .with_single_cert(chain, key)
-        .map_err(|e| format!("{}: {e}", settings.certificate.display()))?;
+        .map_err(|e| {
+            format!(
+                "tls.certificate/tls.key: {}: {e}",
+                settings.certificate.display()
+            )
+        })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

@@ -1,130 +1,26 @@
-//! The centre as its binary serves it over HTTP, driven by the command line and by the kiosk's
-//! HTTP client, against the virtual card in-process.
+//! The centre as its binary serves it over HTTPS (mutual TLS), driven by the command line and by
+//! the kiosk's HTTP client, against the virtual card in-process. Each test has its own site
+//! (`common::server`): link PKI from `tls init`, configuration copy, database, kiosks from
+//! `kiosk add`.
 
 mod common;
 
 use card_driver::apdu::StatusWord;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use card_driver::pin::{Pin, PinKind};
+use common::server::{BINARY, Kiosk, Server, Site};
 use common::*;
+use reset_protocol::client::ClientTls;
 use reset_protocol::kiosk_side::{self, StepError};
 use reset_protocol::{
     CentreError, HttpCentre, Outcome, Refusal, ReservationState, ResetCentre, ResetKind,
 };
 
-const BINARY: &str = env!("CARGO_BIN_EXE_reset-center");
-
-/// A `reset-center serve` process on its own database.
-struct Server {
-    child: Option<Child>,
-    address: String,
-    db: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start() -> Server {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let db = dir.path().join("centre.sqlite");
-        let mut server = Server {
-            child: None,
-            address: String::new(),
-            db,
-            _dir: dir,
-        };
-        server.spawn("127.0.0.1:0");
-        server
-    }
-
-    fn spawn(&mut self, listen: &str) {
-        let mut child = Command::new(BINARY)
-            .args(["--config", config_path().to_str().expect("utf-8"), "--db"])
-            .arg(&self.db)
-            .args(["serve", "--listen", listen, "--hours", "00:00-00:00"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("reset-center starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut line = String::new();
-        BufReader::new(stderr).read_line(&mut line).expect("a line");
-        self.address = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .map(str::to_string)
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        self.child = Some(child);
-    }
-
-    /// SIGKILL, as a crash.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// Back on the same address and database.
-    fn restart(&mut self) {
-        self.kill();
-        let address = self.address.clone();
-        self.spawn(&address);
-    }
-
-    fn cli(&self, args: &[&str]) -> Output {
-        Command::new(BINARY)
-            .args(["--config", config_path().to_str().expect("utf-8"), "--db"])
-            .arg(&self.db)
-            .args(args)
-            .output()
-            .expect("reset-center runs")
-    }
-
-    fn kiosk(&self) -> HttpCentre {
-        let output = self.cli(&["kiosk", "add", KIOSK]);
-        assert!(output.status.success());
-        let token = String::from_utf8(output.stdout).expect("text");
-        HttpCentre::new(
-            &format!("http://{}", self.address),
-            KIOSK,
-            token.trim(),
-            Duration::from_secs(5),
-        )
-    }
-
-    fn reserve(&self, card: &str, kind: &str, at: Option<&str>) {
-        let certificate = workspace().join(format!("config/cards/{card}/auth-cert.der"));
-        let mut args = vec![
-            "reserve",
-            "--auth-cert",
-            certificate.to_str().expect("utf-8"),
-            "--kind",
-            kind,
-        ];
-        if let Some(at) = at {
-            args.extend(["--at", at]);
-        }
-        let output = self.cli(&args);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn config_path() -> PathBuf {
-    workspace().join("config/reset-center.json")
+/// A kiosk added with `kiosk add`, as its HTTP client.
+fn kiosk_of(server: &Server) -> HttpCentre {
+    server.http(&server.add_kiosk(KIOSK))
 }
 
 fn full_reset(
@@ -143,7 +39,7 @@ fn full_reset(
 #[test]
 fn a_reset_over_http_succeeds_once() {
     let server = Server::start();
-    let kiosk = server.kiosk();
+    let kiosk = kiosk_of(&server);
     assert_eq!(kiosk.health(), Ok(false));
     server.reserve("normal", "signing", None);
     let reader = card("normal");
@@ -166,7 +62,7 @@ fn a_reset_over_http_succeeds_once() {
 #[test]
 fn every_refusal_is_reachable_from_the_command_line() {
     let server = Server::start();
-    let kiosk = server.kiosk();
+    let kiosk = kiosk_of(&server);
     let check = |card: &str, kind: ResetKind| {
         kiosk
             .check_reservation(kind, &auth_certificate(card))
@@ -226,8 +122,6 @@ fn every_refusal_is_reachable_from_the_command_line() {
 
 #[test]
 fn outside_hours_is_refused() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let db = dir.path().join("centre.sqlite");
     let now_in_japan =
         chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).expect("offset"));
     // A one-minute window that ended an hour ago.
@@ -237,86 +131,97 @@ fn outside_hours_is_refused() {
     let end = (now_in_japan - chrono::Duration::minutes(59))
         .format("%H:%M")
         .to_string();
-    let mut child = Command::new(BINARY)
-        .args(["--config", config_path().to_str().expect("utf-8"), "--db"])
-        .arg(&db)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--hours",
-            &format!("{start}-{end}"),
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().expect("stderr"))
-        .read_line(&mut line)
-        .expect("line");
-    let address = line
-        .trim()
-        .rsplit("http://")
-        .next()
-        .expect("address")
-        .to_string();
-    let cli = |args: &[&str]| {
-        Command::new(BINARY)
-            .args(["--config", config_path().to_str().expect("utf-8"), "--db"])
-            .arg(&db)
-            .args(args)
-            .output()
-            .expect("runs")
-    };
-    let token = String::from_utf8(cli(&["kiosk", "add", KIOSK]).stdout).expect("text");
-    let kiosk = HttpCentre::new(
-        &format!("http://{address}"),
-        KIOSK,
-        token.trim(),
-        Duration::from_secs(5),
-    );
+    let server = Site::default().serve_with(&["--hours", &format!("{start}-{end}")]);
+    let kiosk = kiosk_of(&server);
     assert_eq!(
         kiosk.check_reservation(ResetKind::Signing, &auth_certificate("normal")),
         Err(CentreError::Refused(Refusal::OutsideHours))
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
 fn an_unknown_kiosk_gets_nothing() {
     let server = Server::start();
-    let _known = server.kiosk();
+    let known = server.add_kiosk(KIOSK);
+    let other = server.add_kiosk("STORE-0002");
     server.reserve("normal", "signing", None);
-    let stranger = HttpCentre::new(
-        &format!("http://{}", server.address),
-        "STORE-9999",
-        "00",
-        Duration::from_secs(5),
-    );
+    let normal = auth_certificate("normal");
+
+    // A certificate from the kiosk CA, for a kiosk the centre never registered.
+    let issued = server
+        .kiosk_ca()
+        .issue_kiosk_for_days("STORE-9999", 1)
+        .expect("issued");
+    let stranger_files = server.path().join("stranger");
+    std::fs::create_dir(&stranger_files).expect("dir");
+    let stranger = Kiosk {
+        id: "STORE-9999".to_string(),
+        certificate: stranger_files.join("STORE-9999.crt"),
+        key: stranger_files.join("STORE-9999.key"),
+        credential: "00".to_string(),
+    };
+    std::fs::write(&stranger.certificate, &issued.certificate_pem).expect("certificate");
+    std::fs::write(&stranger.key, issued.key_pem.as_bytes()).expect("key");
+    let stranger = server.http(&stranger);
     assert_eq!(stranger.health(), Err(CentreError::UnknownKiosk));
     assert_eq!(
-        stranger.check_reservation(ResetKind::Signing, &auth_certificate("normal")),
+        stranger.check_reservation(ResetKind::Signing, &normal),
         Err(CentreError::UnknownKiosk)
     );
-    let wrong_token = HttpCentre::new(
-        &format!("http://{}", server.address),
-        KIOSK,
-        "ff",
-        Duration::from_secs(5),
-    );
+
+    // The kiosk's own certificate with a wrong credential.
+    let wrong_token = server.http(&Kiosk {
+        credential: "ff".to_string(),
+        ..known.clone()
+    });
     assert_eq!(
-        wrong_token
-            .begin(ResetKind::Signing, &auth_certificate("normal"))
-            .err(),
+        wrong_token.begin(ResetKind::Signing, &normal).err(),
         Some(CentreError::UnknownKiosk)
     );
+    // One kiosk's certificate with another's credential, either way round.
+    for (certificate_of, credential_of) in [(&known, &other), (&other, &known)] {
+        let mixed = server.http(&Kiosk {
+            credential: credential_of.credential.clone(),
+            ..certificate_of.clone()
+        });
+        assert_eq!(mixed.health(), Err(CentreError::UnknownKiosk));
+        assert_eq!(
+            mixed.begin(ResetKind::Signing, &normal).err(),
+            Some(CentreError::UnknownKiosk)
+        );
+    }
+    // Both kiosks, each with its own pair, are known; the reservation was never touched.
+    assert_eq!(server.http(&known).health(), Ok(false));
+    assert_eq!(server.http(&other).health(), Ok(false));
+    assert_eq!(server.reservations()[0]["state"], "open");
+}
+
+#[test]
+fn the_client_takes_https_only() {
+    let server = Server::start();
+    let kiosk = server.add_kiosk(KIOSK);
+    let tls = server.client_tls(&kiosk);
+    let plain = format!("http://{}", server.address);
+    let refused = HttpCentre::new(
+        &plain,
+        KIOSK,
+        &kiosk.credential,
+        Duration::from_secs(5),
+        &tls,
+    )
+    .expect_err("an http:// URL is refused");
+    assert!(refused.contains("https://"), "{refused}");
+    // And a missing key file is named.
+    let missing = server.path().join("missing.key");
+    let error = ClientTls::from_files(&server.pki("centre-ca.crt"), &kiosk.certificate, &missing)
+        .expect_err("no key");
+    assert!(error.contains("missing.key"), "{error}");
 }
 
 #[test]
 fn a_centre_killed_between_command_and_completion_then_restarted() {
     let mut server = Server::start();
-    let kiosk = server.kiosk();
+    let kiosk = kiosk_of(&server);
     server.reserve("signing-blocked", "signing", None);
     let reader = card("signing-blocked");
     let (mut jpki, session) = proven(&kiosk, &reader);
@@ -373,7 +278,7 @@ fn a_centre_killed_between_command_and_completion_then_restarted() {
 #[test]
 fn reservations_survive_a_server_restart() {
     let mut server = Server::start();
-    let kiosk = server.kiosk();
+    let kiosk = kiosk_of(&server);
     server.reserve("normal", "signing", None);
     server.restart();
     assert_eq!(
@@ -384,16 +289,23 @@ fn reservations_survive_a_server_restart() {
 
 #[test]
 fn a_centre_down_or_silent_is_a_clear_error() {
+    // The kiosk's TLS files are real ones; nobody answers with them.
+    let site = Site::default();
+    let kiosk = site.add_kiosk(KIOSK);
+    let tls = ClientTls::from_files(&site.pki("centre-ca.crt"), &kiosk.certificate, &kiosk.key)
+        .expect("TLS files");
     // Nobody listens on this port.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let address = closed.local_addr().expect("address");
     drop(closed);
     let down = HttpCentre::new(
-        &format!("http://{address}"),
+        &format!("https://{address}"),
         KIOSK,
         "00",
         Duration::from_secs(2),
-    );
+        &tls,
+    )
+    .expect("https");
     assert!(matches!(down.health(), Err(CentreError::Unreachable(_))));
 
     // Accepts connections and never answers.
@@ -405,7 +317,9 @@ fn a_centre_down_or_silent_is_a_clear_error() {
         drop(held);
     });
     let timeout = Duration::from_millis(500);
-    let slow = HttpCentre::new(&format!("http://{address}"), KIOSK, "00", timeout);
+    // It never even answers the TLS handshake.
+    let slow =
+        HttpCentre::new(&format!("https://{address}"), KIOSK, "00", timeout, &tls).expect("https");
     let started = Instant::now();
     assert_eq!(
         slow.begin(ResetKind::Signing, &auth_certificate("normal"))
@@ -422,7 +336,10 @@ fn a_centre_down_or_silent_is_a_clear_error() {
 
 #[test]
 fn bad_command_lines_give_one_line_and_a_non_zero_exit() {
-    let server = Server::start();
+    // The command line needs no server.
+    let site = Site::default();
+    let out = site.kiosk_dir();
+    let out = out.to_str().expect("utf-8");
     for (args, expected) in [
         (
             &[
@@ -439,8 +356,20 @@ fn bad_command_lines_give_one_line_and_a_non_zero_exit() {
             "not a certificate",
         ),
         (&["cancel", "999"][..], "no open reservation 999"),
+        (
+            &["kiosk", "add", "../x", "--out", out][..],
+            "not a kiosk id",
+        ),
+        (
+            &["kiosk", "add", "STORE-0001", "--out", out, "--days", "0"][..],
+            "--days",
+        ),
+        (
+            &["kiosk", "remove", "STORE-0404"][..],
+            "no kiosk STORE-0404",
+        ),
     ] {
-        let output = server.cli(args);
+        let output = site.cli(args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");

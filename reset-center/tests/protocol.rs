@@ -249,8 +249,34 @@ fn replayed_challenges_sessions_and_cryptograms_are_refused() {
         Some(CentreError::Refused(Refusal::SessionClosed))
     );
     // Another kiosk cannot use this kiosk's session.
-    let token = centre.centre.add_kiosk("STORE-0002").expect("kiosk");
+    let other_certificate = reset_center::store::KioskCertificate {
+        sha256: [2; 32],
+        serial: "02".to_string(),
+    };
+    let token = centre
+        .centre
+        .add_kiosk("STORE-0002", &other_certificate)
+        .expect("kiosk");
     assert!(!token.is_empty());
+    // Registered with that certificate and credential, and with nothing else.
+    assert!(
+        centre
+            .centre
+            .authenticate("STORE-0002", &other_certificate.sha256, &token)
+            .is_some()
+    );
+    assert!(
+        centre
+            .centre
+            .authenticate("STORE-0002", &[3; 32], &token)
+            .is_none()
+    );
+    assert!(
+        centre
+            .centre
+            .authenticate("STORE-0002", &other_certificate.sha256, "00")
+            .is_none()
+    );
     let other = reset_center::InProcessCentre::new(centre.centre.clone(), "STORE-0002");
     assert_eq!(
         other.complete(&first.session, Outcome::Unchanged),

@@ -236,6 +236,9 @@ impl HttpCentre {
         match status {
             200 => serde_json::from_slice(&body).map_err(|e| CentreError::Protocol(e.to_string())),
             401 => Err(CentreError::UnknownKiosk),
+            // The centre cut the request for taking too long: whether it acted on it is
+            // unknown, exactly as when the answer never came.
+            408 => Err(CentreError::Timeout(self.timeout)),
             // Too many session starts: for the holder, the centre cannot serve now.
             429 => Err(CentreError::Unreachable(
                 "HTTP 429 (too many session starts)".into(),
