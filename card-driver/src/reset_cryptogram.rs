@@ -11,9 +11,12 @@
 //!   target PIN EF so a cryptogram for one PIN cannot set the other.
 //! - Receipt: a card that took a reset keeps, per PIN, `CMAC(K_rcpt, target FID)[..8]` with
 //!   `K_rcpt = CMAC(K_card, 03 ‖ challenge)`, and gives it to `80 CA 00 52 00` (GET DATA,
-//!   proprietary class) with the PIN EF selected: the 8 bytes and `9000`, or no data and `9000`
-//!   if that PIN was never reset (a positive answer: a card without the command never says
-//!   `9000` to it). The centre, which knows the
+//!   proprietary class) with the PIN EF selected: the 8 bytes and `9000`. A PIN never reset
+//!   gives its *issue receipt*, the same MAC over the all-zero challenge (no card challenge is
+//!   ever all zeros: the centre seals nothing for one). Both are the card's own word, which a
+//!   kiosk cannot forge: the centre moves a reservation whose command was issued only on them
+//!   (a card that answers no data and `9000`, as earlier stand-ins did, gives the kiosk's word
+//!   only). The centre, which knows the
 //!   challenge it sealed a command for, can tell from it whether that command was taken when the
 //!   card's answer was lost (a kiosk crashed, a card pulled at the wrong moment), without any
 //!   PIN being tried.
@@ -240,6 +243,14 @@ pub fn receipt(
     let mut truncated = [0u8; RECEIPT_LENGTH];
     truncated.copy_from_slice(&full[..RECEIPT_LENGTH]);
     truncated
+}
+
+/// The challenge of a PIN's issue receipt: the receipt a card gives for a PIN it never reset.
+pub const ISSUE_CHALLENGE: [u8; CHALLENGE_LENGTH] = [0; CHALLENGE_LENGTH];
+
+/// The receipt a card gives for the PIN in `pin_file` while that PIN was never reset.
+pub fn issue_receipt(key: &CardKey, pin_file: u16) -> [u8; RECEIPT_LENGTH] {
+    receipt(key, &ISSUE_CHALLENGE, pin_file)
 }
 
 /// The centre's side: whether `received` is the receipt of the reset sealed for `challenge` on

@@ -1,8 +1,9 @@
-//! What the card answered to a reset and the centre has not acknowledged yet, kept on disk
+//! The card's receipt of a reset the centre has not acknowledged yet, kept on disk
 //! (`state_dir/outbox/<session>.json`, one file per session, written through) from the moment
-//! the card answers until the centre takes it. A kiosk that crashes or loses the network in
+//! the card gives it until the centre takes it. A kiosk that crashes or loses the network in
 //! between delivers it after its restart, so the reservation ends up used exactly when the card
-//! took the new PIN. Before the card has answered, the entry says the command is with the card,
+//! took the new PIN. Before the card has given its receipt (it has not answered yet, or it was
+//! pulled before the receipt could be read), the entry says the command is with the card,
 //! which PIN it resets and which card it went to, as a salted SHA-256 of the card's auth
 //! certificate (enough to recognise the card, nothing to identify its holder): a kiosk that dies
 //! then reads the card's receipt after its restart if the same card is still on the reader.

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
-use card_driver::apdu::StatusWord;
 use card_driver::card_thread::CardThread;
 use card_driver::jpki::JpkiError;
 use card_driver::pin::{Pin, PinKind};
@@ -375,10 +374,16 @@ impl Worker {
                 &new_pin,
                 &journal,
             );
-            // The read-back: the card must now accept the new PIN.
-            let used = matches!(&result, Ok(c) if c.reservation == ReservationState::Used);
+            // The read-back: a card that took the command must now accept the new PIN.
+            let took = match &result {
+                Ok(completed) => completed.card_took(),
+                Err(StepError::CompletionPending { card, .. }) => {
+                    kiosk_side::took(*card, ReservationState::Pending)
+                }
+                Err(_) => false,
+            };
             let confirmed = match &new_pin {
-                _ if !used => true,
+                _ if !took => true,
                 Pin::Auth(pin) => card.verify_auth_pin(pin).is_ok(),
                 Pin::Signing(pin) => card.verify_signing_pin(pin).is_ok(),
             };
@@ -408,27 +413,36 @@ impl Worker {
                 });
             }
         };
-        // Delivered (or refused, which is an answer too): nothing is left to tell the centre.
-        if let (Some(session), Ok(_) | Err(StepError::Centre(_))) = (&session, &result) {
+        // The card's receipt delivered (or refused, which is an answer too): nothing is left to
+        // tell the centre. Without the receipt the entry stays as a command with the card, whose
+        // receipt is read when the card is next placed (the centre holds the reservation until
+        // its lease ends meanwhile, and takes the receipt late).
+        let delivered = match &result {
+            Ok(completed) => matches!(completed.outcome, Outcome::Receipt { .. }),
+            Err(StepError::Centre(_)) => true,
+            Err(_) => false,
+        };
+        if let (Some(session), true) = (&session, delivered) {
             self.outbox.remove(session);
         }
         match result {
-            Ok(completed) if completed.reservation == ReservationState::Used && confirmed => Ok(()),
+            // The card took it and accepts the new PIN: done for the holder, whatever the
+            // centre made of it (a receipt the card could not give leaves the reservation
+            // claimed until its lease ends, which is the centre's affair, not the holder's).
+            Ok(completed) if completed.card_took() && confirmed => Ok(()),
             // The card's own word that it did not take the command: the old PIN stands.
             Ok(completed) if completed.card_unchanged() => Err(FlowError::NotChanged),
             Ok(_) => Err(FlowError::Unconfirmed),
             // The card holds the new PIN; only the centre has not heard yet: the outbox has the
             // outcome (the journal wrote it before delivery) and offers it again.
-            Err(StepError::CompletionPending {
-                outcome:
-                    Outcome::Card {
-                        sw: StatusWord::SUCCESS,
-                    },
-                ..
-            }) => Ok(()),
-            Err(StepError::CompletionPending { outcome, .. }) => {
+            Err(StepError::CompletionPending { card, .. })
+                if kiosk_side::took(card, ReservationState::Pending) && confirmed =>
+            {
+                Ok(())
+            }
+            Err(StepError::CompletionPending { card, .. }) => {
                 // The card's own word that it did not change, or no word the kiosk can judge.
-                Err(if kiosk_side::proves_unchanged(outcome) {
+                Err(if kiosk_side::proves_unchanged(card) {
                     FlowError::NotChanged
                 } else {
                     FlowError::Unconfirmed
@@ -560,6 +574,19 @@ mod tests {
         challenge_fails: bool,
     }
 
+    /// A card that takes the reset but has no receipt command (GET DATA: `6D00`).
+    struct CardWithoutReceipts(AgreeableCard);
+
+    impl Transport for CardWithoutReceipts {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            if command[1] == 0xCA {
+                self.0.sent.lock().unwrap().push(command.to_vec());
+                return Ok(vec![0x6D, 0x00]);
+            }
+            self.0.transmit(command)
+        }
+    }
+
     impl Transport for AgreeableCard {
         fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
             self.sent.lock().unwrap().push(command.to_vec());
@@ -567,6 +594,8 @@ mod tests {
                 (0x20, 4) => vec![0x63, 0xC3],
                 (0x84, _) if self.challenge_fails => vec![0x69, 0x85],
                 (0x84, _) => vec![1, 2, 3, 4, 5, 6, 7, 8, 0x90, 0x00],
+                // GET DATA: the card's receipt of its last reset.
+                (0xCA, _) => vec![0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0x90, 0x00],
                 _ => vec![0x90, 0x00],
             })
         }
@@ -613,11 +642,10 @@ mod tests {
                 .lock()
                 .unwrap()
                 .push(format!("complete {outcome:?}"));
+            // It takes the card's receipt for this session's; the kiosk's word moves nothing.
             Ok(match outcome {
-                Outcome::Card {
-                    sw: StatusWord::SUCCESS,
-                } => ReservationState::Used,
-                _ => ReservationState::Open,
+                Outcome::Receipt { .. } => ReservationState::Used,
+                _ => ReservationState::Pending,
             })
         }
         fn health(&self) -> Result<bool, CentreError> {
@@ -643,7 +671,11 @@ mod tests {
     const SESSION: &str = "0123456789abcdef0123456789abcdef";
 
     /// A worker in the middle of a session (PIN verified, holder proved) on `card`.
-    fn worker_at_reset(card: AgreeableCard, centre: Arc<Centre>, outbox: Outbox) -> Worker {
+    fn worker_at_reset(
+        card: impl Transport + 'static,
+        centre: Arc<Centre>,
+        outbox: Outbox,
+    ) -> Worker {
         let (events, _) = channel();
         let (inputs, _) = channel();
         let deadline = Duration::from_secs(10);
@@ -725,11 +757,40 @@ mod tests {
         assert_eq!(worker.reset(ResetKind::Signing, new_password()), Ok(()));
 
         assert_eq!(reset_commands(&sent), 1);
+        // The card's receipt, read after its answer, is what the centre is told.
+        assert_eq!(
+            centre.calls(),
+            [
+                "reset_command",
+                "complete Receipt { receipt: [238, 238, 238, 238, 238, 238, 238, 238] }"
+            ]
+        );
+        assert!(outbox.load_sent().is_empty() && outbox.load().is_empty());
+    }
+
+    #[test]
+    fn without_the_cards_receipt_the_command_stays_journalled_for_the_card() {
+        let dir = tempfile::tempdir().unwrap();
+        let sent = Log::default();
+        let card = CardWithoutReceipts(AgreeableCard {
+            sent: sent.clone(),
+            challenge_fails: false,
+        });
+        let centre = Arc::new(Centre::default());
+        let outbox = Outbox::at(dir.path().join("outbox"));
+        let mut worker = worker_at_reset(card, centre.clone(), outbox.clone());
+
+        // The card took it and accepts the new password: done, for the holder.
+        assert_eq!(worker.reset(ResetKind::Signing, new_password()), Ok(()));
+        // The centre heard only the kiosk's word, which holds the reservation for its lease...
         assert_eq!(
             centre.calls(),
             ["reset_command", "complete Card { sw: SW 9000 }"]
         );
-        assert!(outbox.load_sent().is_empty() && outbox.load().is_empty());
+        // ...and the command stays recorded as with the card, whose receipt is asked for when
+        // it is next placed; no outcome is offered again meanwhile.
+        assert_eq!(outbox.load_sent().len(), 1);
+        assert!(outbox.load().is_empty());
     }
 
     #[test]

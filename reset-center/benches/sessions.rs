@@ -4,7 +4,8 @@
 //!
 //! A session is what a kiosk does: check the reservation, begin, prove (an RSA-2048 signature
 //! over the centre's challenge, made here with the card's key as the card would), get the reset
-//! command, complete with the card's `9000`. Each kiosk uses its own card identity
+//! command, complete with the receipt the card gives after taking it (made here with the card's
+//! reset key, as the card would). Each kiosk uses its own card identity
 //! (`config/test-pki/bench/`), each session consumes one reservation. The centre runs on a
 //! scratch copy of the configuration with its own link PKI (`tls init`) and a session-start
 //! limit out of the way (the kiosks here start sessions far faster than real ones may).
@@ -13,7 +14,6 @@
 //! sessions per kiosk (60). The kiosks run on the same 2 cores as the centre, so the figures
 //! include their signing and both ends of TLS.
 
-use card_driver::apdu::StatusWord;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use card_driver::pin::Pin;
+use card_driver::reset_cryptogram::{self, CardId, CardKey};
 use reset_center::pki::{Ca, write_private, write_public};
 use reset_center::store::KioskCertificate;
 use reset_center::{Centre, CentreConfig, SystemClock};
@@ -91,6 +92,13 @@ fn main() {
     );
     let config_path = scratch_config(&root, dir.path());
     let config = CentreConfig::load(&config_path).expect("config");
+    // The master key the cards' reset keys come from (to make the receipts the cards would).
+    let master = hex::decode(
+        std::fs::read_to_string(&config.master_key_file)
+            .expect("master key")
+            .trim_ascii(),
+    )
+    .expect("hex master key");
     let key = RsaPrivateKey::from_pkcs8_pem(
         &std::fs::read_to_string(root.join("config/test-pki/bench/auth-key.pem"))
             .expect("bench key"),
@@ -171,11 +179,12 @@ fn main() {
                         HttpCentre::new(&url, KIOSK, &token, Duration::from_secs(30), &tls)
                             .expect("an https URL");
                     let key = key.clone();
+                    let master = master.clone();
                     scope.spawn(move || {
                         (0..sessions_per_kiosk)
                             .map(|_| {
                                 let begun = Instant::now();
-                                session(&client, &key, &card);
+                                session(&client, &key, &card, &master);
                                 begun.elapsed()
                             })
                             .collect::<Vec<_>>()
@@ -206,7 +215,7 @@ fn main() {
 }
 
 /// One complete session, as a kiosk runs it.
-fn session(client: &HttpCentre, key: &RsaPrivateKey, card: &[u8]) {
+fn session(client: &HttpCentre, key: &RsaPrivateKey, card: &[u8], master: &[u8]) {
     client
         .check_reservation(ResetKind::Signing, card)
         .expect("reservation");
@@ -223,13 +232,18 @@ fn session(client: &HttpCentre, key: &RsaPrivateKey, card: &[u8]) {
     client
         .reset_command(&begun.session, &challenge, &pin)
         .expect("command");
+    // The card's receipt of the reset it took: the centre's only evidence.
+    let card_key = CardKey::derive(
+        master,
+        &CardId::from_auth_certificate(card).expect("a card identity"),
+    );
+    let receipt = reset_cryptogram::receipt(
+        &card_key,
+        &challenge,
+        reset_cryptogram::pin_file(card_driver::pin::PinKind::Signing),
+    );
     let state = client
-        .complete(
-            &begun.session,
-            Outcome::Card {
-                sw: StatusWord::SUCCESS,
-            },
-        )
+        .complete(&begun.session, Outcome::Receipt { receipt })
         .expect("complete");
     assert_eq!(state, reset_protocol::ReservationState::Used);
 }

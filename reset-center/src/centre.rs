@@ -11,7 +11,6 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use card_driver::apdu::StatusWord;
 use card_driver::pin::Pin;
 use card_driver::reset_cryptogram::{self, CardId, CardKey, ResetCommand};
 use chrono::{DateTime, Utc};
@@ -456,6 +455,10 @@ impl Centre {
             }
             let reservations = store::card_reservations(transaction, &session.card)?;
             let reservation = self.usable_reservation(&reservations, session.kind, now)?;
+            // No card challenge is all zeros: that one names a PIN's issue receipt.
+            if card_challenge == reset_cryptogram::ISSUE_CHALLENGE {
+                return Err(Refusal::BadRequest.into());
+            }
             if !store::record_card_challenge(transaction, &session.card, &card_challenge)? {
                 return Err(Refusal::CardChallengeReused.into());
             }
@@ -481,9 +484,13 @@ impl Centre {
         })
     }
 
-    /// Records what the card answered. `9000` consumes the reservation (also late, also after the
-    /// lease); an answer that proves the card unchanged, or a command never sent, releases it; an
-    /// unknown outcome keeps it claimed until the lease ends. Repeating a completion is harmless.
+    /// Records what became of a session. Before a command was issued the kiosk's word closes it
+    /// (nothing can have changed on the card). Once a command was issued, only the card's own
+    /// word moves the reservation: its receipt of this command consumes it (also late, also
+    /// after the lease); its receipt of an earlier reset, or of none, with no later command to
+    /// that card, releases it. Anything else, the kiosk's report of the card's answer included,
+    /// keeps it claimed until the lease ends, so a stolen kiosk credential can neither burn a
+    /// holder's reservation nor give it back early. Repeating a completion is harmless.
     pub fn complete(
         &self,
         kiosk: &KioskId,
@@ -498,7 +505,10 @@ impl Centre {
             let Some(reservation) = session.reservation else {
                 // No command was issued: nothing can have changed on the card.
                 return match (session.state, outcome) {
-                    (SessionState::Begun | SessionState::Proven, Outcome::Unchanged) => {
+                    (
+                        SessionState::Begun | SessionState::Proven,
+                        Outcome::Unchanged | Outcome::Receipt { .. },
+                    ) => {
                         store::set_session_state(
                             transaction,
                             &session.id,
@@ -517,16 +527,17 @@ impl Centre {
                 session.state,
                 SessionState::CommandIssued | SessionState::Unknown
             ) {
-                let outcome = match outcome {
+                let judged = match outcome {
                     Outcome::Receipt { receipt } => {
                         self.judge_receipt(transaction, &session, &receipt)?
                     }
-                    other => other,
+                    // The kiosk's word, which a stolen credential could say as well.
+                    Outcome::Card { .. } | Outcome::Unchanged | Outcome::Unknown => {
+                        CardWord::Silent
+                    }
                 };
-                let next = match outcome {
-                    Outcome::Card {
-                        sw: StatusWord::SUCCESS,
-                    } => {
+                let next = match judged {
+                    CardWord::Took => {
                         store::consume_reservation(
                             transaction,
                             reservation,
@@ -535,11 +546,11 @@ impl Centre {
                         )?;
                         SessionState::Closed
                     }
-                    Outcome::Card { .. } | Outcome::Unchanged => {
+                    CardWord::DidNotTake => {
                         store::release_reservation(transaction, reservation, &session.id)?;
                         SessionState::Closed
                     }
-                    Outcome::Unknown | Outcome::Receipt { .. } => SessionState::Unknown,
+                    CardWord::Silent => SessionState::Unknown,
                 };
                 store::set_session_state(transaction, &session.id, next, None)?;
             }
@@ -553,38 +564,58 @@ impl Centre {
         })
     }
 
-    /// What a card's receipt says of this session's command: taken (as good as the card's
-    /// `9000`: only the card can make the receipt, with its key, for this session's challenge);
-    /// not taken, if no later command went to this card for the same PIN (the card's last reset
-    /// was an earlier one, and this command, sealed for a challenge the card has since used up
-    /// or lost, can never be taken now); still unknown otherwise (a later reset may have
-    /// replaced this one's receipt), as it is when the session's challenge was never recorded.
+    /// What a card's receipt says of this session's command. Taken, if it is the receipt of
+    /// this session's command (only the card can make it, with its key, for this session's
+    /// challenge). Not taken, if no later command went to that card for that PIN and the
+    /// receipt is one the card may still give: of the last earlier command it is known to have
+    /// taken (or the PIN's issue receipt if none), or of an earlier command whose outcome was
+    /// never learnt and which came after that one. (This command, sealed for a challenge the
+    /// card has since used up or lost, can then never be taken.) Nothing otherwise: a later
+    /// reset may have replaced this one's receipt, the session's challenge was never recorded,
+    /// or the bytes are not the card's current word (forged, or a stale receipt replayed).
     fn judge_receipt(
         &self,
         transaction: &rusqlite::Transaction<'_>,
         session: &store::Session,
         receipt: &[u8; reset_cryptogram::RECEIPT_LENGTH],
-    ) -> Result<Outcome, CentreFailure> {
-        let Some(challenge) = store::command_challenge(transaction, &session.id)?
-            .and_then(|bytes| <[u8; reset_cryptogram::CHALLENGE_LENGTH]>::try_from(bytes).ok())
+    ) -> Result<CardWord, CentreFailure> {
+        let challenge_of =
+            |bytes: Vec<u8>| <[u8; reset_cryptogram::CHALLENGE_LENGTH]>::try_from(bytes).ok();
+        let Some(challenge) =
+            store::command_challenge(transaction, &session.id)?.and_then(challenge_of)
         else {
-            return Ok(Outcome::Unknown);
+            return Ok(CardWord::Silent);
         };
         let card_id = CardId::from_auth_certificate(&session.auth_certificate)
             .map_err(|_| Refusal::CertUntrusted)?;
         let key = CardKey::derive(&self.master_key, &card_id);
         let target = session.kind.target();
-        Ok(
-            if reset_cryptogram::receipt_matches(&key, &challenge, target, receipt) {
-                Outcome::Card {
-                    sw: StatusWord::SUCCESS,
-                }
-            } else if store::later_command_for_card(transaction, session)? {
-                Outcome::Unknown
-            } else {
-                Outcome::Unchanged
-            },
-        )
+        if reset_cryptogram::receipt_matches(&key, &challenge, target, receipt) {
+            return Ok(CardWord::Took);
+        }
+        if store::later_command_for_card(transaction, session)? {
+            return Ok(CardWord::Silent);
+        }
+        let earlier = store::earlier_commands(transaction, session)?;
+        // The card's last known reset and the commands after it whose fate is unknown; with no
+        // known reset, every earlier command and the PIN's issue.
+        let last_taken = earlier.iter().rposition(|command| command.taken);
+        let mut current: Vec<[u8; reset_cryptogram::CHALLENGE_LENGTH]> = earlier
+            .into_iter()
+            .skip(last_taken.unwrap_or(0))
+            .filter_map(|command| challenge_of(command.challenge))
+            .collect();
+        if last_taken.is_none() {
+            current.push(reset_cryptogram::ISSUE_CHALLENGE);
+        }
+        let current_word = current
+            .iter()
+            .any(|earlier| reset_cryptogram::receipt_matches(&key, earlier, target, receipt));
+        Ok(if current_word {
+            CardWord::DidNotTake
+        } else {
+            CardWord::Silent
+        })
     }
 
     // ---- the rules ----
@@ -730,4 +761,16 @@ fn load_master_key(path: &std::path::Path) -> Result<Zeroizing<Vec<u8>>, StartEr
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// What the card's own word, its receipt, says of a session's issued command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CardWord {
+    /// The card took this command: the reservation is used.
+    Took,
+    /// The card's last reset is an earlier one (or none) and no later command went to it: this
+    /// command can never be taken now, and the reservation is the holder's again.
+    DidNotTake,
+    /// Nothing the centre can rely on: the reservation stays claimed until its lease ends.
+    Silent,
 }

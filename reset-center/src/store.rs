@@ -529,6 +529,45 @@ pub fn later_command_for_card(
     Ok(found.is_some())
 }
 
+/// The commands sealed for the same card, for the same kind of reset, in sessions begun before
+/// `session`, oldest first: each command's challenge, and whether the card is known to have
+/// taken it (its session used a reservation).
+pub fn earlier_commands(
+    transaction: &rusqlite::Transaction<'_>,
+    session: &Session,
+) -> Result<Vec<EarlierCommand>, StoreError> {
+    let mut statement = transaction.prepare(
+        "SELECT c.challenge, EXISTS (SELECT 1 FROM reservations r WHERE r.used_by = s.id)
+         FROM sessions s JOIN command_challenges c ON c.session = s.id
+         WHERE s.issuer = ?1 AND s.serial = ?2 AND s.kind = ?3
+           AND s.rowid < (SELECT rowid FROM sessions WHERE id = ?4)
+         ORDER BY s.rowid",
+    )?;
+    let rows = statement.query_map(
+        params![
+            session.card.issuer,
+            session.card.serial,
+            session.kind.as_str(),
+            session.id
+        ],
+        |row| {
+            Ok(EarlierCommand {
+                challenge: row.get(0)?,
+                taken: row.get(1)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// A command sealed for a card before the session at hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierCommand {
+    pub challenge: Vec<u8>,
+    /// The card is known to have taken it.
+    pub taken: bool,
+}
+
 pub fn claim_reservation(
     transaction: &rusqlite::Transaction<'_>,
     id: i64,

@@ -232,19 +232,16 @@ fn a_centre_killed_between_command_and_completion_then_restarted() {
     server.kill();
     jpki.reset_pin(PinKind::Signing, &command)
         .expect("the card takes it");
+    let receipt = kiosk_side::read_receipt(&mut jpki, PinKind::Signing).expect("a receipt");
+    assert!(matches!(receipt, Outcome::Receipt { .. }), "{receipt:?}");
     // The completion cannot be delivered while the centre is down: the kiosk keeps it.
-    let pending = kiosk_side::deliver(
-        &kiosk,
-        &session,
-        Outcome::Card {
-            sw: StatusWord::SUCCESS,
-        },
-    );
+    let pending = kiosk_side::deliver(&kiosk, &session, receipt);
     assert!(
         matches!(pending, Err(StepError::CompletionPending { .. })),
         "{pending:?}"
     );
     server.restart();
+    // The kiosk's word alone moves nothing once the command was issued...
     assert_eq!(
         kiosk.complete(
             &session,
@@ -252,10 +249,16 @@ fn a_centre_killed_between_command_and_completion_then_restarted() {
                 sw: StatusWord::SUCCESS
             }
         ),
+        Ok(ReservationState::Pending)
+    );
+    // ...the card's receipt does.
+    assert_eq!(
+        kiosk.complete(&session, receipt),
         Ok(ReservationState::Used)
     );
     assert!(signing_pin_is(&reader, "NEWPASS1"));
-    // And a killed centre that never got the card's answer for a command never sent: the retry works.
+    // And a killed centre that never got the card's answer for a command never sent: the
+    // card's (issue) receipt gives the reservation back, and the retry works.
     server.reserve("normal", "signing", None);
     let reader = card("normal");
     let (mut jpki, session) = proven(&kiosk, &reader);
@@ -267,8 +270,15 @@ fn a_centre_killed_between_command_and_completion_then_restarted() {
     server.restart();
     assert_eq!(
         kiosk.complete(&session, Outcome::Unchanged),
+        Ok(ReservationState::Pending),
+        "the kiosk's word that it never sent the command is not the card's"
+    );
+    let receipt = kiosk_side::read_receipt(&mut jpki, PinKind::Signing).expect("a receipt");
+    assert_eq!(
+        kiosk.complete(&session, receipt),
         Ok(ReservationState::Open)
     );
+    drop(jpki);
     assert_eq!(
         full_reset(&kiosk, &reader, "NEWPASS2"),
         Ok(ReservationState::Used)

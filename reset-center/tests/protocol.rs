@@ -224,6 +224,7 @@ fn replayed_challenges_sessions_and_cryptograms_are_refused() {
         jpki.reset_pin(PinKind::Signing, &command),
         Err(JpkiError::ResetRefused(_))
     ));
+    // The kiosk's word that the card took it moves nothing: the reservation stays claimed...
     assert_eq!(
         kiosk.complete(
             &first.session,
@@ -231,16 +232,21 @@ fn replayed_challenges_sessions_and_cryptograms_are_refused() {
                 sw: StatusWord::SUCCESS
             }
         ),
+        Ok(ReservationState::Pending)
+    );
+    // ...until the card's own word, its receipt of this command, consumes it.
+    let receipt = receipt_of(&mut jpki, PinKind::Signing);
+    assert_eq!(
+        kiosk.complete(&first.session, receipt),
         Ok(ReservationState::Used)
     );
     // Completing again is harmless and says the same.
     assert_eq!(
-        kiosk.complete(
-            &first.session,
-            Outcome::Card {
-                sw: StatusWord::SUCCESS
-            }
-        ),
+        kiosk.complete(&first.session, receipt),
+        Ok(ReservationState::Used)
+    );
+    assert_eq!(
+        kiosk.complete(&first.session, Outcome::Unchanged),
         Ok(ReservationState::Used)
     );
     // A finished session gives nothing more.
@@ -296,9 +302,10 @@ fn a_card_challenge_is_never_accepted_twice() {
     kiosk
         .reset_command(&session, &challenge, &pin)
         .expect("command");
-    // The kiosk never sent it; the reservation comes back.
+    // The kiosk never sent it; the card's receipt (never reset) gives the reservation back.
+    let receipt = receipt_of(&mut jpki, PinKind::Signing);
     assert_eq!(
-        kiosk.complete(&session, Outcome::Unchanged),
+        kiosk.complete(&session, receipt),
         Ok(ReservationState::Open)
     );
     let certificate = auth_certificate("normal");
@@ -342,7 +349,7 @@ fn an_unknown_outcome_holds_the_reservation_until_its_lease_ends() {
     centre.reserve("normal", ResetKind::Signing);
     let kiosk = centre.kiosk();
     let reader = card("normal");
-    let (_jpki, session, _command) = commanded(&kiosk, &reader, "NEWPASS1");
+    let (mut jpki, session, command) = commanded(&kiosk, &reader, "NEWPASS1");
     assert_eq!(
         kiosk.complete(&session, Outcome::Unknown),
         Ok(ReservationState::Pending)
@@ -358,14 +365,12 @@ fn an_unknown_outcome_holds_the_reservation_until_its_lease_ends() {
             .check_reservation(ResetKind::Signing, &certificate)
             .is_ok()
     );
-    // The card's answer, learnt late, still settles it.
+    // The card's word, learnt late, still settles it.
+    jpki.reset_pin(PinKind::Signing, &command)
+        .expect("the card takes it late");
+    let receipt = receipt_of(&mut jpki, PinKind::Signing);
     assert_eq!(
-        kiosk.complete(
-            &session,
-            Outcome::Card {
-                sw: StatusWord::SUCCESS
-            }
-        ),
+        kiosk.complete(&session, receipt),
         Ok(ReservationState::Used)
     );
 }
@@ -444,14 +449,10 @@ fn a_centre_killed_between_command_and_completion_stays_consistent() {
     centre.restart();
     jpki.reset_pin(PinKind::Signing, &command)
         .expect("the card takes it");
-    // The kiosk delivers the card's answer to the restarted centre.
+    // The kiosk delivers the card's receipt to the restarted centre.
+    let receipt = receipt_of(&mut jpki, PinKind::Signing);
     assert_eq!(
-        centre.kiosk().complete(
-            &session,
-            Outcome::Card {
-                sw: StatusWord::SUCCESS
-            }
-        ),
+        centre.kiosk().complete(&session, receipt),
         Ok(ReservationState::Used)
     );
     assert!(signing_pin_is(&reader, "NEWPASS1"));
@@ -467,8 +468,10 @@ fn a_centre_killed_between_command_and_completion_stays_consistent() {
         .reset_command(&session, &challenge, &Pin::Signing(signing_pin("NEWPASS2")))
         .expect("command");
     centre.restart();
+    let receipt = receipt_of(&mut jpki, PinKind::Signing);
+    drop(jpki);
     assert_eq!(
-        centre.kiosk().complete(&session, Outcome::Unchanged),
+        centre.kiosk().complete(&session, receipt),
         Ok(ReservationState::Open)
     );
     assert_eq!(
@@ -602,14 +605,25 @@ fn the_centre_takes_only_this_sessions_receipt_as_the_reset() {
         kiosk.complete(&first, Outcome::Receipt { receipt }),
         Ok(ReservationState::Used)
     );
-    // A forged receipt is no proof.
+    // A forged receipt is no proof either way: the reservation stays claimed until its lease
+    // ends, neither used nor given back early.
     let mut forged = receipt;
     forged[0] ^= 1;
     centre.reserve("normal", ResetKind::Signing);
     let (_jpki, third, _command) = commanded(&kiosk, &reader, "NEWPASS3");
     assert_eq!(
         kiosk.complete(&third, Outcome::Receipt { receipt: forged }),
-        Ok(ReservationState::Open)
+        Ok(ReservationState::Pending)
+    );
+    // Nor is the issue receipt of a card whose PIN was reset since.
+    let key = card_key_of("normal");
+    let issued = card_driver::reset_cryptogram::issue_receipt(
+        &key,
+        card_driver::reset_cryptogram::pin_file(PinKind::Signing),
+    );
+    assert_eq!(
+        kiosk.complete(&third, Outcome::Receipt { receipt: issued }),
+        Ok(ReservationState::Pending)
     );
 }
 
@@ -661,7 +675,9 @@ fn without_the_receipt_command_a_lost_answer_is_read_back_by_the_counter() {
             &auth_pin("1234"),
             signing_pin("NEWPASS1"),
         );
-        assert_eq!(result, Ok(ReservationState::Used), "{profile}: {how}");
+        // The card holds the new password, but without its receipt the centre has only the
+        // kiosk's word: the reservation stays claimed until the lease ends.
+        assert_eq!(result, Ok(ReservationState::Pending), "{profile}: {how}");
         drop(jpki);
         assert!(signing_pin_is(&reader, "NEWPASS1"), "{profile}");
     }
@@ -682,6 +698,8 @@ fn a_refused_cryptogram_gives_the_reservation_back() {
         matches!(refused, Err(JpkiError::ResetRefused(_))),
         "{refused:?}"
     );
+    // The kiosk's word that the card refused it gives nothing back; the card's receipt (it
+    // was never reset) does.
     assert_eq!(
         kiosk.complete(
             &session,
@@ -689,10 +707,62 @@ fn a_refused_cryptogram_gives_the_reservation_back() {
                 sw: StatusWord(0x6985)
             }
         ),
+        Ok(ReservationState::Pending)
+    );
+    let receipt = receipt_of(&mut jpki, PinKind::Signing);
+    drop(jpki);
+    assert_eq!(
+        kiosk.complete(&session, receipt),
         Ok(ReservationState::Open)
     );
     assert_eq!(
         full_reset(&kiosk, &reader, "NEWPASS1"),
         Ok(ReservationState::Used)
+    );
+}
+
+#[test]
+fn only_the_cards_current_receipt_gives_a_reservation_back() {
+    let centre = TestCentre::new();
+    let reader = card("normal");
+    let kiosk = centre.kiosk();
+    let key = card_key_of("normal");
+    let issued = card_driver::reset_cryptogram::issue_receipt(
+        &key,
+        card_driver::reset_cryptogram::pin_file(PinKind::Signing),
+    );
+    // Two resets the card took, each settled by its receipt.
+    let mut receipts = Vec::new();
+    for pin in ["NEWPASS1", "NEWPASS2"] {
+        centre.reserve("normal", ResetKind::Signing);
+        let (mut jpki, session, command) = commanded(&kiosk, &reader, pin);
+        jpki.reset_pin(PinKind::Signing, &command).expect("taken");
+        let receipt = receipt_of(&mut jpki, PinKind::Signing);
+        assert_eq!(
+            kiosk.complete(&session, receipt),
+            Ok(ReservationState::Used)
+        );
+        receipts.push(receipt);
+    }
+    // A third command, never sent to the card.
+    centre.reserve("normal", ResetKind::Signing);
+    let (mut jpki, third, _command) = commanded(&kiosk, &reader, "NEWPASS3");
+    // Receipts the card can no longer give, replayed, give nothing back: the issue receipt and
+    // the first reset's.
+    for stale in [Outcome::Receipt { receipt: issued }, receipts[0]] {
+        assert_eq!(kiosk.complete(&third, stale), Ok(ReservationState::Pending));
+    }
+    // The card's current word (the second reset's receipt, read from the card) does.
+    let current = receipt_of(&mut jpki, PinKind::Signing);
+    assert_eq!(current, receipts[1]);
+    assert_eq!(kiosk.complete(&third, current), Ok(ReservationState::Open));
+    // And a card challenge of all zeros (the issue receipt's) is never sealed for.
+    centre.reserve("normal", ResetKind::Signing);
+    let (_jpki, fourth) = proven(&kiosk, &reader);
+    assert_eq!(
+        kiosk
+            .reset_command(&fourth, &[0; 8], &Pin::Signing(signing_pin("NEWPASS4")))
+            .err(),
+        Some(CentreError::Refused(Refusal::BadRequest))
     );
 }

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use card_driver::apdu::StatusWord;
 use card_driver::pin::Pin;
 use common::server::{
-    BINARY, Kiosk, Server, Site, client_config, exchange, one_request, read_response, request,
-    tls_connect, wait_exit,
+    BINARY, Kiosk, Server, Site, client_config, exchange, one_request, read_message, read_response,
+    request, tls_connect, wait_exit,
 };
 use common::*;
 use rcgen::{
@@ -491,9 +491,13 @@ fn a_kiosk_cannot_touch_another_kiosks_session() {
         Err(CentreError::Refused(Refusal::SessionUnknown))
     );
     assert_eq!(state(), "pending");
-    // B's card never got the command: B gives the reservation back.
+    // B's card never got the command: its receipt (it was never reset) gives the
+    // reservation back.
+    let receipt =
+        reset_protocol::kiosk_side::read_receipt(&mut jpki, card_driver::pin::PinKind::Signing)
+            .expect("the card gives receipts");
     assert_eq!(
-        store_b.complete(&begun.session, Outcome::Unchanged),
+        store_b.complete(&begun.session, receipt),
         Ok(ReservationState::Open)
     );
     assert_eq!(state(), "open");
@@ -605,20 +609,20 @@ fn relay(
     handshakes.fetch_add(1, Ordering::SeqCst);
     let mut victim = rustls::StreamOwned::new(connection, tcp);
     let mut centre = None;
-    let mut buffer = [0u8; 16 * 1024];
     loop {
-        let n = match victim.read(&mut buffer) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
+        // A whole request (head and body may come in separate records), as it was sent.
+        let Ok((head, body)) = read_message(&mut victim) else {
+            return;
         };
-        decrypted.fetch_add(n, Ordering::SeqCst);
+        let request = [head.as_bytes(), &body].concat();
+        decrypted.fetch_add(request.len(), Ordering::SeqCst);
         if centre.is_none() {
             centre = tls_connect(upstream, upstream_tls).ok();
         }
         let Some(centre) = centre.as_mut() else {
             return;
         };
-        if centre.write_all(&buffer[..n]).is_err() {
+        if centre.write_all(&request).is_err() {
             return;
         }
         // A request at a time (the kiosk's are small): the answer goes back whole.

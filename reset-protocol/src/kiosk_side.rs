@@ -3,8 +3,10 @@
 //! `reset-client` tool and the tests call them in a row.
 //!
 //! The last step carries the rules that keep card and reservation consistent: the centre learns
-//! the card's own answer; if the answer was lost, the outcome is read back from the card before
-//! anything is claimed; a completion that cannot be delivered is returned to the caller to retry.
+//! the card's own word, its receipt read right after its answer (the centre moves a reservation
+//! whose command was issued on nothing else); if the answer was lost, the outcome is read back
+//! from the card before anything is claimed; a completion that cannot be delivered is returned
+//! to the caller to retry.
 
 use std::time::Duration;
 
@@ -28,7 +30,10 @@ pub enum StepError {
     #[error("the outcome {outcome:?} of session {session} could not be delivered: {error}")]
     CompletionPending {
         session: SessionId,
+        /// What the centre is to be told.
         outcome: Outcome,
+        /// What the card answered to the command (what the holder is told).
+        card: Outcome,
         error: CentreError,
     },
 }
@@ -83,30 +88,55 @@ pub fn reset<T: Transport>(
 }
 
 /// Where a kiosk keeps, on disk, what it must not lose of a reset: that the command is going to
-/// the card (a kiosk that dies before the answer comes reads the card's receipt after its
-/// restart) and the card's outcome (delivered after a restart if the centre has not heard it).
+/// the card (a kiosk that dies before the card's word comes reads the card's receipt after its
+/// restart) and the card's receipt (delivered after a restart if the centre has not heard it).
 pub trait ResetJournal {
     /// The reset command for `session` is about to be sent to the card.
     fn sending(&self, session: &SessionId);
-    /// The card's outcome is known; the centre is told next.
+    /// The card's receipt is known (the centre's only evidence of what became of the command);
+    /// the centre is told next. Not called when the card gave none: the command then stays
+    /// recorded as with the card, whose receipt is read when it is next seen.
     fn answered(&self, session: &SessionId, outcome: Outcome);
 }
 
-/// How a reset ended: what the kiosk told the centre, and where the reservation stands.
+/// How a reset ended: what the card answered, what the kiosk told the centre, and where the
+/// reservation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Completed {
+    /// The card's answer to the command, or what reading it back found when the answer was lost.
+    pub card: Outcome,
+    /// What the centre was told: the card's receipt where it gave one.
     pub outcome: Outcome,
     pub reservation: ReservationState,
 }
 
 impl Completed {
+    /// The card took the command: it said `9000`, or its receipt (the answer lost) was this
+    /// command's.
+    pub fn card_took(&self) -> bool {
+        took(self.card, self.reservation)
+    }
+
     /// The card's own word that it did not take the command: the old PIN stands. (A receipt
-    /// proves it only once the centre has judged it: then the reservation is open again.)
+    /// read back after a lost answer proves it only once the centre has judged it: then the
+    /// reservation is open again.)
     pub fn card_unchanged(&self) -> bool {
-        match self.outcome {
+        match self.card {
             Outcome::Receipt { .. } => self.reservation == ReservationState::Open,
             other => proves_unchanged(other),
         }
+    }
+}
+
+/// Whether the card's answer (`card`) says it took the command; a receipt read back after a
+/// lost answer says so once the centre has judged it this command's (`reservation` used).
+pub fn took(card: Outcome, reservation: ReservationState) -> bool {
+    match card {
+        Outcome::Card {
+            sw: StatusWord::SUCCESS,
+        } => true,
+        Outcome::Receipt { .. } => reservation == ReservationState::Used,
+        Outcome::Card { .. } | Outcome::Unchanged | Outcome::Unknown => false,
     }
 }
 
@@ -153,14 +183,18 @@ pub fn reset_recording<T: Transport>(
     let command = match centre.reset_command(session, &challenge, new_pin) {
         Ok(command) => command,
         Err(error) => {
-            // The command never reached the card: give the reservation back if the centre
-            // claimed it (its lease frees it otherwise).
-            let _ = centre.complete(session, Outcome::Unchanged);
+            // The command never reached the card. If the centre issued it all the same (its
+            // answer lost on the way), only the card's receipt gives the reservation back
+            // before the lease ends: read it while the card is here.
+            let evidence = read_receipt(card, target)
+                .filter(|outcome| matches!(outcome, Outcome::Receipt { .. }))
+                .unwrap_or(Outcome::Unchanged);
+            let _ = centre.complete(session, evidence);
             return Err(error.into());
         }
     };
     journal.sending(session);
-    let outcome = match card.reset_pin(target, &command) {
+    let answer = match card.reset_pin(target, &command) {
         Ok(()) => Outcome::Card {
             sw: StatusWord::SUCCESS,
         },
@@ -171,11 +205,38 @@ pub fn reset_recording<T: Transport>(
         // does not define (a card's memory error may come after the write).
         Err(_) => read_back(card, target, tries_before.unwrap_or(0), new_pin),
     };
-    journal.answered(session, outcome);
-    deliver(centre, session, outcome).map(|reservation| Completed {
-        outcome,
-        reservation,
-    })
+    // The card answered: its receipt is its own word for the centre, which a stolen kiosk
+    // credential cannot make (the kiosk's report of the answer alone leaves the reservation
+    // claimed until the lease ends). A card that cannot be read now leaves the answer.
+    let outcome = match answer {
+        Outcome::Card { .. } => match read_receipt(card, target) {
+            Some(receipt @ Outcome::Receipt { .. }) => receipt,
+            _ => answer,
+        },
+        other => other,
+    };
+    if matches!(outcome, Outcome::Receipt { .. }) {
+        journal.answered(session, outcome);
+    }
+    match deliver(centre, session, outcome) {
+        Ok(reservation) => Ok(Completed {
+            card: answer,
+            outcome,
+            reservation,
+        }),
+        Err(StepError::CompletionPending {
+            session,
+            outcome,
+            error,
+            ..
+        }) => Err(StepError::CompletionPending {
+            session,
+            outcome,
+            card: answer,
+            error,
+        }),
+        Err(other) => Err(other),
+    }
 }
 
 /// What the card says happened when its answer to the reset was lost, if it can still be
@@ -223,10 +284,11 @@ fn read_back<T: Transport>(
     }
 }
 
-/// The card's receipt of the last reset of `target`, as an outcome for the centre to judge:
-/// `Unchanged` if the card says that PIN was never reset, `Unknown` if the card cannot be
-/// asked; `None` if the card does not give receipts (any answer but the stand-in's: another way
-/// is needed).
+/// The card's receipt of the last reset of `target` (or its issue receipt if it was never
+/// reset), as an outcome for the centre to judge: `Unchanged` if the card answers no receipt
+/// (an earlier stand-in's "never reset", the kiosk's word only), `Unknown` if the card cannot
+/// be asked; `None` if the card does not give receipts (any answer but the stand-in's: another
+/// way is needed).
 pub fn read_receipt<T: Transport>(card: &mut Jpki<T>, target: PinKind) -> Option<Outcome> {
     match card.reset_receipt(target) {
         Ok(Some(receipt)) => Some(Outcome::Receipt { receipt }),
@@ -256,6 +318,7 @@ pub fn deliver(
     Err(StepError::CompletionPending {
         session: session.clone(),
         outcome,
+        card: outcome,
         error: last.unwrap_or(CentreError::Unreachable("no attempt".to_string())),
     })
 }

@@ -1,6 +1,6 @@
 //! The fault matrix in CI: a few cells of `cargo bench --bench fault_matrix` that cover each
-//! kind of fault at the steps where it matters most — the reset command itself, the centre's
-//! reset command and completion — for both resets. Each must end consistent: the card holds the
+//! kind of fault at the steps where it matters most — the reset command itself, the card's
+//! receipt read right after it, the centre's reset command and completion — for both resets. Each must end consistent: the card holds the
 //! old or the new PIN, the reservation is used if and only if it holds the new one, the kiosk
 //! shows the fault's guidance and returns to the top, and a retry succeeds where it should.
 
@@ -18,6 +18,13 @@ fn run(kind: ResetKind, name: &str) {
         .find(|step| matches!(step, Step::Apdu(_, header) if header.get(2..4) == Some("2C")))
         .cloned()
         .unwrap_or_else(|| panic!("no reset APDU among {steps:?}"));
+    // The card's receipt, read right after its answer (GET DATA, 80 CA): the centre's only
+    // evidence of the reset.
+    let receipt_apdu = steps
+        .iter()
+        .find(|step| matches!(step, Step::Apdu(_, header) if header.starts_with("80CA")))
+        .cloned()
+        .unwrap_or_else(|| panic!("no receipt APDU among {steps:?}"));
     let centre_call = |path_part: &str| {
         steps
             .iter()
@@ -34,6 +41,9 @@ fn run(kind: ResetKind, name: &str) {
         (reset_apdu.clone(), Fault::OneByte),
         (reset_apdu.clone(), Fault::UnexpectedSw),
         (reset_apdu.clone(), Fault::PcscdKilled),
+        // The card took the reset and is pulled before its receipt is read: the kiosk keeps
+        // the command as with the card and reads the receipt when the card is placed again.
+        (receipt_apdu.clone(), Fault::Pulled),
         (centre_call("reset-command"), Fault::Centre500),
         (centre_call("complete"), Fault::CentreDown),
         (centre_call("complete"), Fault::CentreSlow),
@@ -42,6 +52,7 @@ fn run(kind: ResetKind, name: &str) {
         // command (never sent: the lease frees the reservation), and while it takes the
         // completion (the outbox delivers it again).
         (reset_apdu.clone(), Fault::KioskKilled),
+        (receipt_apdu, Fault::KioskKilled),
         (centre_call("reset-command"), Fault::KioskKilled),
         (centre_call("complete"), Fault::KioskKilled),
     ];

@@ -516,7 +516,8 @@ impl VirtualCard {
 
     /// The stand-in's GET DATA for the selected PIN's reset receipt: what the last reset it took
     /// was, for a kiosk whose answer to that reset got lost. No PIN is needed and no counter
-    /// moves; `9000` without data if the PIN was never reset.
+    /// moves; the PIN's issue receipt if it was never reset (so that the card's word, not the
+    /// kiosk's, tells the centre that a command was not taken).
     fn reset_receipt(&mut self, command: &CommandApdu) -> (Vec<u8>, u16) {
         if command.p1 != reset_cryptogram::RECEIPT_P1 || command.p2 != reset_cryptogram::RECEIPT_P2
         {
@@ -526,13 +527,19 @@ impl VirtualCard {
             Ok(pin) => pin,
             Err(sw) => return no_data(sw),
         };
-        match (command.le, self.slot(pin).last_reset) {
-            (None, _) => no_data(SW_WRONG_LENGTH),
-            (_, None) => no_data(SW_OK),
-            (Some(le), Some(_)) if le < reset_cryptogram::RECEIPT_LENGTH => {
+        let Some(pin_file) = self.session.current_ef else {
+            return no_data(SW_NO_CURRENT_EF);
+        };
+        let receipt = self
+            .slot(pin)
+            .last_reset
+            .unwrap_or_else(|| reset_cryptogram::issue_receipt(&self.applet().reset_key, pin_file));
+        match command.le {
+            None => no_data(SW_WRONG_LENGTH),
+            Some(le) if le < reset_cryptogram::RECEIPT_LENGTH => {
                 no_data(0x6C00 | reset_cryptogram::RECEIPT_LENGTH as u16)
             }
-            (Some(_), Some(receipt)) => (receipt.to_vec(), SW_OK),
+            Some(_) => (receipt.to_vec(), SW_OK),
         }
     }
 

@@ -525,9 +525,21 @@ fn the_receipt_of_the_last_reset_is_readable_without_a_pin_and_survives_power_ev
     let key = reset_key_of("normal");
     sw(&mut card, SELECT_JPKI);
     select_ef(&mut card, 0x001B);
-    // Never reset: no receipt, said positively; the command needs the PIN EF selected and a
-    // length.
-    assert_eq!(send(&mut card, "80CA005200"), (vec![], 0x9000));
+    // Never reset: the PIN's issue receipt, the card's own word that no reset was taken (each
+    // PIN its own); the command needs the PIN EF selected and a length.
+    let issued = reset_cryptogram::issue_receipt(&key, 0x001B);
+    assert_eq!(send(&mut card, "80CA005200"), (issued.to_vec(), 0x9000));
+    select_ef(&mut card, 0x0018);
+    let auth_issued = send(&mut card, "80CA005200");
+    assert_eq!(
+        auth_issued,
+        (
+            reset_cryptogram::issue_receipt(&key, 0x0018).to_vec(),
+            0x9000
+        )
+    );
+    assert_ne!(auth_issued.0, issued.to_vec());
+    select_ef(&mut card, 0x001B);
     assert_eq!(sw(&mut card, "80CA0052"), 0x6700);
     assert_eq!(sw(&mut card, "80CA005304"), 0x6A86);
 
@@ -556,13 +568,19 @@ fn the_receipt_of_the_last_reset_is_readable_without_a_pin_and_survives_power_ev
     assert_eq!(send(&mut card, "80CA005208").0, receipt.to_vec());
     assert_eq!(sw(&mut card, "00200080"), 0x63C5, "reading it cost no try");
 
-    // It is the card's, not the session's; the auth PIN has none of its own.
+    // It is the card's, not the session's; the auth PIN still gives its issue receipt.
     card.power(PowerEvent::Reset);
     sw(&mut card, SELECT_JPKI);
     select_ef(&mut card, 0x001B);
     assert_eq!(send(&mut card, "80CA005208").0, receipt.to_vec());
     select_ef(&mut card, 0x0018);
-    assert_eq!(send(&mut card, "80CA005208"), (vec![], 0x9000));
+    assert_eq!(
+        send(&mut card, "80CA005208"),
+        (
+            reset_cryptogram::issue_receipt(&key, 0x0018).to_vec(),
+            0x9000
+        )
+    );
     select_ef(&mut card, 0x000A);
     assert_eq!(sw(&mut card, "80CA005208"), 0x6981);
 }

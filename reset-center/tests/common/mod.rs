@@ -130,3 +130,30 @@ pub fn signing_pin_is(reader: &InProcessReader, pin: &str) -> bool {
 pub fn auth_pin_is(reader: &InProcessReader, pin: &str) -> bool {
     connect(reader).verify_auth_pin(&auth_pin(pin)).is_ok()
 }
+
+/// The card's own word on its last reset of `kind` (its receipt), to report to the centre.
+pub fn receipt_of<T: card_driver::transport::Transport>(
+    jpki: &mut Jpki<T>,
+    kind: card_driver::pin::PinKind,
+) -> reset_protocol::api::Outcome {
+    let outcome =
+        reset_protocol::kiosk_side::read_receipt(jpki, kind).expect("the card gives receipts");
+    assert!(
+        matches!(outcome, reset_protocol::api::Outcome::Receipt { .. }),
+        "{outcome:?}"
+    );
+    outcome
+}
+
+/// The reset key a card of `profile` shares with the centre (from the test PKI's master key):
+/// for tests that make a receipt the card could have given.
+pub fn card_key_of(profile: &str) -> card_driver::reset_cryptogram::CardKey {
+    let master = std::fs::read_to_string(workspace().join("config/test-pki/master-key.hex"))
+        .expect("master key");
+    let master = hex::decode(master.trim_ascii()).expect("hex");
+    card_driver::reset_cryptogram::CardKey::derive(
+        &master,
+        &card_driver::reset_cryptogram::CardId::from_auth_certificate(&auth_certificate(profile))
+            .expect("card id"),
+    )
+}

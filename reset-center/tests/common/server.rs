@@ -468,6 +468,18 @@ pub fn exchange(stream: &mut impl ReadWrite, request: &[u8]) -> std::io::Result<
 
 /// Reads one HTTP/1.1 answer.
 pub fn read_response(stream: &mut impl Read) -> std::io::Result<Response> {
+    let (head, body) = read_message(stream)?;
+    let status = head
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {head:?}")))?;
+    Ok(Response { status, head, body })
+}
+
+/// Reads one HTTP/1.1 message, request or answer: its head, and as much body as its
+/// `Content-Length` says (head and body may come in separate reads).
+pub fn read_message(stream: &mut impl Read) -> std::io::Result<(String, Vec<u8>)> {
     let mut received = Vec::new();
     let mut buffer = [0u8; 4096];
     let head_end = loop {
@@ -479,7 +491,7 @@ pub fn read_response(stream: &mut impl Read) -> std::io::Result<Response> {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
                 format!(
-                    "closed before a whole answer: {:?}",
+                    "closed before a whole message: {:?}",
                     String::from_utf8_lossy(&received)
                 ),
             ));
@@ -487,11 +499,6 @@ pub fn read_response(stream: &mut impl Read) -> std::io::Result<Response> {
         received.extend_from_slice(&buffer[..n]);
     };
     let head = String::from_utf8_lossy(&received[..head_end]).into_owned();
-    let status = head
-        .strip_prefix("HTTP/1.1 ")
-        .and_then(|rest| rest.get(..3))
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {head:?}")))?;
     let length: usize = head
         .lines()
         .find_map(|line| {
@@ -512,7 +519,7 @@ pub fn read_response(stream: &mut impl Read) -> std::io::Result<Response> {
         body.extend_from_slice(&buffer[..n]);
     }
     body.truncate(length);
-    Ok(Response { status, head, body })
+    Ok((head, body))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
