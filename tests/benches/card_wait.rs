@@ -223,9 +223,28 @@ impl Kiosk {
             Step::PinConfirmed | Step::NewPinSet => None,
         };
         let ledger = self.card.timing().since(&before);
+        // The ledger is read after the screen showed: what the card did from then on (the
+        // kiosk dropping its connection as the screen changes, which resets the card) is not
+        // part of the wait.
+        let window_end_us = began_unix_us + u64::try_from(total.as_micros()).unwrap_or(u64::MAX);
+        let after_window_us: u64 = ledger
+            .recent
+            .iter()
+            .map(|e| {
+                let end = e.received_unix_us + e.held_us;
+                if e.received_unix_us >= window_end_us {
+                    e.held_us
+                } else {
+                    end.saturating_sub(window_end_us)
+                }
+            })
+            .sum();
+        let card = ledger
+            .total()
+            .saturating_sub(Duration::from_micros(after_window_us));
         Ok(Wait {
             total,
-            card: ledger.total(),
+            card,
             noticed,
             ledger,
             began_unix_us,
