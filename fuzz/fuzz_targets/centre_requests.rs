@@ -86,7 +86,10 @@ fn open_router(
     certificates: &[Vec<u8>],
 ) -> (Router, String) {
     let old = config.database.clone();
-    config.database = dir.join(format!("centre-{n}.sqlite"));
+    config.database = reset_center::store::Database::Sqlite(dir.join(format!("centre-{n}.sqlite")));
+    let reset_center::store::Database::Sqlite(old) = old else {
+        unreachable!("the fuzz target runs on SQLite files")
+    };
     for suffix in ["", "-wal", "-shm"] {
         let mut path = old.clone().into_os_string();
         path.push(suffix);
@@ -128,7 +131,7 @@ fn new_world() -> World {
     let dir = scratch_dir("centre-requests-fuzz");
     let mut config =
         CentreConfig::load(&config_path("reset-center.json")).expect("the test config");
-    config.database = dir.path().join("unused.sqlite");
+    config.database = reset_center::store::Database::Sqlite(dir.path().join("unused.sqlite"));
     let read = |path: &str| std::fs::read(config_path(path)).expect("a test certificate");
     let certificates = vec![
         read("cards/normal/auth-cert.der"),

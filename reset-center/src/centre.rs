@@ -20,7 +20,8 @@ use zeroize::Zeroizing;
 
 use crate::config::{CentreConfig, ServiceHours};
 use crate::store::{
-    self, KioskCertificate, Reservation, ReservationRow, Session, SessionState, Store, StoreError,
+    KioskCertificate, Purged, Reservation, ReservationRow, Session, SessionState, Store,
+    StoreError, Transaction,
 };
 use crate::trust::{CardRef, TrustStore, verify_proof};
 use reset_protocol::api::{
@@ -78,6 +79,7 @@ pub struct Limits {
     pub reservation_validity: chrono::Duration,
     pub session_lifetime: chrono::Duration,
     pub claim_lease: chrono::Duration,
+    pub retention: crate::config::Retention,
 }
 
 impl Limits {
@@ -87,6 +89,7 @@ impl Limits {
             reservation_validity: config.reservation_validity,
             session_lifetime: config.session_lifetime,
             claim_lease: config.claim_lease,
+            retention: config.retention,
         }
     }
 }
@@ -238,15 +241,15 @@ impl Centre {
         }
         self.store.transaction(|transaction| {
             planned
-                .into_iter()
+                .iter()
                 .map(|(card, kind, made_at)| {
-                    let id = store::insert_reservation(transaction, &card, kind, made_at)?;
+                    let id = transaction.insert_reservation(card, *kind, *made_at)?;
                     Ok(Reservation {
                         id,
-                        issuer: card.issuer,
-                        serial: card.serial,
-                        kind,
-                        made_at,
+                        issuer: card.issuer.clone(),
+                        serial: card.serial.clone(),
+                        kind: *kind,
+                        made_at: *made_at,
                         state: ReservationRow::Open,
                         claimed_by: None,
                         lease_until: None,
@@ -259,6 +262,23 @@ impl Centre {
 
     pub fn reservations(&self) -> Result<Vec<Reservation>, CentreFailure> {
         Ok(self.store.reservations()?)
+    }
+
+    /// Deletes what the retention periods no longer keep (docs/reset-center.md, "Retention"):
+    /// sessions, with the certificates they hold and their command challenges, once
+    /// `retention.sessions` old; reservations once they can no longer be used or claimed (made
+    /// more than the validity and a lease ago) and `retention.reservation_audit` has passed.
+    /// `serve` runs it every hour; any number of instances may run it at once.
+    pub fn purge(&self) -> Result<Purged, CentreFailure> {
+        let now = self.now();
+        let retention = self.limits.retention;
+        let sessions_before = (now - retention.sessions).timestamp();
+        let reservations_before = (now
+            - self.limits.reservation_validity
+            - self.limits.claim_lease
+            - retention.reservation_audit)
+            .timestamp();
+        Ok(self.store.purge(sessions_before, reservations_before)?)
     }
 
     /// When a reservation stops being valid.
@@ -317,14 +337,22 @@ impl Centre {
 
     /// The kiosk, if it is registered with the certificate whose SHA-256 is `certificate` and
     /// `token` is its credential. Anyone else gets nothing.
-    pub fn authenticate(&self, id: &str, certificate: &[u8; 32], token: &str) -> Option<KioskId> {
-        let stored = self.store.kiosk_secrets(id).ok()??;
+    /// A database that cannot be read is an error, not "unknown".
+    pub fn authenticate(
+        &self,
+        id: &str,
+        certificate: &[u8; 32],
+        token: &str,
+    ) -> Result<Option<KioskId>, CentreFailure> {
+        let Some(stored) = self.store.kiosk_secrets(id)? else {
+            return Ok(None);
+        };
         let presented = Sha256::digest(token.as_bytes());
         let token_matches = constant_time_eq(&stored.token_sha256, &presented);
         let certificate_matches = stored
             .certificate_sha256
             .is_some_and(|stored| constant_time_eq(&stored, certificate));
-        (token_matches && certificate_matches).then(|| KioskId(id.to_string()))
+        Ok((token_matches && certificate_matches).then(|| KioskId(id.to_string())))
     }
 
     // ---- the kiosk protocol ----
@@ -339,7 +367,7 @@ impl Centre {
         let now = self.now();
         let card = self.admit(auth_certificate, now)?;
         let reservation = self.store.transaction(|transaction| {
-            let reservations = store::card_reservations(transaction, &card)?;
+            let reservations = transaction.card_reservations(&card)?;
             Ok::<_, CentreFailure>(self.usable_reservation(&reservations, kind, now))
         })??;
         Ok(self.valid_until(&reservation))
@@ -370,11 +398,11 @@ impl Centre {
             reservation: None,
         };
         self.store.transaction(|transaction| {
-            let reservations = store::card_reservations(transaction, &session.card)?;
+            let reservations = transaction.card_reservations(&session.card)?;
             self.usable_reservation(&reservations, kind, now)?;
+            transaction.insert_session(&session)?;
             Ok::<_, CentreFailure>(())
         })?;
-        self.store.insert_session(&session)?;
         Ok((SessionId(session.id), challenge))
     }
 
@@ -403,7 +431,7 @@ impl Centre {
             } else {
                 SessionState::Failed
             };
-            store::set_session_state(transaction, &session.id, state, None)?;
+            transaction.set_session_state(&session.id, state, None)?;
             Ok::<_, CentreFailure>(verdict)
         })?;
         Ok(verdict?)
@@ -416,7 +444,8 @@ impl Centre {
         session_id: &SessionId,
     ) -> Result<ResetKind, CentreFailure> {
         self.store.transaction(|transaction| {
-            let session = store::load_session(transaction, &session_id.0)?
+            let session = transaction
+                .load_session(&session_id.0)?
                 .filter(|session| session.kiosk == kiosk.0)
                 .ok_or(Refusal::SessionUnknown)?;
             Ok(session.kind)
@@ -453,20 +482,32 @@ impl Centre {
             if new_pin.kind() != session.kind.target() {
                 return Err(Refusal::InvalidPin.into());
             }
-            let reservations = store::card_reservations(transaction, &session.card)?;
+            let reservations = transaction.card_reservations(&session.card)?;
             let reservation = self.usable_reservation(&reservations, session.kind, now)?;
             // No card challenge is all zeros: that one names a PIN's issue receipt.
             if card_challenge == reset_cryptogram::ISSUE_CHALLENGE {
                 return Err(Refusal::BadRequest.into());
             }
-            if !store::record_card_challenge(transaction, &session.card, &card_challenge)? {
+            if !transaction.record_card_challenge(
+                &session.card,
+                &card_challenge,
+                now.timestamp(),
+            )? {
                 return Err(Refusal::CardChallengeReused.into());
             }
-            store::record_command_challenge(transaction, &session.id, &card_challenge)?;
+            transaction.record_command_challenge(&session.id, &card_challenge)?;
             let lease_until = (now + self.limits.claim_lease).timestamp();
-            store::claim_reservation(transaction, reservation.id, &session.id, lease_until)?;
-            store::set_session_state(
-                transaction,
+            // The claim is conditional in the database as well: it holds even if another
+            // instance claimed the reservation after it was read (docs/reset-center.md).
+            if !transaction.claim_reservation(
+                reservation.id,
+                &session.id,
+                lease_until,
+                now.timestamp(),
+            )? {
+                return Err(Refusal::ReservationInUse.into());
+            }
+            transaction.set_session_state(
                 &session.id,
                 SessionState::CommandIssued,
                 Some(reservation.id),
@@ -499,9 +540,13 @@ impl Centre {
     ) -> Result<ReservationState, CentreFailure> {
         let now = self.now();
         self.store.transaction(|transaction| {
-            let session = store::load_session(transaction, &session_id.0)?
+            let session = transaction
+                .load_session(&session_id.0)?
                 .filter(|session| session.kiosk == kiosk.0)
                 .ok_or(Refusal::SessionUnknown)?;
+            // Locks the card's reservations: the receipt's judgement below reads the card's
+            // other commands, which no other decision on this card may change meanwhile.
+            transaction.card_reservations(&session.card)?;
             let Some(reservation) = session.reservation else {
                 // No command was issued: nothing can have changed on the card.
                 return match (session.state, outcome) {
@@ -509,12 +554,7 @@ impl Centre {
                         SessionState::Begun | SessionState::Proven,
                         Outcome::Unchanged | Outcome::Receipt { .. },
                     ) => {
-                        store::set_session_state(
-                            transaction,
-                            &session.id,
-                            SessionState::Closed,
-                            None,
-                        )?;
+                        transaction.set_session_state(&session.id, SessionState::Closed, None)?;
                         Ok(ReservationState::Open)
                     }
                     (SessionState::Failed | SessionState::Closed, _) => {
@@ -529,7 +569,7 @@ impl Centre {
             ) {
                 let judged = match outcome {
                     Outcome::Receipt { receipt } => {
-                        self.judge_receipt(transaction, &session, &receipt)?
+                        self.judge_receipt(&mut *transaction, &session, &receipt)?
                     }
                     // The kiosk's word, which a stolen credential could say as well.
                     Outcome::Card { .. } | Outcome::Unchanged | Outcome::Unknown => {
@@ -538,8 +578,7 @@ impl Centre {
                 };
                 let next = match judged {
                     CardWord::Took => {
-                        store::consume_reservation(
-                            transaction,
+                        transaction.consume_reservation(
                             reservation,
                             &session.id,
                             now.timestamp(),
@@ -547,14 +586,15 @@ impl Centre {
                         SessionState::Closed
                     }
                     CardWord::DidNotTake => {
-                        store::release_reservation(transaction, reservation, &session.id)?;
+                        transaction.release_reservation(reservation, &session.id)?;
                         SessionState::Closed
                     }
                     CardWord::Silent => SessionState::Unknown,
                 };
-                store::set_session_state(transaction, &session.id, next, None)?;
+                transaction.set_session_state(&session.id, next, None)?;
             }
-            let row = store::reservation_by_id(transaction, reservation)?
+            let row = transaction
+                .reservation_by_id(reservation)?
                 .ok_or(Refusal::NoReservation)?;
             Ok(match row.state {
                 ReservationRow::Used => ReservationState::Used,
@@ -575,14 +615,15 @@ impl Centre {
     /// or the bytes are not the card's current word (forged, or a stale receipt replayed).
     fn judge_receipt(
         &self,
-        transaction: &rusqlite::Transaction<'_>,
-        session: &store::Session,
+        transaction: &mut dyn Transaction,
+        session: &Session,
         receipt: &[u8; reset_cryptogram::RECEIPT_LENGTH],
     ) -> Result<CardWord, CentreFailure> {
         let challenge_of =
             |bytes: Vec<u8>| <[u8; reset_cryptogram::CHALLENGE_LENGTH]>::try_from(bytes).ok();
-        let Some(challenge) =
-            store::command_challenge(transaction, &session.id)?.and_then(challenge_of)
+        let Some(challenge) = transaction
+            .command_challenge(&session.id)?
+            .and_then(challenge_of)
         else {
             return Ok(CardWord::Silent);
         };
@@ -593,10 +634,10 @@ impl Centre {
         if reset_cryptogram::receipt_matches(&key, &challenge, target, receipt) {
             return Ok(CardWord::Took);
         }
-        if store::later_command_for_card(transaction, session)? {
+        if transaction.later_command_for_card(session)? {
             return Ok(CardWord::Silent);
         }
-        let earlier = store::earlier_commands(transaction, session)?;
+        let earlier = transaction.earlier_commands(session)?;
         // The card's last known reset and the commands after it whose fate is unknown; with no
         // known reset, every earlier command and the PIN's issue.
         let last_taken = earlier.iter().rposition(|command| command.taken);
@@ -683,12 +724,13 @@ impl Centre {
 
     fn live_session(
         &self,
-        transaction: &rusqlite::Transaction<'_>,
+        transaction: &mut dyn Transaction,
         kiosk: &KioskId,
         id: &SessionId,
         now: DateTime<Utc>,
     ) -> Result<Session, CentreFailure> {
-        let session = store::load_session(transaction, &id.0)?
+        let session = transaction
+            .load_session(&id.0)?
             .filter(|session| session.kiosk == kiosk.0)
             .ok_or(Refusal::SessionUnknown)?;
         if now.timestamp() > session.created_at + self.limits.session_lifetime.num_seconds() {

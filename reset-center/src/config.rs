@@ -12,7 +12,15 @@ use serde::Deserialize;
 struct ConfigFile {
     #[serde(default, rename = "_comment")]
     _comment: Option<serde_json::Value>,
+    /// An SQLite file (relative to this file) or a `postgres://` URL.
     database: String,
+    /// The CA (PEM) of a PostgreSQL server's certificate: TLS to the database.
+    #[serde(default)]
+    database_ca_certificate: Option<String>,
+    #[serde(default = "default_connections")]
+    database_connections: u32,
+    #[serde(default)]
+    retention: RetentionFile,
     master_key_file: String,
     auth_ca_certificate: String,
     signing_ca_certificate: String,
@@ -46,6 +54,35 @@ struct TlsFile {
 
 fn default_crl_reload() -> u32 {
     60
+}
+
+fn default_connections() -> u32 {
+    16
+}
+
+/// How long the centre keeps what it no longer needs (docs/reset-center.md, "Retention").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RetentionFile {
+    session_days: u32,
+    reservation_audit_days: u32,
+}
+
+impl Default for RetentionFile {
+    fn default() -> RetentionFile {
+        RetentionFile {
+            session_days: 3,
+            reservation_audit_days: 30,
+        }
+    }
+}
+
+/// How long sessions (and the certificates they hold) are kept after they began, and how long a
+/// reservation is kept for audit once it can no longer be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub sessions: chrono::Duration,
+    pub reservation_audit: chrono::Duration,
 }
 
 /// What one client may cost the server (docs/tls.md): every field optional.
@@ -190,10 +227,22 @@ impl Default for Limits {
     }
 }
 
+/// The fields of the configuration file that name the card PKI's files (paths relative to the
+/// file): what a tool writing a copy of the configuration elsewhere must rewrite.
+pub const CARD_PKI_FIELDS: [&str; 6] = [
+    "master_key_file",
+    "auth_ca_certificate",
+    "signing_ca_certificate",
+    "auth_crl",
+    "signing_crl",
+    "registry",
+];
+
 /// Everything the centre needs to start, checked.
 #[derive(Debug, Clone)]
 pub struct CentreConfig {
-    pub database: PathBuf,
+    pub database: crate::store::Database,
+    pub retention: Retention,
     pub master_key_file: PathBuf,
     pub auth_ca_certificate: PathBuf,
     pub signing_ca_certificate: PathBuf,
@@ -271,10 +320,30 @@ impl CentreConfig {
             )
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX))?,
         };
+        let database = crate::store::Database::parse(
+            &file.database,
+            base,
+            file.database_ca_certificate
+                .as_ref()
+                .map(|ca| base.join(ca)),
+            u32::try_from(positive("database_connections", file.database_connections)?)
+                .unwrap_or(u32::MAX),
+        )
+        .map_err(|problem| error("database", problem))?;
+        let retention = Retention {
+            sessions: chrono::Duration::days(positive(
+                "retention.session_days",
+                file.retention.session_days,
+            )?),
+            reservation_audit: chrono::Duration::days(i64::from(
+                file.retention.reservation_audit_days,
+            )),
+        };
         Ok(CentreConfig {
             tls,
             limits,
-            database: base.join(&file.database),
+            database,
+            retention,
             master_key_file: base.join(&file.master_key_file),
             auth_ca_certificate: base.join(&file.auth_ca_certificate),
             signing_ca_certificate: base.join(&file.signing_ca_certificate),

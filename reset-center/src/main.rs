@@ -23,9 +23,9 @@ struct Args {
     /// The centre's configuration.
     #[arg(long, global = true, default_value = "config/reset-center.json")]
     config: PathBuf,
-    /// The database file (overrides the configuration's).
+    /// The database (overrides the configuration's): an SQLite file, or a postgres:// URL.
     #[arg(long, global = true)]
-    db: Option<PathBuf>,
+    db: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -67,6 +67,9 @@ enum Command {
     /// The link's certificates.
     #[command(subcommand)]
     Tls(TlsCommand),
+    /// Delete what the retention periods no longer keep (`serve` does it every hour): old
+    /// sessions with their certificates, reservations past their audit period.
+    Purge,
     /// Put the centre in or out of maintenance (every session is refused meanwhile).
     Maintenance {
         #[arg(value_parser = ["on", "off", "status"])]
@@ -171,7 +174,16 @@ fn run(args: Args) -> Result<(), String> {
     }
     let mut config = CentreConfig::load(&args.config).map_err(|e| e.to_string())?;
     if let Some(db) = args.db {
-        config.database = db;
+        let (ca, connections) = match &config.database {
+            reset_center::store::Database::Postgres(settings) => {
+                (settings.ca_certificate.clone(), settings.connections)
+            }
+            reset_center::store::Database::Sqlite(_) => (None, 16),
+        };
+        // A relative file is relative to where the command runs, as a path argument is.
+        config.database =
+            reset_center::store::Database::parse(&db, std::path::Path::new(""), ca, connections)
+                .map_err(|e| format!("--db: {e}"))?;
     }
     if let Command::Serve {
         hours: Some(hours), ..
@@ -209,6 +221,14 @@ fn run(args: Args) -> Result<(), String> {
         Command::Kiosk(command) => kiosk(&centre, &config, command),
         Command::Tls(TlsCommand::Init { .. }) => unreachable!("handled before the centre opens"),
         Command::Maintenance { state } => maintenance(&centre, &state),
+        Command::Purge => {
+            let purged = centre.purge().map_err(|e| e.to_string())?;
+            println!(
+                "deleted {} sessions, {} card challenges, {} reservations",
+                purged.sessions, purged.card_challenges, purged.reservations
+            );
+            Ok(())
+        }
     }
 }
 

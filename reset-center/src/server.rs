@@ -104,6 +104,9 @@ pub fn router(centre: Arc<Centre>, limits: &Limits) -> Router {
         ))
 }
 
+/// How often `serve` deletes what the retention periods no longer keep.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
 /// Serves HTTPS on `listener` until SIGTERM or Ctrl-C; reads the TLS files and the card CAs'
 /// revocation lists again every `reload` (a failed read keeps what is in use and is logged).
 pub async fn serve(
@@ -116,6 +119,7 @@ pub async fn serve(
     let app = router(centre.clone(), &limits);
     let reloader = tokio::spawn({
         let tls = tls.clone();
+        let centre = centre.clone();
         async move {
             let mut every = tokio::time::interval(reload);
             every.tick().await;
@@ -139,6 +143,28 @@ pub async fn serve(
                         }
                     }
                     Err(e) => eprintln!("reset-center: reload failed: {e}"),
+                }
+            }
+        }
+    });
+    // Retention: what the centre no longer needs goes every hour (and once at start). Every
+    // instance does it; the deletes are idempotent.
+    let purger = tokio::spawn({
+        let centre = centre.clone();
+        async move {
+            let mut every = tokio::time::interval(PURGE_EVERY);
+            loop {
+                every.tick().await;
+                let centre = centre.clone();
+                match tokio::task::spawn_blocking(move || centre.purge()).await {
+                    Ok(Ok(purged)) if purged != crate::store::Purged::default() => eprintln!(
+                        "reset-center: retention: deleted {} sessions, {} card challenges, {} \
+                         reservations",
+                        purged.sessions, purged.card_challenges, purged.reservations
+                    ),
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => eprintln!("reset-center: retention: {e}"),
+                    Err(e) => eprintln!("reset-center: retention failed: {e}"),
                 }
             }
         }
@@ -175,6 +201,7 @@ pub async fn serve(
         }
     }
     reloader.abort();
+    purger.abort();
     // Requests under way get a few seconds to finish.
     let _ = tokio::time::timeout(Duration::from_secs(5), async {
         while connections.join_next().await.is_some() {}
@@ -248,7 +275,11 @@ impl From<CentreFailure> for ApiError {
     fn from(failure: CentreFailure) -> ApiError {
         match failure {
             CentreFailure::Refused(refusal) => ApiError::Refused(refusal),
-            CentreFailure::Internal(_) => ApiError::Internal,
+            CentreFailure::Internal(message) => {
+                // The kiosk learns only "internal"; the operator reads why here.
+                eprintln!("reset-center: internal error: {message}");
+                ApiError::Internal
+            }
         }
     }
 }
@@ -291,15 +322,25 @@ type Reply = Result<Response, ApiError>;
 
 /// The kiosk behind a request: its certificate's common name, if that kiosk is registered with
 /// this very certificate and the request carries its credential.
-fn kiosk(centre: &Centre, peer: &Peer, headers: &HeaderMap) -> Result<KioskId, ApiError> {
-    let certificate = peer.0.as_deref().ok_or(ApiError::UnknownKiosk)?;
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(ApiError::UnknownKiosk)?;
-    centre
-        .authenticate(&certificate.common_name, &certificate.sha256, token)
+/// (A database that cannot be read is an internal error, never "unknown kiosk": a kiosk told it
+/// is unknown goes out of service.)
+async fn kiosk(
+    centre: &Arc<Centre>,
+    peer: &Peer,
+    headers: &HeaderMap,
+) -> Result<KioskId, ApiError> {
+    let certificate = peer.0.clone().ok_or(ApiError::UnknownKiosk)?;
+    let token = Zeroizing::new(
+        headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(ApiError::UnknownKiosk)?
+            .to_string(),
+    );
+    let centre = centre.clone();
+    blocking(move || centre.authenticate(&certificate.common_name, &certificate.sha256, &token))
+        .await?
         .ok_or(ApiError::UnknownKiosk)
 }
 
@@ -341,7 +382,7 @@ async fn health(
     Extension(peer): Extension<Peer>,
     headers: HeaderMap,
 ) -> Reply {
-    kiosk(&shared.centre, &peer, &headers)?;
+    kiosk(&shared.centre, &peer, &headers).await?;
     let centre = shared.centre.clone();
     let maintenance = blocking(move || centre.maintenance()).await?;
     Ok(ok(wire::HealthResponse {
@@ -357,7 +398,7 @@ async fn check(
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    let kiosk = kiosk(&shared.centre, &peer, &headers)?;
+    let kiosk = kiosk(&shared.centre, &peer, &headers).await?;
     let centre = shared.centre.clone();
     let request: wire::CertificateRequest = parse(&body)?;
     let certificate = decode(&request.auth_certificate)?;
@@ -373,7 +414,7 @@ async fn begin(
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    let kiosk = kiosk(&shared.centre, &peer, &headers)?;
+    let kiosk = kiosk(&shared.centre, &peer, &headers).await?;
     let centre = shared.centre.clone();
     if !shared.starts.admit(&kiosk) {
         return Err(ApiError::RateLimited);
@@ -395,7 +436,7 @@ async fn prove(
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    let kiosk = kiosk(&shared.centre, &peer, &headers)?;
+    let kiosk = kiosk(&shared.centre, &peer, &headers).await?;
     let centre = shared.centre.clone();
     let session = session_id(&id)?;
     let request: wire::ProofRequest = parse(&body)?;
@@ -412,7 +453,7 @@ async fn reset_command(
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    let kiosk = kiosk(&shared.centre, &peer, &headers)?;
+    let kiosk = kiosk(&shared.centre, &peer, &headers).await?;
     let centre = shared.centre.clone();
     // The body carries the new PIN: copy it into a buffer that is wiped, and wipe the original
     // if nothing else shares it.
@@ -447,7 +488,7 @@ async fn complete(
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    let kiosk = kiosk(&shared.centre, &peer, &headers)?;
+    let kiosk = kiosk(&shared.centre, &peer, &headers).await?;
     let centre = shared.centre.clone();
     let session = session_id(&id)?;
     let request: wire::CompleteRequest = parse(&body)?;

@@ -28,9 +28,8 @@ fn auth_reset(
     )
 }
 
-#[test]
-fn an_auth_reset_succeeds_once_then_the_reservation_is_used() {
-    let centre = TestCentre::new();
+fn an_auth_reset_succeeds_once_then_the_reservation_is_used(database: Backend) {
+    let centre = TestCentre::on(database);
     centre.reserve("auth-blocked", ResetKind::Auth);
     let reader = card("auth-blocked");
     assert_eq!(
@@ -50,9 +49,8 @@ fn an_auth_reset_succeeds_once_then_the_reservation_is_used() {
     assert!(auth_pin_is(&reader, "5678"));
 }
 
-#[test]
-fn a_wrong_signing_password_costs_a_try_and_keeps_the_reservation() {
-    let centre = TestCentre::new();
+fn a_wrong_signing_password_costs_a_try_and_keeps_the_reservation(database: Backend) {
+    let centre = TestCentre::on(database);
     centre.reserve("normal", ResetKind::Auth);
     let reader = card("normal");
     assert_eq!(
@@ -70,9 +68,8 @@ fn a_wrong_signing_password_costs_a_try_and_keeps_the_reservation() {
     );
 }
 
-#[test]
-fn only_an_auth_reservation_opens_an_auth_reset() {
-    let centre = TestCentre::new();
+fn only_an_auth_reservation_opens_an_auth_reset(database: Backend) {
+    let centre = TestCentre::on(database);
     centre.reserve("normal", ResetKind::Signing);
     let reader = card("normal");
     assert_eq!(
@@ -97,9 +94,8 @@ fn only_an_auth_reservation_opens_an_auth_reset() {
     }
 }
 
-#[test]
-fn the_proof_must_be_made_with_this_cards_signing_key() {
-    let centre = TestCentre::new();
+fn the_proof_must_be_made_with_this_cards_signing_key(database: Backend) {
+    let centre = TestCentre::on(database);
     centre.reserve("normal", ResetKind::Auth);
     let kiosk = centre.kiosk();
     let reader = card("normal");
@@ -168,3 +164,10 @@ fn the_proof_must_be_made_with_this_cards_signing_key() {
         Ok(())
     );
 }
+
+on_both_databases!(
+    an_auth_reset_succeeds_once_then_the_reservation_is_used,
+    a_wrong_signing_password_costs_a_try_and_keeps_the_reservation,
+    only_an_auth_reservation_opens_an_auth_reset,
+    the_proof_must_be_made_with_this_cards_signing_key,
+);

@@ -52,9 +52,8 @@ fn full_reset(
     )
 }
 
-#[test]
-fn a_signing_reset_succeeds_once_then_the_reservation_is_used() {
-    let centre = TestCentre::new();
+fn a_signing_reset_succeeds_once_then_the_reservation_is_used(database: Backend) {
+    let centre = TestCentre::on(database);
     centre.reserve("signing-blocked", ResetKind::Signing);
     let reader = card("signing-blocked");
     assert_eq!(
@@ -75,15 +74,14 @@ fn a_signing_reset_succeeds_once_then_the_reservation_is_used() {
     assert!(reservations[0].used_at.is_some());
 }
 
-#[test]
-fn each_refusal_is_told_before_any_pin() {
+fn each_refusal_is_told_before_any_pin(database: Backend) {
     let check = |centre: &TestCentre, card: &str, kind: ResetKind| {
         centre
             .kiosk()
             .check_reservation(kind, &auth_certificate(card))
             .map(|_| ())
     };
-    let centre = TestCentre::new();
+    let centre = TestCentre::on(database);
     assert_eq!(
         check(&centre, "normal", ResetKind::Signing),
         Err(CentreError::Refused(Refusal::NoReservation))
@@ -167,9 +165,8 @@ fn each_refusal_is_told_before_any_pin() {
     );
 }
 
-#[test]
-fn replayed_challenges_sessions_and_cryptograms_are_refused() {
-    let centre = TestCentre::new();
+fn replayed_challenges_sessions_and_cryptograms_are_refused(database: Backend) {
+    let centre = TestCentre::on(database);
     centre.reserve("signing-blocked", ResetKind::Signing);
     let kiosk = centre.kiosk();
     let reader = card("signing-blocked");
@@ -269,18 +266,21 @@ fn replayed_challenges_sessions_and_cryptograms_are_refused() {
         centre
             .centre
             .authenticate("STORE-0002", &other_certificate.sha256, &token)
+            .expect("the database answers")
             .is_some()
     );
     assert!(
         centre
             .centre
             .authenticate("STORE-0002", &[3; 32], &token)
+            .expect("the database answers")
             .is_none()
     );
     assert!(
         centre
             .centre
             .authenticate("STORE-0002", &other_certificate.sha256, "00")
+            .expect("the database answers")
             .is_none()
     );
     let other = reset_center::InProcessCentre::new(centre.centre.clone(), "STORE-0002");
@@ -290,9 +290,8 @@ fn replayed_challenges_sessions_and_cryptograms_are_refused() {
     );
 }
 
-#[test]
-fn a_card_challenge_is_never_accepted_twice() {
-    let centre = TestCentre::new();
+fn a_card_challenge_is_never_accepted_twice(database: Backend) {
+    let centre = TestCentre::on(database);
     centre.reserve("normal", ResetKind::Signing);
     let kiosk = centre.kiosk();
     let reader = card("normal");
@@ -317,9 +316,8 @@ fn a_card_challenge_is_never_accepted_twice() {
     );
 }
 
-#[test]
-fn sessions_expire_and_need_a_proof_first() {
-    let centre = TestCentre::new();
+fn sessions_expire_and_need_a_proof_first(database: Backend) {
+    let centre = TestCentre::on(database);
     centre.reserve("normal", ResetKind::Signing);
     let kiosk = centre.kiosk();
     let certificate = auth_certificate("normal");
@@ -343,9 +341,8 @@ fn sessions_expire_and_need_a_proof_first() {
     );
 }
 
-#[test]
-fn an_unknown_outcome_holds_the_reservation_until_its_lease_ends() {
-    let centre = TestCentre::new();
+fn an_unknown_outcome_holds_the_reservation_until_its_lease_ends(database: Backend) {
+    let centre = TestCentre::on(database);
     centre.reserve("normal", ResetKind::Signing);
     let kiosk = centre.kiosk();
     let reader = card("normal");
@@ -375,9 +372,66 @@ fn an_unknown_outcome_holds_the_reservation_until_its_lease_ends() {
     );
 }
 
-#[test]
-fn two_kiosks_racing_for_one_reservation_make_exactly_one_reset() {
-    let centre = TestCentre::new();
+/// Retention (docs/reset-center.md): sessions, with the certificates they hold, go once
+/// `retention.session_days` old; a reservation once it can no longer be used or claimed and the
+/// audit period has passed; nothing younger goes.
+fn what_retention_no_longer_keeps_is_deleted(database: Backend) {
+    let centre = TestCentre::on(database);
+    let (retention, config) = (centre.config.retention, &centre.config);
+    let purge = || centre.centre.purge().expect("purged");
+    centre.reserve("signing-blocked", ResetKind::Signing);
+    let reader = card("signing-blocked");
+    assert_eq!(
+        full_reset(&centre.kiosk(), &reader, "NEWPASS1"),
+        Ok(ReservationState::Used)
+    );
+    // A second holder proved and went away.
+    centre.reserve("normal", ResetKind::Signing);
+    let (_jpki, abandoned) = proven(&centre.kiosk(), &card("normal"));
+    assert_eq!(purge(), reset_center::store::Purged::default());
+    centre
+        .clock
+        .advance(retention.sessions - chrono::Duration::seconds(1));
+    assert_eq!(purge(), reset_center::store::Purged::default());
+    // A reservation made now stays through everything below.
+    centre.reserve("signing-last-try", ResetKind::Signing);
+    centre.clock.advance(chrono::Duration::seconds(2));
+    assert_eq!(
+        purge(),
+        reset_center::store::Purged {
+            sessions: 2,
+            card_challenges: 1,
+            reservations: 0
+        }
+    );
+    assert_eq!(
+        centre.kiosk().complete(&abandoned, Outcome::Unchanged),
+        Err(CentreError::Refused(Refusal::SessionUnknown))
+    );
+    assert_eq!(centre.centre.reservations().expect("listed").len(), 3);
+    // The first two reservations: made at the start, over after validity and a lease.
+    centre.clock.set(
+        japan_morning()
+            + config.reservation_validity
+            + config.claim_lease
+            + retention.reservation_audit
+            + chrono::Duration::seconds(1),
+    );
+    assert_eq!(purge().reservations, 2);
+    let kept = centre.centre.reservations().expect("listed");
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].serial, card_serial("signing-last-try"));
+}
+
+fn card_serial(card: &str) -> String {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let der = auth_certificate(card);
+    let (_, certificate) = X509Certificate::from_der(&der).expect("a certificate");
+    hex::encode(certificate.raw_serial())
+}
+
+fn two_kiosks_racing_for_one_reservation_make_exactly_one_reset(database: Backend) {
+    let centre = TestCentre::on(database);
     centre.reserve("normal", ResetKind::Signing);
     // Two copies of the same card (the same identity) at two kiosks.
     let readers = [card("normal"), card("normal")];
@@ -433,9 +487,8 @@ fn two_kiosks_racing_for_one_reservation_make_exactly_one_reset() {
     assert_eq!(reset_cards, 1, "exactly one card was reset");
 }
 
-#[test]
-fn a_centre_killed_between_command_and_completion_stays_consistent() {
-    let mut centre = TestCentre::new();
+fn a_centre_killed_between_command_and_completion_stays_consistent(database: Backend) {
+    let mut centre = TestCentre::on(database);
     centre.reserve("normal", ResetKind::Signing);
     let reader = card("normal");
 
@@ -485,9 +538,8 @@ fn a_centre_killed_between_command_and_completion_stays_consistent() {
     );
 }
 
-#[test]
-fn reservations_survive_a_restart() {
-    let mut centre = TestCentre::new();
+fn reservations_survive_a_restart(database: Backend) {
+    let mut centre = TestCentre::on(database);
     let id = centre.reserve("normal", ResetKind::Signing);
     centre.restart();
     let reservations = centre.centre.reservations().expect("list");
@@ -538,10 +590,9 @@ impl Transport for LosesResetCommand {
     }
 }
 
-#[test]
-fn a_lost_answer_is_read_back_by_the_cards_receipt_without_a_try() {
+fn a_lost_answer_is_read_back_by_the_cards_receipt_without_a_try(database: Backend) {
     for profile in ["signing-blocked", "normal"] {
-        let centre = TestCentre::new();
+        let centre = TestCentre::on(database);
         centre.reserve(profile, ResetKind::Signing);
         let reader = card(profile);
         let mut jpki =
@@ -558,7 +609,7 @@ fn a_lost_answer_is_read_back_by_the_cards_receipt_without_a_try() {
     }
     // The command never reached a card whose counter was full: the receipt (none) says so,
     // and no try of the old password was spent finding out.
-    let centre = TestCentre::new();
+    let centre = TestCentre::on(database);
     centre.reserve("normal", ResetKind::Signing);
     let reader = card("normal");
     let mut jpki = card_driver::jpki::Jpki::new(LosesResetCommand(reader.connect().expect("card")));
@@ -581,9 +632,8 @@ fn a_lost_answer_is_read_back_by_the_cards_receipt_without_a_try() {
     );
 }
 
-#[test]
-fn the_centre_takes_only_this_sessions_receipt_as_the_reset() {
-    let centre = TestCentre::new();
+fn the_centre_takes_only_this_sessions_receipt_as_the_reset(database: Backend) {
+    let centre = TestCentre::on(database);
     centre.reserve("normal", ResetKind::Signing);
     let reader = card("normal");
     let kiosk = centre.kiosk();
@@ -627,9 +677,8 @@ fn the_centre_takes_only_this_sessions_receipt_as_the_reset() {
     );
 }
 
-#[test]
-fn a_receipt_replaced_by_a_later_reset_proves_nothing() {
-    let centre = TestCentre::new();
+fn a_receipt_replaced_by_a_later_reset_proves_nothing(database: Backend) {
+    let centre = TestCentre::on(database);
     let reader = card("normal");
     let kiosk = centre.kiosk();
     // Two reservations (the holder made a second one).
@@ -657,13 +706,12 @@ fn a_receipt_replaced_by_a_later_reset_proves_nothing() {
     );
 }
 
-#[test]
-fn without_the_receipt_command_a_lost_answer_is_read_back_by_the_counter() {
+fn without_the_receipt_command_a_lost_answer_is_read_back_by_the_counter(database: Backend) {
     for (profile, how) in [
         ("signing-blocked", "counter restored"),
         ("normal", "new password verifies"),
     ] {
-        let centre = TestCentre::new();
+        let centre = TestCentre::on(database);
         centre.reserve(profile, ResetKind::Signing);
         let reader = card(profile);
         let mut jpki = card_driver::jpki::Jpki::new(NoReceiptCommand(LosesResetAnswer(
@@ -683,9 +731,8 @@ fn without_the_receipt_command_a_lost_answer_is_read_back_by_the_counter() {
     }
 }
 
-#[test]
-fn a_refused_cryptogram_gives_the_reservation_back() {
-    let centre = TestCentre::new();
+fn a_refused_cryptogram_gives_the_reservation_back(database: Backend) {
+    let centre = TestCentre::on(database);
     centre.reserve("normal", ResetKind::Signing);
     let reader = card("normal");
     let kiosk = centre.kiosk();
@@ -721,9 +768,8 @@ fn a_refused_cryptogram_gives_the_reservation_back() {
     );
 }
 
-#[test]
-fn only_the_cards_current_receipt_gives_a_reservation_back() {
-    let centre = TestCentre::new();
+fn only_the_cards_current_receipt_gives_a_reservation_back(database: Backend) {
+    let centre = TestCentre::on(database);
     let reader = card("normal");
     let kiosk = centre.kiosk();
     let key = card_key_of("normal");
@@ -766,3 +812,22 @@ fn only_the_cards_current_receipt_gives_a_reservation_back() {
         Some(CentreError::Refused(Refusal::BadRequest))
     );
 }
+
+on_both_databases!(
+    what_retention_no_longer_keeps_is_deleted,
+    a_signing_reset_succeeds_once_then_the_reservation_is_used,
+    each_refusal_is_told_before_any_pin,
+    replayed_challenges_sessions_and_cryptograms_are_refused,
+    a_card_challenge_is_never_accepted_twice,
+    sessions_expire_and_need_a_proof_first,
+    an_unknown_outcome_holds_the_reservation_until_its_lease_ends,
+    two_kiosks_racing_for_one_reservation_make_exactly_one_reset,
+    a_centre_killed_between_command_and_completion_stays_consistent,
+    reservations_survive_a_restart,
+    a_lost_answer_is_read_back_by_the_cards_receipt_without_a_try,
+    the_centre_takes_only_this_sessions_receipt_as_the_reset,
+    a_receipt_replaced_by_a_later_reset_proves_nothing,
+    without_the_receipt_command_a_lost_answer_is_read_back_by_the_counter,
+    a_refused_cryptogram_gives_the_reservation_back,
+    only_the_cards_current_receipt_gives_a_reservation_back,
+);

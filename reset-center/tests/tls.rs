@@ -450,17 +450,19 @@ fn a_kiosk_cannot_touch_another_kiosks_session() {
             .err(),
         Some(CentreError::Refused(Refusal::SessionUnknown))
     );
-    let success = Outcome::Card {
-        sw: StatusWord::SUCCESS,
+    // A can neither report B's card as reset (consuming the reservation) nor give it back.
+    let a_completes_nothing = || {
+        let success = Outcome::Card {
+            sw: StatusWord::SUCCESS,
+        };
+        for outcome in [success, Outcome::Unchanged] {
+            assert_eq!(
+                store_a.complete(&begun.session, outcome),
+                Err(CentreError::Refused(Refusal::SessionUnknown))
+            );
+        }
     };
-    assert_eq!(
-        store_a.complete(&begun.session, success),
-        Err(CentreError::Refused(Refusal::SessionUnknown))
-    );
-    assert_eq!(
-        store_a.complete(&begun.session, Outcome::Unchanged),
-        Err(CentreError::Refused(Refusal::SessionUnknown))
-    );
+    a_completes_nothing();
     // Nor does a session id that was never handed out.
     assert_eq!(
         store_a.complete(&SessionId("0".repeat(32)), Outcome::Unchanged),
@@ -481,15 +483,8 @@ fn a_kiosk_cannot_touch_another_kiosks_session() {
         )
         .expect("B's command");
     assert_eq!(state(), "pending");
-    // A cannot report B's card as reset (consuming the reservation) nor give it back.
-    assert_eq!(
-        store_a.complete(&begun.session, success),
-        Err(CentreError::Refused(Refusal::SessionUnknown))
-    );
-    assert_eq!(
-        store_a.complete(&begun.session, Outcome::Unchanged),
-        Err(CentreError::Refused(Refusal::SessionUnknown))
-    );
+    // Nor once B's command is issued.
+    a_completes_nothing();
     assert_eq!(state(), "pending");
     // B's card never got the command: its receipt (it was never reset) gives the
     // reservation back.

@@ -431,14 +431,7 @@ fn centre_config_text(pki: &Path, lease: Option<u32>) -> String {
     let mut config: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("centre config: {e}"));
     let test_pki = workspace_root().join("config/test-pki");
-    for field in [
-        "master_key_file",
-        "auth_ca_certificate",
-        "signing_ca_certificate",
-        "auth_crl",
-        "signing_crl",
-        "registry",
-    ] {
+    for field in reset_center::config::CARD_PKI_FIELDS {
         let name = config[field]
             .as_str()
             .and_then(|path| path.strip_prefix("test-pki/"))

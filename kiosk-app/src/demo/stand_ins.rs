@@ -83,7 +83,8 @@ pub fn services(
     let database = tempfile::tempdir().map_err(|e| format!("demo database: {e}"))?;
     let centre_path = base.join("reset-center.json");
     let mut centre_config = CentreConfig::load(&centre_path).map_err(|e| e.to_string())?;
-    centre_config.database = database.path().join("demo-centre.sqlite");
+    centre_config.database =
+        reset_center::store::Database::Sqlite(database.path().join("demo-centre.sqlite"));
     // The demo centre keeps the kiosk's hours.
     centre_config.service_hours = ServiceHours {
         start: config.service_start,

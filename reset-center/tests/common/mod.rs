@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod postgres_server;
 pub mod server;
 
 use std::path::PathBuf;
@@ -33,25 +34,79 @@ pub fn japan_morning() -> DateTime<Utc> {
         .expect("valid time")
 }
 
+/// The database a test's centre keeps its state in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A file in the test's directory.
+    Sqlite,
+    /// A database on the test's own PostgreSQL server.
+    Postgres,
+}
+
+/// Runs each named test, a `fn name(database: Backend)`, once on SQLite and once on
+/// PostgreSQL (as `sqlite::name` and `postgres::name`): the store's conformance suite.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name($crate::common::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                super::$name($crate::common::Backend::Postgres)
+            })*
+        }
+    };
+}
+
 pub struct TestCentre {
     pub centre: Arc<Centre>,
     pub clock: Arc<ManualClock>,
     pub config: CentreConfig,
+    /// Declared before the directory: the server stops before its files go.
+    pub postgres: Option<postgres_server::PostgresServer>,
     _dir: tempfile::TempDir,
 }
 
 impl TestCentre {
+    /// A centre on SQLite.
     pub fn new() -> TestCentre {
+        TestCentre::on(Backend::Sqlite)
+    }
+
+    pub fn on(database: Backend) -> TestCentre {
         let dir = tempfile::tempdir().expect("temporary directory");
         let mut config =
             CentreConfig::load(&workspace().join("config/reset-center.json")).expect("config");
-        config.database = dir.path().join("centre.sqlite");
+        let postgres = match database {
+            Backend::Sqlite => {
+                config.database =
+                    reset_center::store::Database::Sqlite(dir.path().join("centre.sqlite"));
+                None
+            }
+            Backend::Postgres => {
+                let server = postgres_server::PostgresServer::start();
+                config.database = reset_center::store::Database::parse(
+                    &server.create_database(),
+                    dir.path(),
+                    None,
+                    4,
+                )
+                .expect("a PostgreSQL URL");
+                Some(server)
+            }
+        };
         let clock = Arc::new(ManualClock::new(japan_morning()));
         let centre = Arc::new(Centre::open(&config, clock.clone()).expect("centre opens"));
         TestCentre {
             centre,
             clock,
             config,
+            postgres,
             _dir: dir,
         }
     }

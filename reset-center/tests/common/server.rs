@@ -23,19 +23,13 @@ use super::workspace;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_reset-center");
 
-/// The fields of the committed configuration that name the card PKI's files (relative to it).
-const CARD_PKI_FIELDS: [&str; 6] = [
-    "master_key_file",
-    "auth_ca_certificate",
-    "signing_ca_certificate",
-    "auth_crl",
-    "signing_crl",
-    "registry",
-];
+use reset_center::config::CARD_PKI_FIELDS;
 
 /// A scratch centre: its directory, link PKI, configuration and database; no process yet.
+/// Clones share the directory (several instances of one site), removed with the last.
+#[derive(Clone)]
 pub struct Site {
-    dir: tempfile::TempDir,
+    dir: Arc<tempfile::TempDir>,
 }
 
 impl std::fmt::Debug for Site {
@@ -56,7 +50,7 @@ impl Site {
     /// A site whose configuration is the committed one with its own link PKI, its own database,
     /// service hours all day, and whatever `edit` changes (e.g. `config["limits"][...]`).
     pub fn new(edit: impl FnOnce(&mut serde_json::Value)) -> Site {
-        let dir = tempfile::tempdir().expect("temporary directory");
+        let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
         let site = Site { dir };
         let init = Command::new(BINARY)
             .args(["tls", "init", "--out"])
@@ -318,6 +312,20 @@ impl Server {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// A second `serve` process of the same site (configuration, link PKI and database: on
+    /// PostgreSQL, another instance serving the same fleet) on its own port.
+    pub fn another_instance(&self) -> Server {
+        let mut server = Server {
+            site: self.site.clone(),
+            child: None,
+            address: String::new(),
+            stderr: Arc::new(Mutex::new(String::new())),
+            extra: self.extra.clone(),
+        };
+        server.spawn("127.0.0.1:0");
+        server
     }
 
     /// Back on the same address, configuration and database.
