@@ -242,6 +242,8 @@ pub const CARD_PKI_FIELDS: [&str; 6] = [
 #[derive(Debug, Clone)]
 pub struct CentreConfig {
     pub database: crate::store::Database,
+    /// How a PostgreSQL database is used (also one given with `--db`).
+    pub database_options: crate::store::DatabaseOptions,
     pub retention: Retention,
     pub master_key_file: PathBuf,
     pub auth_ca_certificate: PathBuf,
@@ -320,16 +322,19 @@ impl CentreConfig {
             )
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX))?,
         };
-        let database = crate::store::Database::parse(
-            &file.database,
-            base,
-            file.database_ca_certificate
+        let database_options = crate::store::DatabaseOptions {
+            ca_certificate: file
+                .database_ca_certificate
                 .as_ref()
                 .map(|ca| base.join(ca)),
-            u32::try_from(positive("database_connections", file.database_connections)?)
-                .unwrap_or(u32::MAX),
-        )
-        .map_err(|problem| error("database", problem))?;
+            connections: u32::try_from(positive(
+                "database_connections",
+                file.database_connections,
+            )?)
+            .unwrap_or(u32::MAX),
+        };
+        let database = crate::store::Database::parse(&file.database, base, &database_options)
+            .map_err(|problem| error("database", problem))?;
         let retention = Retention {
             sessions: chrono::Duration::days(positive(
                 "retention.session_days",
@@ -343,6 +348,7 @@ impl CentreConfig {
             tls,
             limits,
             database,
+            database_options,
             retention,
             master_key_file: base.join(&file.master_key_file),
             auth_ca_certificate: base.join(&file.auth_ca_certificate),

@@ -174,16 +174,13 @@ fn run(args: Args) -> Result<(), String> {
     }
     let mut config = CentreConfig::load(&args.config).map_err(|e| e.to_string())?;
     if let Some(db) = args.db {
-        let (ca, connections) = match &config.database {
-            reset_center::store::Database::Postgres(settings) => {
-                (settings.ca_certificate.clone(), settings.connections)
-            }
-            reset_center::store::Database::Sqlite(_) => (None, 16),
-        };
         // A relative file is relative to where the command runs, as a path argument is.
-        config.database =
-            reset_center::store::Database::parse(&db, std::path::Path::new(""), ca, connections)
-                .map_err(|e| format!("--db: {e}"))?;
+        config.database = reset_center::store::Database::parse(
+            &db,
+            std::path::Path::new(""),
+            &config.database_options,
+        )
+        .map_err(|e| format!("--db: {e}"))?;
     }
     if let Command::Serve {
         hours: Some(hours), ..

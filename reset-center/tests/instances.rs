@@ -293,11 +293,58 @@ fn a_database_that_does_not_answer_is_one_clear_line() {
         !stderr.contains("s3cret"),
         "the password is never shown: {stderr}"
     );
-    // And the configured database works through the command line as through the server.
-    let output = site.cli(&["list"]);
-    assert!(output.status.success());
+    // And the configured database works through the command line as through the server, over
+    // loopback TCP and through the server's Unix socket (how a centre beside its database
+    // connects, with peer authentication).
+    site.reserve("normal", "signing", None);
+    for database in [None, Some(postgres.socket_url(&database_name(&site)))] {
+        let mut args = Vec::new();
+        if let Some(url) = &database {
+            args.extend(["--db", url.as_str()]);
+        }
+        args.push("list");
+        let output = site.cli(&args);
+        assert!(output.status.success(), "{database:?}: {output:?}");
+        let listed = String::from_utf8_lossy(&output.stdout);
+        assert!(listed.contains("signing  open"), "{database:?}: {listed}");
+    }
+}
+
+/// The name of the database a site's configuration names.
+fn database_name(site: &Site) -> String {
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.config()).expect("config")).expect("JSON");
+    let url = config["database"].as_str().expect("a URL");
+    url.rsplit('/').next().expect("a name").to_string()
+}
+
+#[test]
+fn a_database_on_another_machine_is_reached_over_tls_with_its_ca_pinned() {
+    // The server's certificate: the one `tls init` made for the centre (127.0.0.1, localhost),
+    // from the site's centre CA; the server takes only TLS over TCP.
+    let site = Site::new(|config| config["database_ca_certificate"] = "pki/centre-ca.crt".into());
+    let postgres = PostgresServer::start_tls(&site.pki("centre.crt"), &site.pki("centre.key"));
+    let url = postgres.create_database();
+    // (127.0.0.1 stands in for the other machine: with a CA configured the link is TLS.)
+    let listed = site.cli(&["--db", &url, "list"]);
+    assert!(
+        listed.status.success(),
+        "over TLS with the site's centre CA: {}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
     assert_eq!(
-        String::from_utf8_lossy(&output.stdout).trim(),
+        String::from_utf8_lossy(&listed.stdout).trim(),
         "no reservations"
     );
+    // The server refuses a connection without TLS, so that one succeeded over TLS; and with
+    // another CA pinned, the server's certificate is refused.
+    let plain = postgres::Client::connect(&url, postgres::NoTls);
+    assert!(plain.is_err(), "the server takes only TLS over TCP");
+    let other = Site::new(|config| config["database_ca_certificate"] = "pki/kiosk-ca.crt".into());
+    let refused = other.cli(&["--db", &url, "list"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("no connection to PostgreSQL"), "{stderr}");
+    assert!(stderr.contains("UnknownIssuer"), "{stderr}");
 }

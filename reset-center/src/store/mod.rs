@@ -37,6 +37,16 @@ pub enum Database {
     Postgres(PostgresSettings),
 }
 
+/// How the centre uses a PostgreSQL database, whichever URL names it (the configuration's, or
+/// `--db`'s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseOptions {
+    /// `database_ca_certificate`: see [`PostgresSettings::ca_certificate`].
+    pub ca_certificate: Option<PathBuf>,
+    /// `database_connections`.
+    pub connections: u32,
+}
+
 /// A PostgreSQL database and how to reach it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PostgresSettings {
@@ -101,14 +111,13 @@ impl Database {
     pub fn parse(
         text: &str,
         relative_to: &std::path::Path,
-        ca_certificate: Option<PathBuf>,
-        connections: u32,
+        options: &DatabaseOptions,
     ) -> Result<Database, String> {
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             let settings = PostgresSettings {
                 url: text.to_string(),
-                ca_certificate,
-                connections,
+                ca_certificate: options.ca_certificate.clone(),
+                connections: options.connections,
             };
             postgres::check(&settings)?;
             Ok(Database::Postgres(settings))
@@ -422,6 +431,18 @@ impl Store {
         }
     }
 
+    /// Runs `read`, which only reads, in the cheapest consistent way: on PostgreSQL outside a
+    /// transaction (each statement its own snapshot), on SQLite in one.
+    fn read<R>(
+        &self,
+        read: impl Fn(&mut dyn Transaction) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(_) => self.transaction(read),
+            Backend::Postgres(database) => database.read(read),
+        }
+    }
+
     pub fn add_reservation(
         &self,
         card: &CardRef,
@@ -432,7 +453,7 @@ impl Store {
     }
 
     pub fn reservations(&self) -> Result<Vec<Reservation>, StoreError> {
-        self.transaction(|t| t.reservations())
+        self.read(|t| t.reservations())
     }
 
     pub fn cancel_reservation(&self, id: i64) -> Result<bool, StoreError> {
@@ -454,19 +475,19 @@ impl Store {
     }
 
     pub fn kiosk_secrets(&self, id: &str) -> Result<Option<KioskSecrets>, StoreError> {
-        self.transaction(|t| t.kiosk_secrets(id))
+        self.read(|t| t.kiosk_secrets(id))
     }
 
     pub fn revoked_kiosk_certificates(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        self.transaction(|t| t.revoked_kiosk_certificates())
+        self.read(|t| t.revoked_kiosk_certificates())
     }
 
     pub fn kiosks(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        self.transaction(|t| t.kiosks())
+        self.read(|t| t.kiosks())
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.transaction(|t| t.setting(key))
+        self.read(|t| t.setting(key))
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -516,29 +537,38 @@ mod tests {
     #[test]
     fn the_url_chooses_the_database() {
         let base = std::path::Path::new("/etc/reset-center");
+        let plain = DatabaseOptions {
+            ca_certificate: None,
+            connections: 4,
+        };
+        let with_ca = DatabaseOptions {
+            ca_certificate: Some(base.join("db-ca.pem")),
+            connections: 4,
+        };
         assert_eq!(
-            Database::parse("centre.sqlite", base, None, 4),
+            Database::parse("centre.sqlite", base, &plain),
             Ok(Database::Sqlite(base.join("centre.sqlite")))
         );
         assert!(matches!(
-            Database::parse("postgresql://centre@localhost/centre", base, None, 4),
+            Database::parse("postgresql://centre@localhost/centre", base, &plain),
             Ok(Database::Postgres(_))
         ));
-        let refused = Database::parse("mysql://root:pw@localhost/x", base, None, 4)
+        let refused = Database::parse("mysql://root:pw@localhost/x", base, &plain)
             .expect_err("not a database we know");
         assert!(!refused.contains("pw"), "{refused}");
+        // The local server's Unix socket, percent-encoded in the host.
+        assert!(matches!(
+            Database::parse(
+                "postgres://reset-center@%2Frun%2Fpostgresql/reset_center",
+                base,
+                &plain
+            ),
+            Ok(Database::Postgres(_))
+        ));
         // A server on another machine without TLS: personal data would cross a network in clear.
-        let refused = Database::parse("postgres://centre@db.example/centre", base, None, 4)
+        let refused = Database::parse("postgres://centre@db.example/centre", base, &plain)
             .expect_err("no TLS to another machine");
         assert!(refused.contains("database_ca_certificate"), "{refused}");
-        assert!(
-            Database::parse(
-                "postgres://centre@db.example/centre",
-                base,
-                Some(base.join("db-ca.pem")),
-                4
-            )
-            .is_ok()
-        );
+        assert!(Database::parse("postgres://centre@db.example/centre", base, &with_ca).is_ok());
     }
 }

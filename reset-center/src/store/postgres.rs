@@ -10,9 +10,10 @@
 
 use std::time::Duration;
 
+use std::collections::HashMap;
+
 use postgres::error::SqlState;
-use postgres::{IsolationLevel, Row};
-use r2d2_postgres::PostgresConnectionManager;
+use postgres::{GenericClient, IsolationLevel, Row, Statement};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -35,7 +36,55 @@ const MIGRATION_LOCK: i64 = 0x4A50_4B49_5253_4554;
 /// How long a request waits for a pooled connection, or a new connection for the server.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
+/// A connection and the statements prepared on it: each query is parsed by the server once per
+/// connection, not once per use (a round trip saved on every statement).
+pub(super) struct Connection {
+    client: postgres::Client,
+    statements: HashMap<String, Statement>,
+    /// The connection failed below SQL (closed, reset): the pool drops it.
+    broken: bool,
+}
+
+/// Makes the pool's connections (what r2d2_postgres does, plus the statement cache).
+struct Manager {
+    config: postgres::Config,
+    tls: MakeRustlsConnect,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Connection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<Connection, ConnectError> {
+        Ok(Connection {
+            client: self
+                .config
+                .connect(self.tls.clone())
+                .map_err(|e| ConnectError(describe(&e)))?,
+            statements: HashMap::new(),
+            broken: false,
+        })
+    }
+
+    fn is_valid(&self, connection: &mut Connection) -> Result<(), ConnectError> {
+        connection
+            .client
+            .simple_query("")
+            .map(drop)
+            .map_err(|e| ConnectError(describe(&e)))
+    }
+
+    fn has_broken(&self, connection: &mut Connection) -> bool {
+        connection.broken || connection.client.is_closed()
+    }
+}
+
+type Pool = r2d2::Pool<Manager>;
+
+/// Why a connection could not be made, with its causes (r2d2 keeps only the message).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct ConnectError(String);
 
 pub(super) struct Postgres {
     pool: Pool,
@@ -55,10 +104,14 @@ fn describe(error: &postgres::Error) -> String {
     if let Some(db) = error.as_db_error() {
         return format!("{} {}: {}", db.severity(), db.code().code(), db.message());
     }
-    match std::error::Error::source(error) {
-        Some(source) => format!("{error}: {source}"),
-        None => error.to_string(),
+    // The causes too: "error performing TLS handshake: invalid peer certificate: UnknownIssuer".
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(source) = cause {
+        text = format!("{text}: {source}");
+        cause = source.source();
     }
+    text
 }
 
 impl From<postgres::Error> for StoreError {
@@ -158,20 +211,28 @@ fn tls(settings: &PostgresSettings) -> Result<MakeRustlsConnect, StoreError> {
 impl Postgres {
     pub(super) fn open(settings: &PostgresSettings) -> Result<Postgres, StoreError> {
         let config = client_config(settings).map_err(StoreError::new)?;
-        let manager = PostgresConnectionManager::new(config, tls(settings)?);
+        let manager = Manager {
+            config,
+            tls: tls(settings)?,
+        };
         let pool = r2d2::Pool::builder()
             .max_size(settings.connections.max(1))
             .min_idle(Some(1))
             .connection_timeout(CONNECT_TIMEOUT)
+            // No ping before every use (a round trip per transaction): a connection the server
+            // closed (it restarted) fails at the transaction's first statement, before anything
+            // was decided, and the transaction runs again on another (`run`).
+            .test_on_check_out(false)
             // r2d2 would log every failed connection attempt through `log` many times a
             // second; the request that needed it reports the failure instead.
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build(manager)?;
-        let mut client = pool.get()?;
+        let mut connection = pool.get()?;
+        let client = &mut connection.client;
         client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
         let migrated = migrations::migrations::runner()
             .set_grouped(true)
-            .run(&mut *client)
+            .run(client)
             .map_err(|e| StoreError::new(format!("migrating PostgreSQL: {e}")));
         client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])?;
         migrated?;
@@ -182,33 +243,78 @@ impl Postgres {
         &self,
         decide: &mut impl FnMut(&mut dyn Transaction) -> Result<R, E>,
     ) -> Attempt<R, E> {
-        let mut client = match self.pool.get() {
-            Ok(client) => client,
+        let mut pooled = match self.pool.get() {
+            Ok(connection) => connection,
             Err(error) => return Attempt::Done(Err(StoreError::from(error).into())),
         };
-        let transaction = match client
+        let connection = &mut *pooled;
+        let mut transaction = match connection
+            .client
             .build_transaction()
             .isolation_level(IsolationLevel::ReadCommitted)
             .start()
         {
             Ok(transaction) => transaction,
-            Err(error) => return failed(error.into()),
+            Err(error) => {
+                // Nothing was sent of the decision yet: a connection that broke since it was
+                // last used (the server restarted) is dropped and the decision runs again.
+                let stale = error.as_db_error().is_none();
+                connection.broken |= stale;
+                let error = StoreError::from(error);
+                return if stale || error.conflict {
+                    Attempt::Conflict(error)
+                } else {
+                    Attempt::Done(Err(error.into()))
+                };
+            }
         };
         let mut open = PostgresTransaction {
-            transaction,
+            client: &mut transaction,
+            statements: &mut connection.statements,
             conflict: None,
+            broken: false,
         };
         let decided = decide(&mut open);
-        if let Some(conflict) = open.conflict.take() {
-            return Attempt::Conflict(conflict);
-        }
-        match decided {
-            Ok(value) => match open.transaction.commit() {
+        let (conflict, broken) = (open.conflict.take(), open.broken);
+        let committed = match (conflict, decided) {
+            (Some(conflict), _) => Attempt::Conflict(conflict),
+            (None, Ok(value)) => match transaction.commit() {
                 Ok(()) => Attempt::Done(Ok(value)),
                 Err(error) => failed(error.into()),
             },
             // Dropping the transaction rolls it back.
-            Err(error) => Attempt::Done(Err(error)),
+            (None, Err(error)) => Attempt::Done(Err(error)),
+        };
+        connection.broken |= broken;
+        committed
+    }
+
+    /// Runs `read` outside a transaction (one statement, each its own snapshot): for the
+    /// single reads that decide nothing (a kiosk's secrets, a setting, the lists), one round
+    /// trip instead of three.
+    pub(super) fn read<R>(
+        &self,
+        read: impl Fn(&mut dyn Transaction) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut pooled = self.pool.get()?;
+            let connection = &mut *pooled;
+            let mut open = PostgresTransaction {
+                client: &mut connection.client,
+                statements: &mut connection.statements,
+                conflict: None,
+                broken: false,
+            };
+            let result = read(&mut open);
+            let broken = open.broken;
+            connection.broken |= broken;
+            // A read on a connection that broke since it was last used (the server restarted)
+            // is read again on another.
+            if result.is_ok() || !broken || attempt >= super::CONFLICT_ATTEMPTS {
+                return result;
+            }
         }
     }
 }
@@ -221,18 +327,24 @@ fn failed<R, E: From<StoreError>>(error: StoreError) -> Attempt<R, E> {
     }
 }
 
-struct PostgresTransaction<'c> {
-    transaction: postgres::Transaction<'c>,
+/// A decision's access to the database: inside a transaction (`C` a `postgres::Transaction`)
+/// or, for single reads, on the connection itself.
+struct PostgresTransaction<'a, C: GenericClient> {
+    client: &'a mut C,
+    statements: &'a mut HashMap<String, Statement>,
     /// The first conflict seen: the whole transaction runs again (after one, PostgreSQL
     /// refuses every further statement of the transaction anyway).
     conflict: Option<StoreError>,
+    /// A failure below SQL: the connection is not used again.
+    broken: bool,
 }
 
 type Parameters<'a> = [&'a (dyn postgres::types::ToSql + Sync)];
 
-impl PostgresTransaction<'_> {
+impl<C: GenericClient> PostgresTransaction<'_, C> {
     fn check<T>(&mut self, result: Result<T, postgres::Error>) -> Result<T, StoreError> {
         result.map_err(|error| {
+            self.broken |= error.as_db_error().is_none() && error.is_closed();
             let error = StoreError::from(error);
             if error.conflict && self.conflict.is_none() {
                 self.conflict = Some(StoreError::new(error.message.clone()));
@@ -241,13 +353,26 @@ impl PostgresTransaction<'_> {
         })
     }
 
+    /// `query` prepared on this connection (once: then taken from the cache).
+    fn statement(&mut self, query: &str) -> Result<Statement, StoreError> {
+        if let Some(statement) = self.statements.get(query) {
+            return Ok(statement.clone());
+        }
+        let prepared = self.client.prepare(query);
+        let statement = self.check(prepared)?;
+        self.statements.insert(query.to_string(), statement.clone());
+        Ok(statement)
+    }
+
     fn execute(&mut self, query: &str, parameters: &Parameters<'_>) -> Result<u64, StoreError> {
-        let result = self.transaction.execute(query, parameters);
+        let statement = self.statement(query)?;
+        let result = self.client.execute(&statement, parameters);
         self.check(result)
     }
 
     fn query(&mut self, query: &str, parameters: &Parameters<'_>) -> Result<Vec<Row>, StoreError> {
-        let result = self.transaction.query(query, parameters);
+        let statement = self.statement(query)?;
+        let result = self.client.query(&statement, parameters);
         self.check(result)
     }
 
@@ -256,7 +381,8 @@ impl PostgresTransaction<'_> {
         query: &str,
         parameters: &Parameters<'_>,
     ) -> Result<Option<Row>, StoreError> {
-        let result = self.transaction.query_opt(query, parameters);
+        let statement = self.statement(query)?;
+        let result = self.client.query_opt(&statement, parameters);
         self.check(result)
     }
 
@@ -315,7 +441,7 @@ fn reservation_from_row(row: &Row) -> Result<Reservation, StoreError> {
     })
 }
 
-impl Transaction for PostgresTransaction<'_> {
+impl<C: GenericClient> Transaction for PostgresTransaction<'_, C> {
     fn insert_reservation(
         &mut self,
         card: &CardRef,

@@ -93,8 +93,7 @@ impl TestCentre {
                 config.database = reset_center::store::Database::parse(
                     &server.create_database(),
                     dir.path(),
-                    None,
-                    4,
+                    &config.database_options,
                 )
                 .expect("a PostgreSQL URL");
                 Some(server)

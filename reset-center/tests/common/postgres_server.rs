@@ -132,6 +132,8 @@ pub struct PostgresServer {
     dir: tempfile::TempDir,
     port: u16,
     child: Option<Child>,
+    /// Settings beyond the defaults (`-c name=value`).
+    settings: Vec<String>,
 }
 
 impl std::fmt::Debug for PostgresServer {
@@ -144,6 +146,36 @@ impl std::fmt::Debug for PostgresServer {
 
 impl PostgresServer {
     pub fn start() -> PostgresServer {
+        PostgresServer::start_with(|_| Vec::new())
+    }
+
+    /// A server that speaks TLS with `certificate` and `key` (PEM) and, over TCP, accepts only
+    /// TLS connections (the tests' own connections use its Unix socket).
+    pub fn start_tls(certificate: &Path, key: &Path) -> PostgresServer {
+        PostgresServer::start_with(|dir| {
+            for (from, to) in [(certificate, "server.crt"), (key, "server.key")] {
+                std::fs::copy(from, dir.join("data").join(to)).expect("TLS file copied");
+            }
+            std::fs::write(
+                dir.join("data/pg_hba.conf"),
+                "local all all trust\n\
+                 hostssl all all 127.0.0.1/32 trust\n\
+                 hostnossl all all 0.0.0.0/0 reject\n",
+            )
+            .expect("pg_hba.conf");
+            [
+                "ssl=on",
+                "ssl_cert_file=server.crt",
+                "ssl_key_file=server.key",
+            ]
+            .map(String::from)
+            .to_vec()
+        })
+    }
+
+    /// `prepare` edits the copied data directory before the server starts and returns
+    /// settings for it.
+    fn start_with(prepare: impl FnOnce(&Path) -> Vec<String>) -> PostgresServer {
         let template = template();
         let dir = tempfile::tempdir().expect("temporary directory");
         let status = Command::new("cp")
@@ -153,11 +185,19 @@ impl PostgresServer {
             .status()
             .expect("cp runs");
         assert!(status.success(), "copy of the template");
+        let settings = prepare(dir.path());
         give_to_server_user(dir.path());
+        let key = dir.path().join("data/server.key");
+        if key.exists() {
+            // PostgreSQL refuses a key others may read.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("0600");
+        }
         let mut server = PostgresServer {
             dir,
             port: free_port(),
             child: None,
+            settings,
         };
         server.run();
         server
@@ -177,7 +217,12 @@ impl PostgresServer {
                 .arg(self.dir.path())
                 .args(["-p", &self.port.to_string()])
                 .args(["-c", "listen_addresses=127.0.0.1"])
-                .args(["-c", "max_connections=200"]),
+                .args(["-c", "max_connections=200"])
+                .args(
+                    self.settings
+                        .iter()
+                        .flat_map(|setting| ["-c", setting.as_str()]),
+                ),
         )
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log"))
@@ -187,7 +232,7 @@ impl PostgresServer {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if postgres::Client::connect(&self.url("postgres"), postgres::NoTls).is_ok() {
+            if postgres::Client::connect(&self.socket_url("postgres"), postgres::NoTls).is_ok() {
                 return;
             }
             if let Some(child) = &mut self.child
@@ -218,11 +263,22 @@ impl PostgresServer {
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
     }
 
+    /// The URL of database `name` through the server's Unix socket (in its directory).
+    pub fn socket_url(&self, name: &str) -> String {
+        let directory = self
+            .dir
+            .path()
+            .to_str()
+            .expect("utf-8 path")
+            .replace('/', "%2F");
+        format!("postgres://postgres@{directory}:{}/{name}", self.port)
+    }
+
     /// A new, empty database; its URL.
     pub fn create_database(&self) -> String {
         let name = format!("centre_{}", NEXT.fetch_add(1, Ordering::Relaxed));
-        let mut client =
-            postgres::Client::connect(&self.url("postgres"), postgres::NoTls).expect("connects");
+        let mut client = postgres::Client::connect(&self.socket_url("postgres"), postgres::NoTls)
+            .expect("connects");
         client
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("CREATE DATABASE");
