@@ -325,14 +325,17 @@ fn serve(
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(async {
+    // The last reference to the centre is dropped here, after the runtime: its PostgreSQL
+    // connections close with a blocking call, which must not run on the runtime's threads.
+    let centre = Arc::new(centre);
+    let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         eprintln!("reset-center: listening on https://{address}");
         reset_center::server::serve(
-            Arc::new(centre),
+            centre.clone(),
             listener,
             tls,
             config.tls.crl_reload,
@@ -340,7 +343,10 @@ fn serve(
         )
         .await
         .map_err(|e| format!("server: {e}"))
-    })
+    });
+    drop(runtime);
+    drop(centre);
+    served
 }
 
 /// The kiosk CA with its key, which `kiosk add`, `remove` and `crl` need.

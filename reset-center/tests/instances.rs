@@ -348,3 +348,19 @@ fn a_database_on_another_machine_is_reached_over_tls_with_its_ca_pinned() {
     assert!(stderr.contains("no connection to PostgreSQL"), "{stderr}");
     assert!(stderr.contains("UnknownIssuer"), "{stderr}");
 }
+
+#[test]
+fn an_instance_stopped_by_sigterm_exits_cleanly() {
+    let postgres = PostgresServer::start();
+    let site = site_on(&postgres.create_database());
+    let kiosk = site.add_kiosk("STORE-A");
+    let mut server = site.serve();
+    // Its pool holds connections when it stops.
+    assert_eq!(server.http(&kiosk).health(), Ok(false));
+    let (status, stderr) = server.terminate();
+    assert!(
+        status.is_some_and(|status| status.success()),
+        "{status:?}: {stderr}"
+    );
+    assert!(!stderr.contains("panic"), "{stderr}");
+}

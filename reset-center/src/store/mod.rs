@@ -509,6 +509,17 @@ enum Attempt<R, E> {
     Conflict(StoreError),
 }
 
+impl<R, E: From<StoreError>> Attempt<R, E> {
+    /// The attempt failed with `error`: to run again if it was a conflict.
+    fn failed(error: StoreError) -> Attempt<R, E> {
+        if error.conflict {
+            Attempt::Conflict(error)
+        } else {
+            Attempt::Done(Err(error.into()))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

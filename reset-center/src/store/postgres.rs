@@ -280,7 +280,7 @@ impl Postgres {
             (Some(conflict), _) => Attempt::Conflict(conflict),
             (None, Ok(value)) => match transaction.commit() {
                 Ok(()) => Attempt::Done(Ok(value)),
-                Err(error) => failed(error.into()),
+                Err(error) => Attempt::failed(error.into()),
             },
             // Dropping the transaction rolls it back.
             (None, Err(error)) => Attempt::Done(Err(error)),
@@ -316,14 +316,6 @@ impl Postgres {
                 return result;
             }
         }
-    }
-}
-
-fn failed<R, E: From<StoreError>>(error: StoreError) -> Attempt<R, E> {
-    if error.conflict {
-        Attempt::Conflict(error)
-    } else {
-        Attempt::Done(Err(error.into()))
     }
 }
 

@@ -73,7 +73,7 @@ impl Sqlite {
         let transaction = match connection.transaction_with_behavior(TransactionBehavior::Immediate)
         {
             Ok(transaction) => transaction,
-            Err(error) => return failed(error.into()),
+            Err(error) => return Attempt::failed(error.into()),
         };
         let mut open = SqliteTransaction {
             transaction,
@@ -86,19 +86,11 @@ impl Sqlite {
         match decided {
             Ok(value) => match open.transaction.commit() {
                 Ok(()) => Attempt::Done(Ok(value)),
-                Err(error) => failed(error.into()),
+                Err(error) => Attempt::failed(error.into()),
             },
             // Dropping the transaction rolls it back.
             Err(error) => Attempt::Done(Err(error)),
         }
-    }
-}
-
-fn failed<R, E: From<StoreError>>(error: StoreError) -> Attempt<R, E> {
-    if error.conflict {
-        Attempt::Conflict(error)
-    } else {
-        Attempt::Done(Err(error.into()))
     }
 }
 

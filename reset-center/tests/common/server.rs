@@ -328,6 +328,24 @@ impl Server {
         server
     }
 
+    /// SIGTERM, as systemd stops it; how it exited and what it wrote on stderr.
+    pub fn terminate(&mut self) -> (Option<std::process::ExitStatus>, String) {
+        let Some(mut child) = self.child.take() else {
+            return (None, self.stderr());
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let status = wait_exit(&mut child, Duration::from_secs(10));
+        if status.is_none() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        // The stderr reader ends with the process; let it catch the last lines.
+        std::thread::sleep(Duration::from_millis(100));
+        (status, self.stderr())
+    }
+
     /// Back on the same address, configuration and database.
     pub fn restart(&mut self) {
         self.kill();
