@@ -18,7 +18,7 @@ use common::*;
 use reset_protocol::api::Outcome;
 use reset_protocol::client::Begun;
 use reset_protocol::kiosk_side::{self, StepError};
-use reset_protocol::{CentreError, HttpCentre, Refusal, ReservationState, ResetCentre};
+use reset_protocol::{CentreError, HttpCentre, ReservationState, ResetCentre};
 use reset_protocol::{ResetKind, SessionId};
 
 /// A site whose database is `url`.
@@ -175,21 +175,7 @@ fn two_kiosks_racing_through_two_instances_make_exactly_one_reset() {
                 .map(|h| h.join().expect("thread"))
                 .collect()
         });
-        let winners = results
-            .iter()
-            .filter(|r| **r == Ok(ReservationState::Used))
-            .count();
-        assert_eq!(winners, 1, "round {round}: {results:?}");
-        let loser = results.iter().find(|r| r.is_err()).expect("one lost");
-        assert!(
-            matches!(
-                loser,
-                Err(StepError::Centre(CentreError::Refused(
-                    Refusal::ReservationInUse | Refusal::ReservationUsed
-                )))
-            ),
-            "round {round}: {loser:?}"
-        );
+        one_winner_one_refused(&results, &format!("round {round}"));
         let reset = (0..2)
             .filter(|i| signing_pin_is(&readers[*i], &format!("RACE{round}K{i}")))
             .count();

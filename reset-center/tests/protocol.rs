@@ -464,21 +464,7 @@ fn two_kiosks_racing_for_one_reservation_make_exactly_one_reset(database: Backen
             .map(|h| h.join().expect("thread"))
             .collect()
     });
-    let winners = results
-        .iter()
-        .filter(|r| **r == Ok(ReservationState::Used))
-        .count();
-    assert_eq!(winners, 1, "{results:?}");
-    let loser = results.iter().find(|r| r.is_err()).expect("one lost");
-    assert!(
-        matches!(
-            loser,
-            Err(StepError::Centre(CentreError::Refused(
-                Refusal::ReservationInUse | Refusal::ReservationUsed
-            )))
-        ),
-        "{loser:?}"
-    );
+    one_winner_one_refused(&results, "in-process race");
     let reset_cards = readers
         .iter()
         .enumerate()

@@ -211,3 +211,28 @@ pub fn card_key_of(profile: &str) -> card_driver::reset_cryptogram::CardKey {
             .expect("card id"),
     )
 }
+
+/// Two kiosks raced for one reservation: exactly one reset went through, and the other was
+/// refused because the reservation was taken (`context` names the race in the messages).
+pub fn one_winner_one_refused(
+    results: &[Result<reset_protocol::ReservationState, reset_protocol::kiosk_side::StepError>],
+    context: &str,
+) {
+    use reset_protocol::kiosk_side::StepError;
+    use reset_protocol::{CentreError, Refusal, ReservationState};
+    let winners = results
+        .iter()
+        .filter(|r| **r == Ok(ReservationState::Used))
+        .count();
+    assert_eq!(winners, 1, "{context}: {results:?}");
+    let loser = results.iter().find(|r| r.is_err()).expect("one lost");
+    assert!(
+        matches!(
+            loser,
+            Err(StepError::Centre(CentreError::Refused(
+                Refusal::ReservationInUse | Refusal::ReservationUsed
+            )))
+        ),
+        "{context}: {loser:?}"
+    );
+}
