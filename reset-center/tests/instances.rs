@@ -350,3 +350,40 @@ fn an_instance_stopped_by_sigterm_exits_cleanly() {
     );
     assert!(!stderr.contains("panic"), "{stderr}");
 }
+
+#[test]
+fn after_a_database_restart_the_first_requests_are_served_whatever_the_pool_held() {
+    let mut centre = TestCentre::on(Backend::Postgres);
+    centre.reserve("normal", ResetKind::Signing);
+    let certificate = auth_certificate("normal");
+    // Fill the centre's pool: twelve threads reading at once for a while.
+    std::thread::scope(|scope| {
+        for _ in 0..12 {
+            scope.spawn(|| {
+                let until = std::time::Instant::now() + std::time::Duration::from_millis(500);
+                while std::time::Instant::now() < until {
+                    centre.centre.reservations().expect("read");
+                }
+            });
+        }
+    });
+    let server = centre.postgres.as_mut().expect("on PostgreSQL");
+    let mut admin = server.client(&server.socket_url("postgres"));
+    let open: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'centre_%'",
+            &[],
+        )
+        .expect("pg_stat_activity")
+        .get(0);
+    drop(admin);
+    // More than a decision's attempts: every one of them is stale after the restart.
+    assert!(open > 8, "{open} connections pooled");
+    server.restart();
+    // The first decision and the first read after the restart are served.
+    let checked = centre
+        .kiosk()
+        .check_reservation(ResetKind::Signing, &certificate);
+    assert!(checked.is_ok(), "{checked:?}");
+    assert_eq!(centre.centre.reservations().expect("read").len(), 1);
+}

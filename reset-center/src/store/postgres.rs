@@ -8,9 +8,8 @@
 //! The blocking client (`postgres`) fits the centre: its decisions already run on blocking
 //! threads (the server hands them to `spawn_blocking`), and the command line has no runtime.
 
-use std::time::Duration;
-
 use std::collections::HashMap;
+use std::time::Duration;
 
 use postgres::error::SqlState;
 use postgres::{GenericClient, IsolationLevel, Row, Statement};
@@ -112,6 +111,16 @@ fn describe(error: &postgres::Error) -> String {
         cause = source.source();
     }
     text
+}
+
+/// Whether `error` ended its connection: a failure below SQL (closed, reset, unreadable), or
+/// the server ending it (SQLSTATE class 08, connection exception; 57P01–57P03, shut down, as a
+/// restart does to every connection).
+fn connection_lost(error: &postgres::Error) -> bool {
+    match error.code() {
+        Some(code) => code.code().starts_with("08") || code.code().starts_with("57P"),
+        None => true,
+    }
 }
 
 impl From<postgres::Error> for StoreError {
@@ -243,50 +252,41 @@ impl Postgres {
         &self,
         decide: &mut impl FnMut(&mut dyn Transaction) -> Result<R, E>,
     ) -> Attempt<R, E> {
-        let mut pooled = match self.pool.get() {
-            Ok(connection) => connection,
-            Err(error) => return Attempt::Done(Err(StoreError::from(error).into())),
-        };
-        let connection = &mut *pooled;
-        let mut transaction = match connection
-            .client
-            .build_transaction()
-            .isolation_level(IsolationLevel::ReadCommitted)
-            .start()
-        {
-            Ok(transaction) => transaction,
-            Err(error) => {
-                // Nothing was sent of the decision yet: a connection that broke since it was
-                // last used (the server restarted) is dropped and the decision runs again.
-                let stale = error.as_db_error().is_none();
-                connection.broken |= stale;
-                let error = StoreError::from(error);
-                return if stale || error.conflict {
-                    Attempt::Conflict(error)
-                } else {
-                    Attempt::Done(Err(error.into()))
-                };
+        // A connection that broke since its last use (the server restarted: "terminating
+        // connection due to administrator command") fails at `BEGIN`, before anything of the
+        // decision was sent: it is dropped and the next one tried, not
+        // counted as an attempt (the pool holds at most `max_size` such connections).
+        for _ in 0..=self.pool.max_size() {
+            let mut pooled = match self.pool.get() {
+                Ok(connection) => connection,
+                Err(error) => return Attempt::Done(Err(StoreError::from(error).into())),
+            };
+            let connection = &mut *pooled;
+            let error = match connection
+                .client
+                .build_transaction()
+                .isolation_level(IsolationLevel::ReadCommitted)
+                .start()
+            {
+                Ok(transaction) => {
+                    return decide_in(
+                        transaction,
+                        &mut connection.statements,
+                        &mut connection.broken,
+                        decide,
+                    );
+                }
+                Err(error) => error,
+            };
+            if !connection_lost(&error) {
+                return Attempt::failed(error.into());
             }
-        };
-        let mut open = PostgresTransaction {
-            client: &mut transaction,
-            statements: &mut connection.statements,
-            conflict: None,
-            broken: false,
-        };
-        let decided = decide(&mut open);
-        let (conflict, broken) = (open.conflict.take(), open.broken);
-        let committed = match (conflict, decided) {
-            (Some(conflict), _) => Attempt::Conflict(conflict),
-            (None, Ok(value)) => match transaction.commit() {
-                Ok(()) => Attempt::Done(Ok(value)),
-                Err(error) => Attempt::failed(error.into()),
-            },
-            // Dropping the transaction rolls it back.
-            (None, Err(error)) => Attempt::Done(Err(error)),
-        };
-        connection.broken |= broken;
-        committed
+            connection.broken = true;
+        }
+        Attempt::Done(Err(StoreError::new(
+            "every pooled connection to PostgreSQL was broken",
+        )
+        .into()))
     }
 
     /// Runs `read` outside a transaction (one statement, each its own snapshot): for the
@@ -296,9 +296,9 @@ impl Postgres {
         &self,
         read: impl Fn(&mut dyn Transaction) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let mut attempt = 0;
+        let mut tries = 0;
         loop {
-            attempt += 1;
+            tries += 1;
             let mut pooled = self.pool.get()?;
             let connection = &mut *pooled;
             let mut open = PostgresTransaction {
@@ -310,12 +310,39 @@ impl Postgres {
             let result = read(&mut open);
             let broken = open.broken;
             connection.broken |= broken;
-            // A read on a connection that broke since it was last used (the server restarted)
-            // is read again on another.
-            if result.is_ok() || !broken || attempt >= super::CONFLICT_ATTEMPTS {
+            // A read on a connection that broke since its last use (the server restarted) is
+            // read again on another (nothing was written).
+            if result.is_ok() || !broken || tries > self.pool.max_size() {
                 return result;
             }
         }
+    }
+}
+
+/// Runs `decide` in `transaction`, committed if it returns `Ok`.
+fn decide_in<R, E: From<StoreError>>(
+    mut transaction: postgres::Transaction<'_>,
+    statements: &mut HashMap<String, Statement>,
+    broken: &mut bool,
+    decide: &mut impl FnMut(&mut dyn Transaction) -> Result<R, E>,
+) -> Attempt<R, E> {
+    let mut open = PostgresTransaction {
+        client: &mut transaction,
+        statements,
+        conflict: None,
+        broken: false,
+    };
+    let decided = decide(&mut open);
+    let (conflict, failed_below_sql) = (open.conflict.take(), open.broken);
+    *broken |= failed_below_sql;
+    match (conflict, decided) {
+        (Some(conflict), _) => Attempt::Conflict(conflict),
+        (None, Ok(value)) => match transaction.commit() {
+            Ok(()) => Attempt::Done(Ok(value)),
+            Err(error) => Attempt::failed(error.into()),
+        },
+        // Dropping the transaction rolls it back.
+        (None, Err(error)) => Attempt::Done(Err(error)),
     }
 }
 
@@ -336,7 +363,7 @@ type Parameters<'a> = [&'a (dyn postgres::types::ToSql + Sync)];
 impl<C: GenericClient> PostgresTransaction<'_, C> {
     fn check<T>(&mut self, result: Result<T, postgres::Error>) -> Result<T, StoreError> {
         result.map_err(|error| {
-            self.broken |= error.as_db_error().is_none() && error.is_closed();
+            self.broken |= connection_lost(&error);
             let error = StoreError::from(error);
             if error.conflict && self.conflict.is_none() {
                 self.conflict = Some(StoreError::new(error.message.clone()));
