@@ -520,3 +520,81 @@ impl SqliteTransaction<'_> {
         self.check(result)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database made by the centre before migrations and before mutual TLS (its schema as it
+    /// was then) is adopted: its rows stay, its kiosks gain empty certificate columns (refused
+    /// until added again), and both migrations are recorded.
+    #[test]
+    fn a_database_from_before_migrations_is_adopted_with_its_rows() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("old.sqlite");
+        {
+            let old = Connection::open(&path).expect("opens");
+            old.execute_batch(
+                "CREATE TABLE reservations (id INTEGER PRIMARY KEY, issuer TEXT NOT NULL,
+                     serial TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('signing', 'auth')),
+                     made_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'open'
+                     CHECK (state IN ('open', 'pending', 'used', 'cancelled')), claimed_by TEXT,
+                     lease_until INTEGER, used_at INTEGER, used_by TEXT);
+                 CREATE TABLE sessions (id TEXT PRIMARY KEY, kiosk TEXT NOT NULL,
+                     issuer TEXT NOT NULL, serial TEXT NOT NULL, kind TEXT NOT NULL,
+                     auth_certificate BLOB NOT NULL, challenge BLOB NOT NULL,
+                     created_at INTEGER NOT NULL, state TEXT NOT NULL, reservation INTEGER);
+                 CREATE TABLE used_card_challenges (issuer TEXT NOT NULL, serial TEXT NOT NULL,
+                     challenge BLOB NOT NULL, PRIMARY KEY (issuer, serial, challenge));
+                 CREATE TABLE kiosks (id TEXT PRIMARY KEY, token_sha256 BLOB NOT NULL,
+                     added_at INTEGER NOT NULL);
+                 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                 INSERT INTO reservations (issuer, serial, kind, made_at)
+                     VALUES ('ab', 'cd', 'signing', 1000);
+                 INSERT INTO kiosks VALUES ('STORE-0001', x'00', 1000);
+                 INSERT INTO used_card_challenges VALUES ('ab', 'cd', x'0102030405060708');",
+            )
+            .expect("the old schema");
+        }
+        let store = Sqlite::open(&path).expect("adopted");
+        let mut decide = |t: &mut dyn Transaction| -> Result<_, StoreError> {
+            Ok((
+                t.reservations()?,
+                t.kiosk_secrets("STORE-0001")?,
+                // The old challenge is still known (and purged with the first purge).
+                t.record_card_challenge(
+                    &CardRef {
+                        issuer: "ab".into(),
+                        serial: "cd".into(),
+                    },
+                    &[1, 2, 3, 4, 5, 6, 7, 8],
+                    2000,
+                )?,
+                t.purge(1, 0)?,
+            ))
+        };
+        let Attempt::Done(Ok((reservations, kiosk, recorded, purged))) = store.run(&mut decide)
+        else {
+            panic!("the adopted database answers");
+        };
+        assert_eq!(reservations.len(), 1);
+        assert_eq!(
+            (reservations[0].made_at, reservations[0].state),
+            (1000, ReservationRow::Open)
+        );
+        let kiosk = kiosk.expect("the kiosk stays");
+        assert_eq!(kiosk.certificate_sha256, None, "refused until added again");
+        assert!(!recorded, "a challenge used before is still refused");
+        assert_eq!(purged.card_challenges, 1);
+        let applied: i64 = store
+            .lock()
+            .query_row("SELECT COUNT(*) FROM refinery_schema_history", [], |row| {
+                row.get(0)
+            })
+            .expect("refinery's history");
+        assert_eq!(applied, 2);
+        // Opening it again runs nothing more.
+        drop(store);
+        Sqlite::open(&path).expect("opens again");
+    }
+}
