@@ -263,7 +263,8 @@ fn a_database_restart_is_refused_cleanly_then_served_and_nothing_is_lost() {
 #[test]
 fn a_database_that_does_not_answer_is_one_clear_line() {
     let postgres = PostgresServer::start();
-    let site = site_on(&postgres.create_database());
+    let database_url = postgres.create_database();
+    let site = site_on(&database_url);
     // Nothing listens on this port.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -283,7 +284,8 @@ fn a_database_that_does_not_answer_is_one_clear_line() {
     // loopback TCP and through the server's Unix socket (how a centre beside its database
     // connects, with peer authentication).
     site.reserve("normal", "signing", None);
-    for database in [None, Some(postgres.socket_url(&database_name(&site)))] {
+    let name = database_url.rsplit('/').next().expect("a database name");
+    for database in [None, Some(postgres.socket_url(name))] {
         let mut args = Vec::new();
         if let Some(url) = &database {
             args.extend(["--db", url.as_str()]);
@@ -294,14 +296,6 @@ fn a_database_that_does_not_answer_is_one_clear_line() {
         let listed = String::from_utf8_lossy(&output.stdout);
         assert!(listed.contains("signing  open"), "{database:?}: {listed}");
     }
-}
-
-/// The name of the database a site's configuration names.
-fn database_name(site: &Site) -> String {
-    let config: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.config()).expect("config")).expect("JSON");
-    let url = config["database"].as_str().expect("a URL");
-    url.rsplit('/').next().expect("a name").to_string()
 }
 
 #[test]

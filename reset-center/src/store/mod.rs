@@ -443,15 +443,6 @@ impl Store {
         }
     }
 
-    pub fn add_reservation(
-        &self,
-        card: &CardRef,
-        kind: ResetKind,
-        made_at: i64,
-    ) -> Result<i64, StoreError> {
-        self.transaction(|t| t.insert_reservation(card, kind, made_at))
-    }
-
     pub fn reservations(&self) -> Result<Vec<Reservation>, StoreError> {
         self.read(|t| t.reservations())
     }
