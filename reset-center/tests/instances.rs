@@ -234,12 +234,10 @@ fn a_database_restart_is_refused_cleanly_then_served_and_nothing_is_lost() {
     let pin = Pin::Signing(signing_pin("DURING1"));
     // Refused as "cannot serve now" (the kiosk tells the holder to try later), not as a
     // decision: not "unknown kiosk", not a refusal of the reservation.
+    let answer = centre.reset_command(&session, &challenge, &pin);
     assert!(
-        matches!(
-            centre.reset_command(&session, &challenge, &pin),
-            Err(CentreError::Unreachable(_))
-        ),
-        "while the database is down"
+        matches!(answer, Err(CentreError::Unreachable(_))),
+        "while the database is down, a 503 within the kiosk's timeout: {answer:?}"
     );
     assert!(matches!(centre.health(), Err(CentreError::Unreachable(_))));
     assert!(

@@ -32,8 +32,16 @@ mod migrations {
 /// (the second finds nothing left to do). Any number the centre alone uses: "JPKIRSET".
 const MIGRATION_LOCK: i64 = 0x4A50_4B49_5253_4554;
 
-/// How long a request waits for a pooled connection, or a new connection for the server.
+/// How long a new connection to the server may take (TCP, TLS, authentication).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a request waits for a connection from the pool. r2d2 waits this long even when
+/// every attempt to connect is refused at once (the database is down), so it is what a kiosk
+/// waits before its "cannot serve now" (503): well under a kiosk's request timeout (10 s in
+/// the production example, 5 s in the tests), or the kiosk would see a timeout instead of an
+/// answer. Under load a request rarely waits for a free connection more than a few
+/// milliseconds (see the bench); past 2 s the centre is overloaded and saying so is right.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A connection and the statements prepared on it: each query is parsed by the server once per
 /// connection, not once per use (a round trip saved on every statement).
@@ -227,7 +235,7 @@ impl Postgres {
         let pool = r2d2::Pool::builder()
             .max_size(settings.connections.max(1))
             .min_idle(Some(1))
-            .connection_timeout(CONNECT_TIMEOUT)
+            .connection_timeout(CHECKOUT_TIMEOUT)
             // No ping before every use (a round trip per transaction): a connection the server
             // closed (it restarted) fails at the transaction's first statement, before anything
             // was decided, and the transaction runs again on another (`run`).
@@ -236,7 +244,8 @@ impl Postgres {
             // second; the request that needed it reports the failure instead.
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build(manager)?;
-        let mut connection = pool.get()?;
+        // The first connection may take as long as connecting takes.
+        let mut connection = pool.get_timeout(CONNECT_TIMEOUT)?;
         let client = &mut connection.client;
         client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
         let migrated = migrations::migrations::runner()
