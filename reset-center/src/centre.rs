@@ -19,6 +19,8 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::config::{CentreConfig, ServiceHours};
+use crate::fleet::KioskStatus;
+use crate::metrics::{Metrics, SessionOutcome};
 use crate::store::{
     KioskCertificate, Purged, Reservation, ReservationRow, Session, SessionState, Store,
     StoreError, Transaction,
@@ -27,6 +29,7 @@ use crate::trust::{CardRef, TrustStore, verify_proof};
 use reset_protocol::api::{
     CENTRE_CHALLENGE_LENGTH, Outcome, Refusal, ReservationState, ResetKind, SessionId, proof_digest,
 };
+use reset_protocol::heartbeat::{Heartbeat, HeartbeatAnswer};
 
 /// Where the centre reads the time; tests and the demo move it.
 pub trait Clock: Send + Sync + fmt::Debug {
@@ -164,6 +167,8 @@ pub struct Centre {
     master_key: Zeroizing<Vec<u8>>,
     limits: Limits,
     clock: Arc<dyn Clock>,
+    /// What this instance counts for `/metrics`.
+    metrics: Metrics,
 }
 
 const MAINTENANCE: &str = "maintenance";
@@ -187,7 +192,12 @@ impl Centre {
             master_key,
             limits: Limits::from_config(config),
             clock,
+            metrics: Metrics::new(),
         })
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -355,6 +365,85 @@ impl Centre {
         Ok((token_matches && certificate_matches).then(|| KioskId(id.to_string())))
     }
 
+    // ---- operations ----
+
+    /// Records kiosk `kiosk`'s heartbeat; answers when it was heard and the maintenance flag.
+    pub fn heartbeat(
+        &self,
+        kiosk: &KioskId,
+        report: &Heartbeat,
+    ) -> Result<HeartbeatAnswer, CentreFailure> {
+        let now = self.now();
+        let json = serde_json::to_string(report)
+            .map_err(|e| CentreFailure::Internal(format!("heartbeat: {e}")))?;
+        self.store
+            .record_heartbeat(&kiosk.0, now.timestamp(), &json)?;
+        self.metrics.heartbeat();
+        Ok(HeartbeatAnswer {
+            heard_at: now.to_rfc3339(),
+            maintenance: self.maintenance()?,
+        })
+    }
+
+    /// Every registered kiosk with its last heartbeat.
+    pub fn fleet(&self) -> Result<Vec<KioskStatus>, CentreFailure> {
+        Ok(self
+            .store
+            .fleet()?
+            .into_iter()
+            .map(|row| KioskStatus {
+                id: row.kiosk,
+                added_at: row.added_at,
+                // Stored by this centre from a parsed report: a row that no longer parses
+                // (a newer centre wrote it) reads as not heard rather than failing the list.
+                last: row.heartbeat.and_then(|(heard_at, json)| {
+                    serde_json::from_str::<Heartbeat>(&json)
+                        .ok()
+                        .map(|report| (heard_at, report))
+                }),
+            })
+            .collect())
+    }
+
+    /// What `/metrics` reads from the database and the trust anchors now; a database that
+    /// cannot be read leaves `reservations` empty (the metrics say the database is down).
+    pub fn snapshot(&self) -> crate::metrics::Snapshot {
+        let now = self.now().timestamp();
+        let expired_before = now - self.limits.reservation_validity.num_seconds();
+        let reservations = self.store.reservation_counts(expired_before);
+        let fleet = match &reservations {
+            Ok(_) => self.fleet().unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        crate::metrics::Snapshot {
+            reservations: reservations.ok(),
+            crl_next_update: self.trust().revocation_lists().to_vec(),
+            fleet,
+        }
+    }
+
+    /// Whether this instance can serve now: its database answers and its card CAs' revocation
+    /// lists are current. Each problem, one line.
+    pub fn readiness(&self) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        if let Err(e) = self.store.setting(MAINTENANCE) {
+            problems.push(e.to_string());
+        }
+        let now = self.now().timestamp();
+        for (ca, next_update) in self.trust().revocation_lists() {
+            if next_update.is_some_and(|next_update| now > next_update) {
+                problems.push(format!(
+                    "the {ca} CA's revocation list is past its nextUpdate"
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
     // ---- the kiosk protocol ----
 
     /// The early look-up, before the holder types a PIN: would a session be admitted now?
@@ -403,6 +492,7 @@ impl Centre {
             transaction.insert_session(&session)?;
             Ok::<_, CentreFailure>(())
         })?;
+        self.metrics.session_started(kind);
         Ok((SessionId(session.id), challenge))
     }
 
@@ -539,7 +629,9 @@ impl Centre {
         outcome: Outcome,
     ) -> Result<ReservationState, CentreFailure> {
         let now = self.now();
-        self.store.transaction(|transaction| {
+        // The session's outcome, if this completion decided it, is counted once the
+        // transaction has committed (it may run more than once).
+        let (state, ended) = self.store.transaction(|transaction| {
             let session = transaction
                 .load_session(&session_id.0)?
                 .filter(|session| session.kiosk == kiosk.0)
@@ -555,7 +647,10 @@ impl Centre {
                         Outcome::Unchanged | Outcome::Receipt { .. },
                     ) => {
                         transaction.set_session_state(&session.id, SessionState::Closed, None)?;
-                        Ok(ReservationState::Open)
+                        Ok((
+                            ReservationState::Open,
+                            Some((session.kind, SessionOutcome::Abandoned)),
+                        ))
                     }
                     (SessionState::Failed | SessionState::Closed, _) => {
                         Err(Refusal::SessionClosed.into())
@@ -563,6 +658,7 @@ impl Centre {
                     _ => Err(Refusal::BadRequest.into()),
                 };
             };
+            let mut ended = None;
             if matches!(
                 session.state,
                 SessionState::CommandIssued | SessionState::Unknown
@@ -592,16 +688,31 @@ impl Centre {
                     CardWord::Silent => SessionState::Unknown,
                 };
                 transaction.set_session_state(&session.id, next, None)?;
+                ended = match (judged, session.state) {
+                    (CardWord::Took, _) => Some(SessionOutcome::Reset),
+                    (CardWord::DidNotTake, _) => Some(SessionOutcome::NotChanged),
+                    // Unknown at the first report; a repeated "unknown" is not a new outcome.
+                    (CardWord::Silent, SessionState::CommandIssued) => {
+                        Some(SessionOutcome::Unknown)
+                    }
+                    (CardWord::Silent, _) => None,
+                }
+                .map(|outcome| (session.kind, outcome));
             }
             let row = transaction
                 .reservation_by_id(reservation)?
                 .ok_or(Refusal::NoReservation)?;
-            Ok(match row.state {
+            let state = match row.state {
                 ReservationRow::Used => ReservationState::Used,
                 ReservationRow::Pending => ReservationState::Pending,
                 ReservationRow::Open | ReservationRow::Cancelled => ReservationState::Open,
-            })
-        })
+            };
+            Ok::<_, CentreFailure>((state, ended))
+        })?;
+        if let Some((kind, outcome)) = ended {
+            self.metrics.session_ended(kind, outcome);
+        }
+        Ok(state)
     }
 
     /// What a card's receipt says of this session's command. Taken, if it is the receipt of

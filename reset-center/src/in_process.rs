@@ -7,6 +7,7 @@ use card_driver::pin::Pin;
 use card_driver::reset_cryptogram::ResetCommand;
 use reset_protocol::api::{Outcome, ReservationState, ResetKind, SessionId};
 use reset_protocol::client::{Begun, CentreError, ResetCentre};
+use reset_protocol::heartbeat::{Heartbeat, HeartbeatAnswer};
 
 use crate::centre::{Centre, CentreFailure, KioskId};
 
@@ -86,6 +87,12 @@ impl ResetCentre for InProcessCentre {
     ) -> Result<ReservationState, CentreError> {
         self.centre
             .complete(&self.kiosk, session, outcome)
+            .map_err(in_process)
+    }
+
+    fn heartbeat(&self, report: &Heartbeat) -> Result<HeartbeatAnswer, CentreError> {
+        self.centre
+            .heartbeat(&self.kiosk, report)
             .map_err(in_process)
     }
 }

@@ -10,11 +10,17 @@
 //! - [`server`]: the HTTPS API, its limits;
 //! - [`tls`]: the server's side of mutual TLS;
 //! - [`pki`]: the link's certificates (centre, kiosk CA, kiosks) and the kiosk revocation list;
+//! - [`fleet`]: the kiosks' heartbeats, and which kiosks need a visit;
+//! - [`metrics`]: the Prometheus metrics;
+//! - [`logging`]: the log lines (JSON for the service);
 //! - [`in_process`]: the centre behind the kiosk's trait in the kiosk's own process (the demo).
 
 pub mod centre;
 pub mod config;
+pub mod fleet;
 pub mod in_process;
+pub mod logging;
+pub mod metrics;
 pub mod pki;
 pub mod server;
 pub mod store;

@@ -60,6 +60,23 @@ enum Command {
         /// Override the service hours, Japan time: HH:MM-HH:MM.
         #[arg(long)]
         hours: Option<String>,
+        /// Also serve Prometheus metrics (`/metrics`), `/healthz` and `/readyz` in plain HTTP
+        /// on this address (loopback or the operator network only).
+        #[arg(long)]
+        metrics_listen: Option<String>,
+        /// How log lines look on stderr (filtered by RUST_LOG, default info).
+        #[arg(long, value_enum, default_value = "json")]
+        log_format: reset_center::logging::LogFormat,
+    },
+    /// The fleet: every registered kiosk, when the centre last heard it, its state, and which
+    /// kiosks need a visit (never heard, silent for more than 3 heartbeats, reader lost, outbox
+    /// not draining, out of service). Exit status 0 either way.
+    Kiosks {
+        #[arg(long)]
+        json: bool,
+        /// Only the kiosks that need a visit.
+        #[arg(long)]
+        needs_visit: bool,
     },
     /// Manage the kiosks allowed to call the centre.
     #[command(subcommand)]
@@ -156,6 +173,16 @@ fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // The service logs JSON lines by default; the operator's commands, plain warnings and
+    // errors (their output is for a person at a terminal).
+    let logging = match &args.command {
+        Command::Serve { log_format, .. } => reset_center::logging::init(*log_format, "info"),
+        _ => reset_center::logging::init(reset_center::logging::LogFormat::Text, "warn"),
+    };
+    if let Err(message) = logging {
+        eprintln!("reset-center: {message}");
+        return ExitCode::from(2);
+    }
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -209,12 +236,18 @@ fn run(args: Args) -> Result<(), String> {
             }
             false => Err(format!("no open reservation {id}")),
         },
-        Command::Serve { listen, .. } => serve(
+        Command::Serve {
+            listen,
+            metrics_listen,
+            ..
+        } => serve(
             centre,
             &config,
             server_tls.expect("loaded above for serve"),
             &listen,
+            metrics_listen.as_deref(),
         ),
+        Command::Kiosks { json, needs_visit } => kiosks(&centre, json, needs_visit),
         Command::Kiosk(command) => kiosk(&centre, &config, command),
         Command::Tls(TlsCommand::Init { .. }) => unreachable!("handled before the centre opens"),
         Command::Maintenance { state } => maintenance(&centre, &state),
@@ -320,6 +353,7 @@ fn serve(
     config: &CentreConfig,
     tls: Arc<reset_center::tls::ServerTls>,
     listen: &str,
+    metrics_listen: Option<&str>,
 ) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -333,10 +367,28 @@ fn serve(
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        eprintln!("reset-center: listening on https://{address}");
+        let metrics = match metrics_listen {
+            Some(metrics_listen) => {
+                let listener = tokio::net::TcpListener::bind(metrics_listen)
+                    .await
+                    .map_err(|e| format!("--metrics-listen {metrics_listen}: {e}"))?;
+                let address = listener.local_addr().map_err(|e| e.to_string())?;
+                tracing::info!(url = %format!("http://{address}/metrics"), "metrics");
+                Some(listener)
+            }
+            None => None,
+        };
+        // Scripts and tests wait for this event and read the address from its `url`.
+        tracing::info!(
+            url = %format!("https://{address}"),
+            version = env!("CARGO_PKG_VERSION"),
+            database = %config.database,
+            "listening"
+        );
         reset_center::server::serve(
             centre.clone(),
             listener,
+            metrics,
             tls,
             config.tls.crl_reload,
             config.limits,
@@ -433,6 +485,86 @@ fn kiosk(centre: &Centre, config: &CentreConfig, command: KioskCommand) -> Resul
             Ok(())
         }
     }
+}
+
+fn kiosks(centre: &Centre, json: bool, needs_visit: bool) -> Result<(), String> {
+    let now = Utc::now().timestamp();
+    let fleet: Vec<_> = centre
+        .fleet()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|kiosk| !needs_visit || !kiosk.needs_visit(now).is_empty())
+        .collect();
+    if json {
+        let rows: Vec<serde_json::Value> = fleet
+            .iter()
+            .map(|kiosk| {
+                let visits: Vec<&str> = kiosk
+                    .needs_visit(now)
+                    .iter()
+                    .map(|visit| visit.as_str())
+                    .collect();
+                let (last_seen, report) = match &kiosk.last {
+                    Some((heard_at, report)) => (
+                        Some(format_time(*heard_at)),
+                        serde_json::to_value(report).ok(),
+                    ),
+                    None => (None, None),
+                };
+                serde_json::json!({
+                    "kiosk": kiosk.id,
+                    "added_at": format_time(kiosk.added_at),
+                    "last_seen": last_seen,
+                    "seconds_since_seen": kiosk.last.as_ref().map(|(heard_at, _)| now - heard_at),
+                    "state": kiosk.state(now),
+                    "needs_visit": visits,
+                    "report": report,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    if fleet.is_empty() {
+        println!("no kiosks");
+    }
+    for kiosk in &fleet {
+        let seen = match &kiosk.last {
+            Some((heard_at, _)) => format!("seen {}s ago", now - heard_at),
+            None => "never seen".to_string(),
+        };
+        let visits: Vec<&str> = kiosk
+            .needs_visit(now)
+            .iter()
+            .map(|visit| visit.as_str())
+            .collect();
+        let detail = match &kiosk.last {
+            Some((_, report)) => format!(
+                "reader {}  outbox {}  version {} ({})",
+                report.reader.as_str(),
+                report.outbox_depth,
+                report.version,
+                report.commit
+            ),
+            None => String::new(),
+        };
+        println!(
+            "{:<16}  {:<18}  {:<14}  {}  {}",
+            kiosk.id,
+            kiosk.state(now),
+            seen,
+            if visits.is_empty() {
+                "ok".to_string()
+            } else {
+                format!("VISIT: {}", visits.join(", "))
+            },
+            detail
+        );
+    }
+    Ok(())
 }
 
 fn maintenance(centre: &Centre, state: &str) -> Result<(), String> {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Extension, Path, State};
+use axum::extract::{DefaultBodyLimit, Extension, MatchedPath, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -31,6 +31,7 @@ use crate::config::Limits;
 use crate::pki::PeerCertificate;
 use crate::tls::ServerTls;
 use reset_protocol::api::{Refusal, SessionId, from_base64, to_base64, wire};
+use reset_protocol::heartbeat::{Heartbeat, OutOfService};
 
 /// The verified client certificate of the connection a request came on (none: the client
 /// presented none).
@@ -76,6 +77,7 @@ impl StartLimiter {
 
 /// The router of the centre's API, with the body limit and the request timeout.
 pub fn router(centre: Arc<Centre>, limits: &Limits) -> Router {
+    let metrics = centre.clone();
     let shared = Arc::new(Shared {
         centre,
         starts: StartLimiter {
@@ -91,6 +93,7 @@ pub fn router(centre: Arc<Centre>, limits: &Limits) -> Router {
         .route("/v1/sessions/{id}/proof", post(prove))
         .route("/v1/sessions/{id}/reset-command", post(reset_command))
         .route("/v1/sessions/{id}/complete", post(complete))
+        .route("/v1/heartbeat", post(heartbeat))
         .with_state(shared)
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         // Outside the routes, so that a body too large is refused (413) from its declared
@@ -102,6 +105,88 @@ pub fn router(centre: Arc<Centre>, limits: &Limits) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             limits.request,
         ))
+        // Outside the limits, so that what they refuse is counted and logged too. The last
+        // layer is the outermost: a request gets its id, then its span, then is measured.
+        .layer(axum::middleware::from_fn_with_state(metrics, measure))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                // The request's one line is [`measure`]'s (it knows the route, and keeps the
+                // fleet's heartbeats out of the info level).
+                .on_request(())
+                .on_response(())
+                .on_failure(()),
+        )
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            tower_http::request_id::MakeRequestUuid,
+        ))
+}
+
+/// One span per request: what an operator filters on. The route is the template
+/// (`/v1/sessions/{id}/proof`), never the path with its session id; `kiosk` is filled in once
+/// the kiosk is authenticated.
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        route,
+        request_id,
+        kiosk = tracing::field::Empty,
+    )
+}
+
+/// The response is an internal error, for [`measure`] to count.
+#[derive(Debug, Clone, Copy)]
+struct InternalError;
+
+/// A refusal the response carries, for [`measure`] to count and log.
+#[derive(Debug, Clone, Copy)]
+struct Refused(Refusal);
+
+/// Counts and times every request by method, route and status, and counts refusals by reason.
+async fn measure(
+    State(metrics): State<Arc<Centre>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    let metrics = metrics.metrics();
+    metrics.request(method.as_str(), &route, status, took);
+    let latency_ms = took.as_secs_f64() * 1000.0;
+    // Every kiosk heartbeats every half-minute: thousands of lines a minute that say only
+    // "alive" go to debug; the metrics and `reset-center kiosks` have them.
+    if route == "/v1/heartbeat" && status == 200 {
+        tracing::debug!(status, latency_ms, "answered");
+    } else {
+        tracing::info!(status, latency_ms, "answered");
+    }
+    if let Some(Refused(refusal)) = response.extensions().get::<Refused>() {
+        metrics.refused(*refusal);
+        // A refusal is the centre doing its job: info, with the code to filter on.
+        tracing::info!(refusal = %refusal.code(), "refused");
+    }
+    if response.extensions().get::<InternalError>().is_some() {
+        metrics.internal_error();
+    }
+    response
 }
 
 /// How often `serve` deletes what the retention periods no longer keep.
@@ -109,14 +194,25 @@ const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Serves HTTPS on `listener` until SIGTERM or Ctrl-C; reads the TLS files and the card CAs'
 /// revocation lists again every `reload` (a failed read keeps what is in use and is logged).
+/// `metrics`, if given, serves `/metrics`, `/healthz` and `/readyz` in plain HTTP
+/// ([`metrics_router`]).
 pub async fn serve(
     centre: Arc<Centre>,
     listener: tokio::net::TcpListener,
+    metrics: Option<tokio::net::TcpListener>,
     tls: Arc<ServerTls>,
     reload: Duration,
     limits: Limits,
 ) -> std::io::Result<()> {
     let app = router(centre.clone(), &limits);
+    let metrics_server = metrics.map(|listener| {
+        let app = metrics_router(centre.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "metrics listener");
+            }
+        })
+    });
     let reloader = tokio::spawn({
         let tls = tls.clone();
         let centre = centre.clone();
@@ -136,13 +232,13 @@ pub async fn serve(
                 match reloaded {
                     Ok((tls, trust)) => {
                         if let Err(e) = tls {
-                            eprintln!("reset-center: TLS files not read again: {e}");
+                            tracing::warn!(error = %e, "TLS files not read again");
                         }
                         if let Err(e) = trust {
-                            eprintln!("reset-center: trust anchors not read again: {e}");
+                            tracing::warn!(error = %e, "trust anchors not read again");
                         }
                     }
-                    Err(e) => eprintln!("reset-center: reload failed: {e}"),
+                    Err(e) => tracing::error!(error = %e, "reload failed"),
                 }
             }
         }
@@ -157,14 +253,15 @@ pub async fn serve(
                 every.tick().await;
                 let centre = centre.clone();
                 match tokio::task::spawn_blocking(move || centre.purge()).await {
-                    Ok(Ok(purged)) if purged != crate::store::Purged::default() => eprintln!(
-                        "reset-center: retention: deleted {} sessions, {} card challenges, {} \
-                         reservations",
-                        purged.sessions, purged.card_challenges, purged.reservations
+                    Ok(Ok(purged)) if purged != crate::store::Purged::default() => tracing::info!(
+                        sessions = purged.sessions,
+                        card_challenges = purged.card_challenges,
+                        reservations = purged.reservations,
+                        "retention: deleted"
                     ),
                     Ok(Ok(_)) => {}
-                    Ok(Err(e)) => eprintln!("reset-center: retention: {e}"),
-                    Err(e) => eprintln!("reset-center: retention failed: {e}"),
+                    Ok(Err(e)) => tracing::error!(error = %e, "retention"),
+                    Err(e) => tracing::error!(error = %e, "retention failed"),
                 }
             }
         }
@@ -182,7 +279,7 @@ pub async fn serve(
                     Ok((tcp, _)) => tcp,
                     Err(e) => {
                         // Out of descriptors and the like: wait rather than spin.
-                        eprintln!("reset-center: accept: {e}");
+                        tracing::warn!(error = %e, "accept");
                         tokio::time::sleep(Duration::from_millis(100)).await;
                         continue;
                     }
@@ -202,12 +299,59 @@ pub async fn serve(
     }
     reloader.abort();
     purger.abort();
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.abort();
+    }
     // Requests under way get a few seconds to finish.
     let _ = tokio::time::timeout(Duration::from_secs(5), async {
         while connections.join_next().await.is_some() {}
     })
     .await;
     Ok(())
+}
+
+/// The operator's listener (plain HTTP: for loopback or the operator network, never the
+/// stores'): Prometheus text at `/metrics`, liveness at `/healthz` (the process answers),
+/// readiness at `/readyz` (the database answers and the card CAs' revocation lists are
+/// current; otherwise 503 with each problem). Nothing here names a customer.
+pub fn metrics_router(centre: Arc<Centre>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(centre)
+}
+
+async fn metrics(State(centre): State<Arc<Centre>>) -> Response {
+    let encoded = tokio::task::spawn_blocking(move || {
+        let snapshot = centre.snapshot();
+        centre.metrics().encode(&snapshot)
+    })
+    .await;
+    match encoded {
+        Ok(Ok(text)) => (
+            StatusCode::OK,
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+async fn readyz(State(centre): State<Arc<Centre>>) -> Response {
+    match tokio::task::spawn_blocking(move || centre.readiness()).await {
+        Ok(Ok(())) => ok(serde_json::json!({"status": "ready"})),
+        Ok(Err(problems)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "not_ready", "problems": problems})),
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 /// One client connection: the handshake (bounded), then HTTP/1.1 requests on it, each carrying
@@ -268,6 +412,7 @@ enum ApiError {
     /// More session starts than `limits.session_starts_per_minute`.
     RateLimited,
     Refused(Refusal),
+    /// Logged where it happens (the text is for the operator only), counted by [`measure`].
     Internal,
 }
 
@@ -276,8 +421,9 @@ impl From<CentreFailure> for ApiError {
         match failure {
             CentreFailure::Refused(refusal) => ApiError::Refused(refusal),
             CentreFailure::Internal(message) => {
-                // The kiosk learns only "internal"; the operator reads why here.
-                eprintln!("reset-center: internal error: {message}");
+                // The kiosk learns only "internal"; the operator reads why here, in the
+                // request's span (its id, route and kiosk).
+                tracing::error!(error = %message, "internal error");
                 ApiError::Internal
             }
         }
@@ -307,13 +453,19 @@ impl IntoResponse for ApiError {
                     refusal,
                     message: refusal.to_string(),
                 };
-                (status, axum::Json(body)).into_response()
+                let mut response = (status, axum::Json(body)).into_response();
+                response.extensions_mut().insert(Refused(refusal));
+                response
             }
-            ApiError::Internal => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                axum::Json(serde_json::json!({"error": "internal"})),
-            )
-                .into_response(),
+            ApiError::Internal => {
+                let mut response = (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::Json(serde_json::json!({"error": "internal"})),
+                )
+                    .into_response();
+                response.extensions_mut().insert(InternalError);
+                response
+            }
         }
     }
 }
@@ -339,9 +491,16 @@ async fn kiosk(
             .to_string(),
     );
     let centre = centre.clone();
-    blocking(move || centre.authenticate(&certificate.common_name, &certificate.sha256, &token))
-        .await?
-        .ok_or(ApiError::UnknownKiosk)
+    let kiosk = blocking(move || {
+        centre.authenticate(&certificate.common_name, &certificate.sha256, &token)
+    })
+    .await?
+    .ok_or_else(|| {
+        tracing::info!("unknown kiosk");
+        ApiError::UnknownKiosk
+    })?;
+    tracing::Span::current().record("kiosk", kiosk.0.as_str());
+    Ok(kiosk)
 }
 
 fn ok(body: impl Serialize) -> Response {
@@ -367,7 +526,10 @@ async fn blocking<R: Send + 'static>(
 ) -> Result<R, ApiError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|_| ApiError::Internal)?
+        .map_err(|e| {
+            tracing::error!(error = %e, "centre work failed");
+            ApiError::Internal
+        })?
         .map_err(ApiError::from)
 }
 
@@ -494,4 +656,23 @@ async fn complete(
     let request: wire::CompleteRequest = parse(&body)?;
     let reservation = blocking(move || centre.complete(&kiosk, &session, request.outcome)).await?;
     Ok(ok(wire::CompleteResponse { reservation }))
+}
+
+async fn heartbeat(
+    State(shared): State<Arc<Shared>>,
+    Extension(peer): Extension<Peer>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let kiosk = kiosk(&shared.centre, &peer, &headers).await?;
+    let centre = shared.centre.clone();
+    let report: Heartbeat = parse(&body)?;
+    tracing::debug!(
+        reader = report.reader.as_str(),
+        out_of_service = report.out_of_service.map(OutOfService::as_str),
+        outbox_depth = report.outbox_depth,
+        "heartbeat"
+    );
+    let answer = blocking(move || centre.heartbeat(&kiosk, &report)).await?;
+    Ok(ok(answer))
 }

@@ -73,6 +73,15 @@ struct RegistryEntry {
 }
 
 impl TrustStore {
+    /// Each card CA's revocation list and its `nextUpdate` (Unix seconds), for the metrics and
+    /// readiness: past it, the centre resets nothing.
+    pub fn revocation_lists(&self) -> [(&'static str, Option<i64>); 2] {
+        [
+            ("auth", self.auth.next_update),
+            ("signing", self.signing.next_update),
+        ]
+    }
+
     pub fn load(
         auth_ca: &Path,
         signing_ca: &Path,

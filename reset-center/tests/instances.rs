@@ -97,6 +97,13 @@ impl ResetCentre for TurnAbout {
     fn health(&self) -> Result<bool, CentreError> {
         self.pick().health()
     }
+
+    fn heartbeat(
+        &self,
+        report: &reset_protocol::Heartbeat,
+    ) -> Result<reset_protocol::HeartbeatAnswer, CentreError> {
+        self.pick().heartbeat(report)
+    }
 }
 
 fn states(site: &Site) -> Vec<String> {
@@ -240,10 +247,29 @@ fn a_database_restart_is_refused_cleanly_then_served_and_nothing_is_lost() {
         "while the database is down, a 503 within the kiosk's timeout: {answer:?}"
     );
     assert!(matches!(centre.health(), Err(CentreError::Unreachable(_))));
+    // The operator reads why, in the request's span (its route and kiosk).
+    let events = server.events();
+    let why = events
+        .iter()
+        .find(|e| e["message"] == "internal error")
+        .unwrap_or_else(|| panic!("no internal error logged: {}", server.stderr()));
+    assert_eq!(why["level"], "ERROR");
     assert!(
-        server.stderr().contains("internal error: database"),
-        "the operator reads why: {}",
-        server.stderr()
+        why["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("database")),
+        "{why}"
+    );
+    // (The database failed under the kiosk's authentication: the kiosk is not known yet.)
+    assert_eq!(
+        why["span"]["route"], "/v1/sessions/{id}/reset-command",
+        "{why}"
+    );
+    assert!(
+        why["span"]["request_id"]
+            .as_str()
+            .is_some_and(|id| id.len() == 36),
+        "{why}"
     );
     postgres.restart();
     // The same session goes on: the failed request decided nothing.

@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 use crate::api::{
     Outcome, Refusal, ReservationState, ResetKind, SessionId, from_base64, to_base64, wire,
 };
+use crate::heartbeat::{Heartbeat, HeartbeatAnswer};
 
 /// A session the centre opened: its id and the challenge the card must sign.
 #[derive(Debug, Clone)]
@@ -78,6 +79,8 @@ pub trait ResetCentre: Send + Sync {
     ) -> Result<ReservationState, CentreError>;
     /// Whether the centre answers and knows this kiosk (for staff); its maintenance flag if so.
     fn health(&self) -> Result<bool, CentreError>;
+    /// Tells the centre how this kiosk is (its heartbeat); the centre answers when it heard it.
+    fn heartbeat(&self, report: &Heartbeat) -> Result<HeartbeatAnswer, CentreError>;
 }
 
 /// The cryptography of the link on both sides: rustls's ring provider (TLS 1.2 and 1.3, ECDHE
@@ -363,5 +366,10 @@ impl ResetCentre for HttpCentre {
         let response: wire::CompleteResponse =
             self.post(&format!("/v1/sessions/{session}/complete"), &body)?;
         Ok(response.reservation)
+    }
+
+    fn heartbeat(&self, report: &Heartbeat) -> Result<HeartbeatAnswer, CentreError> {
+        let body = json(report)?;
+        self.post("/v1/heartbeat", &body)
     }
 }

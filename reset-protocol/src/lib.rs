@@ -5,6 +5,7 @@
 //! - [`client`]: the [`ResetCentre`] trait, the kiosk's view of the centre — the one thing an
 //!   integrator with J-LIS's real interface implements — and [`HttpCentre`], the stand-in's
 //!   HTTP API behind it;
+//! - [`heartbeat`]: what a kiosk reports of itself every few seconds (never customer data);
 //! - [`kiosk_side`]: the kiosk's steps of a reset over a card and a centre, with the rules that
 //!   keep card and reservation consistent.
 //!
@@ -13,7 +14,9 @@
 
 pub mod api;
 pub mod client;
+pub mod heartbeat;
 pub mod kiosk_side;
 
 pub use api::{Outcome, Refusal, ReservationState, ResetKind, SessionId};
 pub use client::{Begun, CentreError, HttpCentre, ResetCentre};
+pub use heartbeat::{ErrorClass, Heartbeat, HeartbeatAnswer, OutOfService, ReaderState};

@@ -295,6 +295,8 @@ pub struct CentreProcess {
     pki: PathBuf,
     server: Child,
     pub url: String,
+    /// Everything the server logged (JSON lines).
+    pub log: PathBuf,
 }
 
 impl CentreProcess {
@@ -308,7 +310,17 @@ impl CentreProcess {
         CentreProcess::start_with(stack, Some(seconds))
     }
 
+    /// The centre logging at `filter` (`RUST_LOG`), e.g. `trace`: everything, dependencies
+    /// included.
+    pub fn start_logging(stack: &PcscStack, filter: &str) -> CentreProcess {
+        CentreProcess::spawn(stack, None, Some(filter))
+    }
+
     fn start_with(stack: &PcscStack, lease: Option<u32>) -> CentreProcess {
+        CentreProcess::spawn(stack, lease, None)
+    }
+
+    fn spawn(stack: &PcscStack, lease: Option<u32>, filter: Option<&str>) -> CentreProcess {
         let binary = stack.binaries.reset_center.clone();
         let pki = stack.scratch().join("centre-pki");
         if !pki.join("centre.crt").exists() {
@@ -326,26 +338,44 @@ impl CentreProcess {
         fs::write(&config, centre_config_text(&pki, lease))
             .unwrap_or_else(|e| panic!("centre config: {e}"));
         let db = stack.scratch().join("centre.sqlite");
+        // The log goes to a file: a pipe nobody reads would fill after a few hundred requests
+        // and stop the server in the middle of a write. Each start gets its own file.
+        let log = stack.scratch().join(format!(
+            "centre-{}.log",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        let log_file = File::create(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
         let mut server = Command::new(&binary)
             .arg("--config")
             .arg(&config)
             .arg("--db")
             .arg(&db)
             .args(["serve", "--listen", "127.0.0.1:0", "--hours", "00:00-00:00"])
-            .stderr(Stdio::piped())
+            .env("RUST_LOG", filter.unwrap_or("info"))
+            .stderr(log_file)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start reset-center serve: {e}"));
-        let mut line = String::new();
-        if let Some(stderr) = server.stderr.take() {
-            let _ = BufReader::new(stderr).read_line(&mut line);
-        }
-        let url = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .filter(|url| url.starts_with("https://"))
-            .unwrap_or_else(|| panic!("reset-center serve said {line:?}, not its address"))
-            .to_string();
+        // Its address is in its "listening" event (JSON lines: docs/operations.md).
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = loop {
+            let text = fs::read_to_string(&log).unwrap_or_default();
+            let url = text.lines().find_map(|line| {
+                let event: serde_json::Value = serde_json::from_str(line).ok()?;
+                (event["message"] == "listening")
+                    .then(|| event["url"].as_str().map(str::to_string))
+                    .flatten()
+            });
+            if let Some(url) = url {
+                break url;
+            }
+            if Instant::now() > deadline || matches!(server.try_wait(), Ok(Some(_))) {
+                let _ = server.kill();
+                panic!("reset-center serve did not say where it listens: {text}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
         CentreProcess {
             binary,
             db,
@@ -353,6 +383,7 @@ impl CentreProcess {
             pki,
             server,
             url,
+            log,
         }
     }
 

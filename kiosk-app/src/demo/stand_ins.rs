@@ -393,4 +393,11 @@ impl ResetCentre for LazyCentre {
     fn health(&self) -> Result<bool, CentreError> {
         self.get()?.health()
     }
+
+    fn heartbeat(
+        &self,
+        report: &reset_protocol::Heartbeat,
+    ) -> Result<reset_protocol::HeartbeatAnswer, CentreError> {
+        self.get()?.heartbeat(report)
+    }
 }

@@ -249,6 +249,15 @@ pub struct EarlierCommand {
     pub taken: bool,
 }
 
+/// A registered kiosk and its last heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetRow {
+    pub kiosk: String,
+    pub added_at: i64,
+    /// When its last heartbeat was heard, and the report (JSON) it carried.
+    pub heartbeat: Option<(i64, String)>,
+}
+
 /// What a purge deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {
@@ -355,6 +364,21 @@ pub trait Transaction {
     /// Every revoked kiosk certificate: serial (hex) and when.
     fn revoked_kiosk_certificates(&mut self) -> Result<Vec<(String, i64)>, StoreError>;
     fn kiosks(&mut self) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// Records kiosk `kiosk`'s heartbeat `report` (its JSON), heard at `heard_at`, replacing
+    /// the one before.
+    fn record_heartbeat(
+        &mut self,
+        kiosk: &str,
+        heard_at: i64,
+        report: &str,
+    ) -> Result<(), StoreError>;
+    /// Every registered kiosk with its last heartbeat, if any, by id.
+    fn fleet(&mut self) -> Result<Vec<FleetRow>, StoreError>;
+    /// How many reservations are in each state; an open one made before `expired_before`
+    /// counts as `expired`.
+    fn reservation_counts(&mut self, expired_before: i64)
+    -> Result<Vec<(String, i64)>, StoreError>;
 
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
@@ -475,6 +499,26 @@ impl Store {
 
     pub fn kiosks(&self) -> Result<Vec<(String, i64)>, StoreError> {
         self.read(|t| t.kiosks())
+    }
+
+    pub fn record_heartbeat(
+        &self,
+        kiosk: &str,
+        heard_at: i64,
+        report: &str,
+    ) -> Result<(), StoreError> {
+        self.transaction(|t| t.record_heartbeat(kiosk, heard_at, report))
+    }
+
+    pub fn fleet(&self) -> Result<Vec<FleetRow>, StoreError> {
+        self.read(|t| t.fleet())
+    }
+
+    pub fn reservation_counts(
+        &self,
+        expired_before: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        self.read(|t| t.reservation_counts(expired_before))
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {

@@ -18,8 +18,8 @@ use rustls::pki_types::pem::PemObject;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
-    Attempt, EarlierCommand, KioskCertificate, KioskSecrets, PostgresSettings, Purged, Reservation,
-    ReservationRow, Session, SessionState, StoreError, Transaction,
+    Attempt, EarlierCommand, FleetRow, KioskCertificate, KioskSecrets, PostgresSettings, Purged,
+    Reservation, ReservationRow, Session, SessionState, StoreError, Transaction,
 };
 use crate::trust::CardRef;
 use reset_protocol::api::ResetKind;
@@ -710,6 +710,7 @@ impl<C: GenericClient> Transaction for PostgresTransaction<'_, C> {
 
     fn remove_kiosk(&mut self, id: &str, now: i64) -> Result<bool, StoreError> {
         self.revoke_current_certificate(id, now)?;
+        self.execute("DELETE FROM kiosk_heartbeats WHERE kiosk = $1", &[&id])?;
         Ok(self.execute("DELETE FROM kiosks WHERE id = $1", &[&id])? == 1)
     }
 
@@ -734,6 +735,55 @@ impl<C: GenericClient> Transaction for PostgresTransaction<'_, C> {
 
     fn kiosks(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
         self.pairs("SELECT id, added_at FROM kiosks ORDER BY id")
+    }
+
+    fn record_heartbeat(
+        &mut self,
+        kiosk: &str,
+        heard_at: i64,
+        report: &str,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO kiosk_heartbeats (kiosk, heard_at, report) VALUES ($1, $2, $3)
+             ON CONFLICT (kiosk) DO UPDATE SET heard_at = EXCLUDED.heard_at,
+                 report = EXCLUDED.report",
+            &[&kiosk, &heard_at, &report],
+        )
+        .map(drop)
+    }
+
+    fn fleet(&mut self) -> Result<Vec<FleetRow>, StoreError> {
+        self.query(
+            "SELECT k.id, k.added_at, h.heard_at, h.report
+             FROM kiosks k LEFT JOIN kiosk_heartbeats h ON h.kiosk = k.id ORDER BY k.id",
+            &[],
+        )?
+        .iter()
+        .map(|row| {
+            let heard_at: Option<i64> = get(row, 2)?;
+            let report: Option<String> = get(row, 3)?;
+            Ok(FleetRow {
+                kiosk: get(row, 0)?,
+                added_at: get(row, 1)?,
+                heartbeat: heard_at.zip(report),
+            })
+        })
+        .collect()
+    }
+
+    fn reservation_counts(
+        &mut self,
+        expired_before: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        self.query(
+            "SELECT CASE WHEN state = 'open' AND made_at < $1 THEN 'expired' ELSE state END,
+                 COUNT(*)
+             FROM reservations GROUP BY 1 ORDER BY 1",
+            &[&expired_before],
+        )?
+        .iter()
+        .map(|row| Ok((get(row, 0)?, get(row, 1)?)))
+        .collect()
     }
 
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {

@@ -271,17 +271,18 @@ impl Server {
         // The child is ours from here on: dropped (killed) even if it never says where it is.
         self.child = Some(child);
         // stderr is read to its end in a thread, so that the server never blocks on a full
-        // pipe; the address comes from its first line.
+        // pipe; the address comes from its "listening" event (JSON lines, the service's log).
         let (found, address) = mpsc::channel();
         let log = self.stderr.clone();
         std::thread::spawn(move || {
             let mut found = Some(found);
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
-                if let Some(address) = line.split("listening on https://").nth(1)
+                if let Some(address) = event_field(&line, "listening", "url")
+                    .and_then(|url| url.strip_prefix("https://").map(str::to_string))
                     && let Some(found) = found.take()
                 {
-                    let _ = found.send(address.trim().to_string());
+                    let _ = found.send(address);
                 }
                 let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
                 log.push_str(&line);
@@ -292,6 +293,27 @@ impl Server {
             Ok(address) => self.address = address,
             Err(_) => panic!("reset-center serve did not start: {}", self.stderr()),
         }
+    }
+
+    /// The log events (JSON lines) the server wrote so far; a line that is not JSON fails the
+    /// test (the service's log is JSON only).
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.stderr()
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("a log line that is not JSON ({e}): {line}"))
+            })
+            .collect()
+    }
+
+    /// `http://ADDR` of the metrics listener, if the server was started with one
+    /// (`serve_with(&["--metrics-listen", "127.0.0.1:0"])`).
+    pub fn metrics_url(&self) -> Option<String> {
+        self.stderr()
+            .lines()
+            .find_map(|line| event_field(line, "metrics", "url"))
+            .map(|url| url.trim_end_matches("/metrics").to_string())
     }
 
     /// What the server wrote on stderr so far.
@@ -579,4 +601,12 @@ pub fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::Exi
         std::thread::sleep(Duration::from_millis(20));
     }
     None
+}
+
+/// Field `field` of a JSON log line whose message is `message`.
+fn event_field(line: &str, message: &str, field: &str) -> Option<String> {
+    let event: serde_json::Value = serde_json::from_str(line).ok()?;
+    (event["message"] == message)
+        .then(|| event[field].as_str().map(str::to_string))
+        .flatten()
 }
