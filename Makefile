@@ -29,6 +29,8 @@ test:
 	# Licences, banned crates (OpenSSL among them) and sources: deny.toml says why.
 	cargo deny --log-level error check bans licenses sources
 	./scripts/check-production-build
+	# The alert rules' promtool unit tests, the dashboard's queries (docs/alerts.md).
+	./scripts/check-alerts
 	ICED_TEST_BACKEND=tiny-skia cargo test --workspace
 	ICED_TEST_BACKEND=tiny-skia cargo test -p kiosk-app --no-default-features
 

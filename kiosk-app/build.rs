@@ -28,8 +28,15 @@ fn constant(id: &str) -> String {
     id.to_ascii_uppercase().replace('.', "_")
 }
 
-/// The commit of the checkout being built, if it is one.
+/// The commit of the checkout being built, if it is one. A packaging build from a source tree
+/// without `.git` (or without git) records none, and the kiosk says "unknown"; such a build
+/// may name its commit in `KIOSK_BUILD_COMMIT` itself, which then stands.
 fn record_commit() {
+    println!("cargo::rerun-if-env-changed=KIOSK_BUILD_COMMIT");
+    if std::env::var_os("KIOSK_BUILD_COMMIT").is_some_and(|c| !c.is_empty()) {
+        // Passed on to rustc as it is: `option_env!` reads it.
+        return;
+    }
     println!("cargo::rerun-if-changed=../.git/HEAD");
     println!("cargo::rerun-if-changed=../.git/refs/heads");
     let commit = std::process::Command::new("git")

@@ -35,7 +35,8 @@ use kiosk_core::audit::{
 use kiosk_core::config::{Config, KeypadLayout};
 use kiosk_core::flow_error::FlowError;
 use kiosk_core::records::Records;
-use kiosk_core::worker::{self, Command, WorkerHandle};
+use kiosk_core::status::Status;
+use kiosk_core::worker::{self, Command, Shared, WorkerHandle};
 
 use crate::demo::{self, Demo};
 
@@ -210,6 +211,12 @@ pub struct App {
     generation: u64,
     /// The demo's panel (the demo only).
     demo: Option<Demo>,
+    /// How the kiosk is, shared with the worker and the heartbeat: the app adds the staff's
+    /// switch, the records' state and the errors it decides itself, and shows staff whether
+    /// the centre hears the kiosk.
+    status: Status,
+    /// The staff switch and the records' state as last put into `status`.
+    status_synced: Option<(bool, bool)>,
 }
 
 /// The window the kiosk draws in, and the sizes of its layout.
@@ -235,16 +242,19 @@ struct Device {
 }
 
 impl App {
-    /// A kiosk with its worker to be started by the subscription (the running application).
+    /// A kiosk with its worker to be started by the subscription (the running application),
+    /// sharing `shared` with it (and with the heartbeat `main` starts on the same status).
     pub fn new(
         config: Arc<Config>,
         cards: Box<dyn CardSource>,
         centre: Arc<dyn ResetCentre>,
         demo: Option<Demo>,
         records: Records,
+        shared: Shared,
     ) -> App {
-        let setup = WorkerSetup::new(config.clone(), cards, centre);
-        App::with_setup(config, setup, demo, records)
+        let status = shared.status.clone();
+        let setup = WorkerSetup::new(config.clone(), cards, centre, shared);
+        App::with_setup(config, setup, demo, records).reporting_to(status)
     }
 
     /// A kiosk with no worker at all: for tools that only need its screens and layout (the
@@ -274,6 +284,34 @@ impl App {
         let mut app = App::with_setup(config, WorkerSetup::empty(), demo, records);
         app.worker = Some(worker);
         app
+    }
+
+    /// The app keeps `status` (the one its worker and heartbeat share: `worker::Shared`)
+    /// rather than a status of its own.
+    pub fn reporting_to(mut self, status: Status) -> App {
+        self.status = status;
+        self.status_synced = None;
+        self.sync_status();
+        self
+    }
+
+    /// How the kiosk is, as the app, the worker and the heartbeat keep it.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// Puts the staff's switch and the records' state into the status when they changed.
+    fn sync_status(&mut self) {
+        let now = (
+            self.records.out_of_service(),
+            self.records.broken().is_some(),
+        );
+        if self.status_synced != Some(now) {
+            self.status_synced = Some(now);
+            self.status.update(|snapshot| {
+                (snapshot.staff_out_of_service, snapshot.records_broken) = now;
+            });
+        }
     }
 
     fn with_setup(
@@ -309,8 +347,11 @@ impl App {
             },
             generation: 0,
             demo,
+            status: Status::new(),
+            status_synced: None,
         };
         app.set_window_size(app.layout.window);
+        app.sync_status();
         app
     }
 
@@ -407,7 +448,8 @@ impl App {
 
     fn go(&mut self, screen: Screen) {
         self.screen = screen;
-        log(&format!("screen {}", self.screen.name()));
+        let screen = self.screen.name();
+        tracing::info!(target: LOG, screen, "screen {screen}");
         self.warning = false;
         let timeouts = self.config.timeouts;
         let limit = match &self.screen {
@@ -501,6 +543,11 @@ impl App {
 
     /// The session cannot go on: the card comes back first, then the guidance.
     fn fail(&mut self, error: FlowError) {
+        // (The worker notes the errors it reports; these include the app's own, e.g. a card
+        // taken away on a PIN screen.)
+        let class = error.class();
+        self.status
+            .update(|snapshot| snapshot.last_error = Some(class));
         let (outcome, reason) = error.audit();
         self.end_session(outcome, Some(reason));
         match self.kind() {
@@ -523,6 +570,7 @@ impl App {
         let ticking = matches!(message, Message::Tick(_) | Message::Watchdog);
         let before = self.looks();
         let task = self.flow(message);
+        self.sync_status();
         // A tick that changes nothing on screen must not cost a repaint.
         if !ticking || self.looks() != before {
             self.generation = self.generation.wrapping_add(1);
@@ -665,7 +713,7 @@ impl App {
             // Sent from here, the UI's own loop: a frozen loop stops the pings.
             Message::Watchdog => crate::watchdog::notify("WATCHDOG=1"),
             // Not a tick: `update` moves the generation, and the next frame is drawn whole.
-            Message::Redraw => log("redraw requested"),
+            Message::Redraw => tracing::info!(target: LOG, "redraw requested"),
             Message::Corner(pressed) => self.corner(pressed),
             Message::StaffLogin(message) => self.staff_login(message),
             Message::Staff(message) => self.staff(message),
@@ -689,7 +737,7 @@ impl App {
             return;
         }
         if self.device.card_present {
-            log("maintenance refused: a card is on the reader");
+            tracing::info!(target: LOG, "maintenance refused: a card is on the reader");
             return;
         }
         let order = self.keypad_order();
@@ -723,19 +771,19 @@ impl App {
         };
         let matches =
             kiosk_core::staff::passcode_matches(&hash, &passcode).unwrap_or_else(|error| {
-                log(&format!("staff passcode hash: {error}"));
+                tracing::error!(target: LOG, %error, "the staff passcode hash cannot be used");
                 false
             });
         drop(passcode);
         if matches {
             self.records.passcode_accepted();
             self.records.record(AuditEvent::StaffEntry);
-            log("maintenance entered");
+            tracing::info!(target: LOG, "maintenance entered");
             self.go(Screen::Staff(Box::default()));
             self.send(Command::Health);
         } else {
             self.records.passcode_failed();
-            log("maintenance: wrong passcode");
+            tracing::warn!(target: LOG, "maintenance: wrong passcode");
             if let Screen::StaffLogin(login) = &mut self.screen {
                 login.refused();
             }
@@ -767,12 +815,16 @@ impl App {
                             StaffAction::BackInService
                         },
                     }),
-                    Err(error) => log(&format!("out-of-service switch: {error}")),
+                    Err(error) => tracing::error!(
+                        target: LOG,
+                        %error,
+                        "the out-of-service switch could not be saved"
+                    ),
                 }
             }
             staff::Event::Exit => {
                 self.records.record(AuditEvent::StaffExit { idle: false });
-                log("maintenance left");
+                tracing::info!(target: LOG, "maintenance left");
                 self.back_to_top();
             }
         }
@@ -844,7 +896,7 @@ impl App {
     fn worker_event(&mut self, event: worker::Event) {
         match event {
             worker::Event::ReaderReady => {
-                log("reader ready");
+                tracing::info!(target: LOG, "reader ready");
                 self.device.reader_ok = true;
                 self.device.reader_reported = true;
                 if std::mem::take(&mut self.device.reader_was_lost) {
@@ -855,7 +907,7 @@ impl App {
                 }
             }
             worker::Event::ReaderLost => {
-                log("reader lost");
+                tracing::warn!(target: LOG, "reader lost");
                 self.device.reader_ok = false;
                 self.device.reader_reported = true;
                 self.device.card_present = false;
@@ -882,7 +934,7 @@ impl App {
                 }
             }
             worker::Event::CardPresent(true) => {
-                log("card placed");
+                tracing::info!(target: LOG, "card placed");
                 self.device.card_present = true;
                 match self.screen {
                     Screen::InsertCard => self.read_card(),
@@ -896,7 +948,7 @@ impl App {
                 }
             }
             worker::Event::CardPresent(false) => {
-                log("card taken");
+                tracing::info!(target: LOG, "card taken");
                 self.device.card_present = false;
                 self.card_removed();
             }
@@ -1015,7 +1067,7 @@ impl App {
             Screen::Done(_) | Screen::Error { .. } | Screen::StaffLogin(_) => self.back_to_top(),
             Screen::Staff(_) => {
                 self.records.record(AuditEvent::StaffExit { idle: true });
-                log("maintenance left (idle)");
+                tracing::info!(target: LOG, "maintenance left (idle)");
                 self.back_to_top();
             }
             _ => {
@@ -1122,6 +1174,7 @@ impl App {
                         out_of_service: self.records.out_of_service(),
                         audit_broken: self.records.broken(),
                         uptime: self.records.uptime(),
+                        hearing: self.status.snapshot().hearing,
                     };
                     (
                         staff.view(&ctx, &facts).map(Message::Staff),
@@ -1247,18 +1300,19 @@ impl App {
     }
 }
 
-/// One line on stderr per screen and reader event: what an integrator needs in the journal,
-/// never a PIN, a certificate or anything about the holder.
-fn log(event: &str) {
-    use std::io::Write;
-    // One write per line: `eprintln!` writes its pieces one by one on the unbuffered stderr, and
-    // a compositor or supervisor writing to the same file can land between them.
-    let line = format!("kiosk: {event}\n");
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
-}
+/// The target of the app's events, one per screen and reader event: what an integrator needs
+/// in the journal, never a PIN, a certificate or anything about the holder. On stderr the
+/// lines read `… INFO kiosk: screen top` as they did before the kiosk used `tracing` (scripts
+/// and the window tests look for them); `RUST_LOG=kiosk=debug` takes in every kiosk crate.
+pub const LOG: &str = "kiosk";
 
 /// What the worker is started with.
-type WorkerParts = (Arc<Config>, Box<dyn CardSource>, Arc<dyn ResetCentre>);
+type WorkerParts = (
+    Arc<Config>,
+    Box<dyn CardSource>,
+    Arc<dyn ResetCentre>,
+    Shared,
+);
 
 /// What the worker subscription needs, handed over once. Hashed by its id only.
 #[derive(Clone)]
@@ -1272,10 +1326,11 @@ impl WorkerSetup {
         config: Arc<Config>,
         cards: Box<dyn CardSource>,
         centre: Arc<dyn ResetCentre>,
+        shared: Shared,
     ) -> WorkerSetup {
         WorkerSetup {
             id: 1,
-            parts: Arc::new(Mutex::new(Some((config, cards, centre)))),
+            parts: Arc::new(Mutex::new(Some((config, cards, centre, shared)))),
         }
     }
 
@@ -1305,10 +1360,10 @@ fn worker_stream(setup: &WorkerSetup) -> impl iced::futures::Stream<Item = Messa
     iced::stream::channel(
         64,
         async move |mut output: iced::futures::channel::mpsc::Sender<Message>| {
-            let Some((config, cards, centre)) = parts else {
+            let Some((config, cards, centre, shared)) = parts else {
                 return;
             };
-            let (handle, events) = worker::start(&config, cards, centre);
+            let (handle, events) = worker::start_shared(&config, cards, centre, &shared);
             if output.send(Message::WorkerReady(handle)).await.is_err() {
                 return;
             }

@@ -65,7 +65,7 @@ fn from(
 }
 
 /// From now on a panic (the window system failing under the kiosk, among others) is reported
-/// as one line on stderr — what failed, where, and the display the kiosk was drawing on — so
+/// as one error event (one line on stderr, or one journal entry) — what failed, where, and the display the kiosk was drawing on — so
 /// that the journal says why the kiosk stopped; the process still exits with Rust's panic
 /// status (101) and systemd starts it again. A display that goes away entirely is reported by
 /// the window system itself: Xlib prints "X connection to :0 broken" and exits with status 1.
@@ -82,10 +82,11 @@ pub fn report_panics_in_one_line(display: Display) {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("{}", fatal_line(&display, &what, &place));
+        let line = fatal_line(&display, &what, &place);
+        tracing::error!("{line}");
         let trace = std::backtrace::Backtrace::capture();
         if trace.status() == std::backtrace::BacktraceStatus::Captured {
-            eprintln!("{trace}");
+            tracing::error!(backtrace = %trace, "the panic's backtrace");
         }
     }));
 }

@@ -10,13 +10,15 @@
 //! - [`records`]: what staff rely on across restarts: the [`audit`] log, the [`staff`] passcode
 //!   lockout, the out-of-service switch; [`diagnostics`]: health and the reader self-test;
 //! - [`config`], [`i18n`], [`theme`], [`demo`], [`sound`], [`passcode_setup`], [`watchdog`]
-//!   (systemd's readiness and watchdog protocol).
+//!   (systemd's readiness, watchdog and status protocol), [`logging`] (`tracing` to the journal
+//!   or stderr).
 
 pub mod app;
 pub mod demo;
 pub mod display;
 pub mod guidance;
 pub mod i18n;
+pub mod logging;
 pub mod passcode_setup;
 pub mod restarts;
 pub mod screen;
@@ -26,3 +28,14 @@ pub mod startup;
 pub mod theme;
 pub mod watchdog;
 pub mod widget;
+
+/// This program as built, as its heartbeat reports it: the package version, and the commit
+/// `build.rs` recorded ("unknown" for a build without git).
+pub fn build() -> kiosk_core::heartbeat::Build {
+    kiosk_core::heartbeat::Build {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        commit: option_env!("KIOSK_BUILD_COMMIT")
+            .unwrap_or("unknown")
+            .to_string(),
+    }
+}

@@ -5,6 +5,9 @@
 //! says `"demo": true`, the default one). `--window` opens a window of that size instead, for
 //! development and screenshots. `set-staff-passcode` asks for the maintenance passcode (no
 //! echo) and writes its Argon2id hash into the configuration.
+//!
+//! The kiosk logs through `tracing` (`kiosk_app::logging`: `RUST_LOG`, the journal under
+//! systemd); `set-staff-passcode` talks to the person at the terminal in plain lines.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,6 +21,7 @@ use kiosk_app::services;
 use kiosk_app::theme;
 use kiosk_core::config::Config;
 use kiosk_core::records::Records;
+use kiosk_core::worker::Shared;
 
 /// The My Number Card password-reset kiosk.
 #[derive(Debug, Parser)]
@@ -65,22 +69,24 @@ fn main() -> ExitCode {
             }
         };
     }
+    kiosk_app::logging::init();
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "kiosk-app starting");
     let mut config = match Config::load(&args.config) {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("kiosk-app: {error}");
+            tracing::error!("kiosk-app: {error}");
             return ExitCode::FAILURE;
         }
     };
     if config.demo && !services::DEMO_BUILT {
-        eprintln!("kiosk-app: {}", services::NO_DEMO);
+        tracing::error!("kiosk-app: {}", services::NO_DEMO);
         return ExitCode::FAILURE;
     }
     if config.demo {
         match kiosk_core::config::demo_state_dir(&config.state_dir) {
             Ok(dir) if dir != config.state_dir => {
-                eprintln!(
-                    "kiosk: the demo keeps its state in {} ({} cannot be written by this user)",
+                tracing::warn!(
+                    "the demo keeps its state in {} ({} cannot be written by this user)",
                     dir.display(),
                     config.state_dir.display()
                 );
@@ -88,7 +94,7 @@ fn main() -> ExitCode {
             }
             Ok(_) => {}
             Err(error) => {
-                eprintln!("kiosk-app: demo state: {error}");
+                tracing::error!("kiosk-app: demo state: {error}");
                 return ExitCode::FAILURE;
             }
         }
@@ -97,16 +103,17 @@ fn main() -> ExitCode {
     kiosk_app::startup::phase("configuration");
     // Without a display winit panics with a stack trace; say what is missing instead.
     let Some(display) = kiosk_app::display::from_environment() else {
-        eprintln!("{}", kiosk_app::display::NO_DISPLAY);
+        tracing::error!("{}", kiosk_app::display::NO_DISPLAY);
         return ExitCode::from(kiosk_app::display::EXIT_NO_DISPLAY);
     };
-    eprintln!("kiosk: drawing on the {display}");
+    let drawing_on = display.to_string();
+    tracing::info!(target: kiosk_app::app::LOG, display = %drawing_on, "drawing on the {drawing_on}");
     kiosk_app::display::report_panics_in_one_line(display);
     // (The demo's database must live as long as the kiosk: `keep_alive`.)
     let services = match services::for_config(&config, &args.config, CentreStart::AfterFirstFrame) {
         Ok(services) => services,
         Err(error) => {
-            eprintln!("kiosk-app: {error}");
+            tracing::error!("kiosk-app: {error}");
             return ExitCode::FAILURE;
         }
     };
@@ -115,25 +122,39 @@ fn main() -> ExitCode {
     let records = match Records::open(&config) {
         Ok(records) => records,
         Err(error) => {
-            eprintln!("kiosk-app: {error}");
+            tracing::error!("kiosk-app: {error}");
             return ExitCode::FAILURE;
         }
     };
     // A kiosk in a restart loop slows down (see `restarts`); the log says so.
     let wait = kiosk_app::restarts::record_start(&config.state_dir, std::time::SystemTime::now());
     if !wait.is_zero() {
-        eprintln!(
-            "kiosk: restarting often: waiting {} s first",
+        tracing::warn!(
+            target: kiosk_app::app::LOG,
+            wait_seconds = wait.as_secs(),
+            "restarting often: waiting {} s first",
             wait.as_secs()
         );
         std::thread::sleep(wait);
     }
+    // The state the worker, the screen and the heartbeat share; systemd follows it. The first
+    // heartbeat goes now, on its own thread (the demo's in-process centre answers it once it
+    // is up).
+    let shared = Shared::for_config(&config);
+    kiosk_app::watchdog::report_status_to_service_manager(&shared.status);
+    let heartbeats = kiosk_core::heartbeat::start(
+        kiosk_core::heartbeat::Settings::for_config(&config, kiosk_app::build()),
+        services.centre.clone(),
+        shared.status.clone(),
+        shared.outbox.clone(),
+    );
     let mut app = App::new(
         config.clone(),
         services.cards,
         services.centre,
         services.demo,
         records,
+        shared,
     );
     match args.window {
         Some(size) => app.set_window_size(size),
@@ -172,11 +193,12 @@ fn main() -> ExitCode {
     .default_font(theme::FONT)
     .window(settings)
     .run();
+    drop(heartbeats);
     drop(keep_alive);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("kiosk-app: {error}");
+            tracing::error!("kiosk-app: {error}");
             ExitCode::FAILURE
         }
     }

@@ -2,7 +2,8 @@
 //! (the demo's centre) waits for the first frame; and for the benchmark script
 //! (`scripts/bench-kiosk`), with `KIOSK_REPORT_FIRST_FRAME=1` the first frame is reported on
 //! stderr as `first frame: N ms after main, at T ns` (T since the Unix epoch, to compare with
-//! the launch time the script took).
+//! the launch time the script took). These two reports stay plain lines on stderr, not log
+//! events: the script reads them by their exact form, and they exist only when asked for.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};

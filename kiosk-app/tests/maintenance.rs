@@ -415,3 +415,53 @@ fn strip_card_tags(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+#[test]
+fn staff_see_whether_the_centre_hears_the_kiosk_and_the_status_follows_the_kiosk() {
+    use kiosk_core::status::CentreProblem;
+    use reset_protocol::{ErrorClass, OutOfService, ReaderState};
+
+    let mut kiosk = Kiosk::demo();
+    let status = kiosk.app.status().clone();
+    let snapshot = status.snapshot();
+    assert_eq!(
+        snapshot.reader,
+        ReaderState::Ready,
+        "the worker reports into it"
+    );
+    assert_eq!(snapshot.out_of_service(), None);
+
+    // A refused session: its class, never its detail.
+    kiosk.walk_to_pin_screen("no-reservation");
+    kiosk.pull();
+    assert_eq!(kiosk.screen(), "error");
+    assert_eq!(status.snapshot().last_error, Some(ErrorClass::Refused));
+    kiosk.tap("終了");
+
+    kiosk.enter_staff();
+    assert!(kiosk.shows("まだ確認されていません"), "no heartbeat yet");
+    let japan = chrono::FixedOffset::east_opt(9 * 3600).expect("+09:00");
+    let heard = chrono::Utc::now();
+    status.heartbeat_result(Ok(false), heard);
+    let at = heard.with_timezone(&japan).format("%H:%M:%S");
+    assert!(
+        kiosk.shows(&format!("{at} に確認されました")),
+        "the last answer, Japan time"
+    );
+    let failed = heard + chrono::Duration::seconds(30);
+    status.heartbeat_result(Err(CentreProblem::Unreachable), failed);
+    let since = heard.with_timezone(&japan).format("%H:%M");
+    assert!(kiosk.shows(&format!("{since} から確認されていません（接続できません）")));
+    kiosk.send(Message::Language);
+    assert!(kiosk.shows(&format!("Not heard since {since} (unreachable)")));
+    kiosk.send(Message::Language);
+
+    // The staff's switch goes into the status the heartbeat reports.
+    kiosk.tap("休止にする");
+    assert_eq!(
+        status.snapshot().out_of_service(),
+        Some(OutOfService::StaffSet)
+    );
+    kiosk.tap("再開する");
+    assert_eq!(status.snapshot().out_of_service(), None);
+}

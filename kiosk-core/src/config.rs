@@ -55,7 +55,17 @@ struct ConfigFile {
     staff_passcode_hash: Option<String>,
     #[serde(default)]
     audit_log: AuditFile,
+    /// Optional (default 30): how often the kiosk tells the centre how it is. Read as any JSON
+    /// value so that a wrong type is refused naming the field (serde's own error would not).
+    #[serde(default)]
+    heartbeat_seconds: Option<serde_json::Value>,
 }
+
+const DEFAULT_HEARTBEAT_SECONDS: u64 = 30;
+
+/// The heartbeat's bounds: more often than every 5 s would load the centre of a large fleet
+/// for nothing; less often than hourly would leave a dead kiosk unseen for too long.
+pub const HEARTBEAT_SECONDS: std::ops::RangeInclusive<u64> = 5..=3600;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -189,6 +199,8 @@ pub struct Config {
     /// The staff passcode as an Argon2id PHC string; `None`: maintenance mode cannot be entered.
     pub staff_passcode_hash: Option<String>,
     pub audit_rotation: crate::audit::Rotation,
+    /// How often the kiosk sends the centre its heartbeat (`heartbeat_seconds`).
+    pub heartbeat: Duration,
     /// The file this came from, and the SHA-256 of its bytes (shown to staff).
     pub source: PathBuf,
     pub checksum: String,
@@ -383,6 +395,22 @@ impl Config {
                 format!("{} is not between 2 and 1000", file.audit_log.max_files),
             ));
         }
+        let heartbeat_seconds = match &file.heartbeat_seconds {
+            None => DEFAULT_HEARTBEAT_SECONDS,
+            Some(value) => value
+                .as_u64()
+                .filter(|seconds| HEARTBEAT_SECONDS.contains(seconds))
+                .ok_or_else(|| {
+                    error(
+                        "heartbeat_seconds",
+                        format!(
+                            "{value} is not a whole number of seconds between {} and {}",
+                            HEARTBEAT_SECONDS.start(),
+                            HEARTBEAT_SECONDS.end()
+                        ),
+                    )
+                })?,
+        };
         if !file.demo && centre == CentreSetting::InProcess {
             return Err(error(
                 "centre",
@@ -408,6 +436,7 @@ impl Config {
                 max_file_bytes: file.audit_log.max_file_kib * 1024,
                 max_files: file.audit_log.max_files,
             },
+            heartbeat: Duration::from_secs(heartbeat_seconds),
             source: path.to_path_buf(),
             checksum: checksum(text),
         })
@@ -624,6 +653,31 @@ mod tests {
             let error = parse(&GOOD.replace(from, to)).expect_err("refused");
             assert_eq!(error.field, field, "{error}");
             assert!(error.problem.contains(problem), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_heartbeat_interval_is_optional_and_bounded() {
+        assert_eq!(
+            parse(GOOD).expect("valid").heartbeat,
+            Duration::from_secs(30)
+        );
+        let with = |seconds: &str| {
+            parse(&GOOD.replace(
+                "\"demo\": true",
+                &format!("\"demo\": true,\n  \"heartbeat_seconds\": {seconds}"),
+            ))
+        };
+        for good in [5, 60, 3600] {
+            assert_eq!(
+                with(&good.to_string()).expect("valid").heartbeat,
+                Duration::from_secs(good)
+            );
+        }
+        for bad in ["4", "0", "3601", "-1", "2.5", "\"30\""] {
+            let error = with(bad).expect_err(bad);
+            assert_eq!(error.field, "heartbeat_seconds", "{error}");
+            assert!(error.problem.contains("between 5 and 3600"), "{error}");
         }
     }
 

@@ -5,7 +5,7 @@ use card_driver::jpki::JpkiError;
 use card_driver::pin::PinKind;
 use card_driver::transport::TransportError;
 use reset_protocol::kiosk_side::StepError;
-use reset_protocol::{CentreError, Refusal};
+use reset_protocol::{CentreError, ErrorClass, Refusal};
 
 use crate::audit::{Fault, Outcome, Reason};
 
@@ -95,6 +95,26 @@ impl FlowError {
 }
 
 impl FlowError {
+    /// The error's class, for the heartbeat and the log: the kind only, never a detail (an
+    /// unexpected error's text stays in the log line that reports it).
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            FlowError::NotMyNumberCard => ErrorClass::NotMyNumberCard,
+            FlowError::CardUnreadable => ErrorClass::CardUnreadable,
+            FlowError::CardMoved => ErrorClass::CardMoved,
+            FlowError::CardUnresponsive => ErrorClass::CardUnresponsive,
+            FlowError::NoSigningCertificate => ErrorClass::NoSigningCertificate,
+            FlowError::WrongPin { .. } => ErrorClass::WrongPin,
+            FlowError::PinLocked(_) => ErrorClass::PinLocked,
+            FlowError::Refused(_) => ErrorClass::Refused,
+            FlowError::CentreUnreachable => ErrorClass::CentreUnreachable,
+            FlowError::ReaderFault => ErrorClass::ReaderFault,
+            FlowError::Unconfirmed => ErrorClass::Unconfirmed,
+            FlowError::NotChanged => ErrorClass::NotChanged,
+            FlowError::Unexpected(_) => ErrorClass::Unexpected,
+        }
+    }
+
     /// How the audit log records a session that ended on this error: refused (the holder's
     /// situation: reservation, certificate, locked PIN) or failed (a fault), and why. Never the
     /// error's text, which could carry detail from outside.
@@ -123,5 +143,38 @@ impl FlowError {
             FlowError::NotChanged => fault(Fault::NotChanged),
             FlowError::Unexpected(_) => fault(Fault::Unexpected),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_has_its_own_class_and_no_detail() {
+        let errors = [
+            (FlowError::NotMyNumberCard, "not_my_number_card"),
+            (FlowError::CardUnreadable, "card_unreadable"),
+            (FlowError::CardMoved, "card_moved"),
+            (FlowError::CardUnresponsive, "card_unresponsive"),
+            (FlowError::NoSigningCertificate, "no_signing_certificate"),
+            (FlowError::WrongPin { tries_left: 2 }, "wrong_pin"),
+            (FlowError::PinLocked(PinKind::Signing), "pin_locked"),
+            (FlowError::Refused(Refusal::NoReservation), "refused"),
+            (FlowError::CentreUnreachable, "centre_unreachable"),
+            (FlowError::ReaderFault, "reader_fault"),
+            (FlowError::Unconfirmed, "unconfirmed"),
+            (FlowError::NotChanged, "not_changed"),
+            (
+                FlowError::Unexpected("detail that must not travel".to_string()),
+                "unexpected",
+            ),
+        ];
+        for (error, code) in &errors {
+            assert_eq!(error.class().as_str(), *code, "{error:?}");
+        }
+        // One class per kind of error: a mapping that folded two would lose what operators see.
+        let classes: std::collections::HashSet<_> = errors.iter().map(|(e, _)| e.class()).collect();
+        assert_eq!(classes.len(), errors.len());
     }
 }

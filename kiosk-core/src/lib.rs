@@ -9,6 +9,8 @@
 //! - [`flow_error`]: why a session cannot go on;
 //! - [`records`]: what staff rely on across restarts: the [`audit`] log, the [`staff`] passcode
 //!   lockout, the out-of-service switch; [`diagnostics`]: health and the reader self-test;
+//! - [`status`]: how the kiosk is, one snapshot the worker, the app and the heartbeat share;
+//!   [`heartbeat`]: the thread that tells the centre every `heartbeat_seconds`;
 //! - [`config`]: the configuration file, each field checked and named when wrong;
 //! - [`durable`]: files replaced whole or not at all.
 
@@ -18,7 +20,9 @@ pub mod config;
 pub mod diagnostics;
 pub mod durable;
 pub mod flow_error;
+pub mod heartbeat;
 pub mod outbox;
 pub mod records;
 pub mod staff;
+pub mod status;
 pub mod worker;

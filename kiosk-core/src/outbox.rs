@@ -7,11 +7,14 @@
 //! which PIN it resets and which card it went to, as a salted SHA-256 of the card's auth
 //! certificate (enough to recognise the card, nothing to identify its holder): a kiosk that dies
 //! then reads the card's receipt after its restart if the same card is still on the reader.
-//! No PIN is ever kept.
+//! No PIN is ever kept. Each entry says since when it waits (`queued_at`, Unix seconds; the
+//! heartbeat reports the oldest one's age): an entry written by an older kiosk without it is
+//! dated by its file's modification time.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reset_protocol::{Outcome, ResetKind, SessionId};
 use serde::{Deserialize, Serialize};
@@ -36,6 +39,22 @@ struct Entry {
     /// While the command is with the card.
     #[serde(default)]
     sent: Option<Sent>,
+    /// Since when the session has waited in the outbox (Unix seconds): kept when the entry is
+    /// rewritten (the command's entry replaced by the card's outcome). Absent in entries of
+    /// older kiosks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    queued_at: Option<u64>,
+}
+
+/// How many entries wait for the centre, and since when the oldest does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxState {
+    pub depth: u32,
+    pub oldest: Option<SystemTime>,
+}
+
+fn unix_seconds(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
 }
 
 /// A reset command sent to a card that has not answered yet.
@@ -102,6 +121,7 @@ impl Outbox {
             session: session.clone(),
             outcome: Some(outcome),
             sent: None,
+            queued_at: None,
         });
     }
 
@@ -111,6 +131,7 @@ impl Outbox {
             session: session.clone(),
             outcome: None,
             sent: Some(sent),
+            queued_at: None,
         });
     }
 
@@ -120,11 +141,13 @@ impl Outbox {
     /// cannot be written must not be sent (see [`OutboxJournal::open`]). Without a directory
     /// (tools and tests that keep nothing) it is kept in memory as every entry is.
     pub fn sending_durably(&self, session: &SessionId, sent: Sent) -> Result<(), String> {
-        let entry = Entry {
+        let mut entry = Entry {
             session: session.clone(),
             outcome: None,
             sent: Some(sent),
+            queued_at: None,
         };
+        entry.queued_at = Some(self.queued_at(session));
         let mut unwritten = self.unwritten();
         unwritten.retain(|kept| kept.session != entry.session);
         let Some(dir) = &self.dir else {
@@ -137,7 +160,8 @@ impl Outbox {
         })
     }
 
-    fn write(&self, entry: Entry) {
+    fn write(&self, mut entry: Entry) {
+        entry.queued_at = Some(self.queued_at(&entry.session));
         let mut unwritten = self.unwritten();
         unwritten.retain(|kept| kept.session != entry.session);
         let Some(dir) = &self.dir else {
@@ -145,11 +169,41 @@ impl Outbox {
             return;
         };
         if let Err(error) = write_entry(dir, &entry) {
-            eprintln!("kiosk: outbox: {error} (kept in memory)");
+            tracing::error!(%error, "outbox entry not written; kept in memory for this run");
             // An older entry of the session on disk must not stand for this one.
             let _ = std::fs::remove_file(file(dir, &entry.session));
             unwritten.push(entry);
         }
+    }
+
+    /// Since when `session` has waited: its entry's time if it has one already, else now.
+    fn queued_at(&self, session: &SessionId) -> u64 {
+        let in_memory = self
+            .unwritten()
+            .iter()
+            .find(|kept| kept.session == *session)
+            .and_then(|kept| kept.queued_at);
+        let on_disk = || {
+            let path = file(self.dir.as_ref()?, session);
+            entry_at(&path)?.1
+        };
+        in_memory
+            .or_else(on_disk)
+            .unwrap_or_else(|| unix_seconds(SystemTime::now()))
+    }
+
+    /// How many entries wait (outcomes and commands with a card), and the oldest one's time.
+    pub fn state(&self) -> OutboxState {
+        let mut state = OutboxState::default();
+        for (_, queued) in self.dated_entries() {
+            state.depth = state.depth.saturating_add(1);
+            let queued = queued.map(|seconds| UNIX_EPOCH + Duration::from_secs(seconds));
+            state.oldest = match (state.oldest, queued) {
+                (Some(oldest), Some(queued)) => Some(oldest.min(queued)),
+                (oldest, queued) => oldest.or(queued),
+            };
+        }
+        state
     }
 
     /// The centre took it.
@@ -177,6 +231,11 @@ impl Outbox {
     }
 
     fn entries(&self) -> impl Iterator<Item = Entry> {
+        self.dated_entries().map(|(entry, _)| entry)
+    }
+
+    /// Every entry with since when it waits (Unix seconds), when that can be told.
+    fn dated_entries(&self) -> impl Iterator<Item = (Entry, Option<u64>)> {
         let unwritten = self.unwritten().clone();
         let on_disk = self
             .dir
@@ -186,10 +245,26 @@ impl Outbox {
             .flatten()
             .flatten()
             .filter(|entry| entry.path().extension().is_some_and(|e| e == "json"))
-            .filter_map(|entry| std::fs::read(entry.path()).ok())
-            .filter_map(|bytes| serde_json::from_slice::<Entry>(&bytes).ok());
-        on_disk.chain(unwritten)
+            .filter_map(|entry| entry_at(&entry.path()));
+        on_disk.chain(unwritten.into_iter().map(|entry| {
+            let queued = entry.queued_at;
+            (entry, queued)
+        }))
     }
+}
+
+/// The entry in the file at `path`, and since when it waits: its own time, or for an entry
+/// written before entries had one, its file's modification time.
+fn entry_at(path: &Path) -> Option<(Entry, Option<u64>)> {
+    let bytes = std::fs::read(path).ok()?;
+    let entry = serde_json::from_slice::<Entry>(&bytes).ok()?;
+    let queued = entry.queued_at.or_else(|| {
+        std::fs::metadata(path)
+            .and_then(|meta| meta.modified())
+            .ok()
+            .map(unix_seconds)
+    });
+    Some((entry, queued))
 }
 
 /// The entry, durably, in `dir` (created `0700` when needed; the entry itself is `0600`).
@@ -419,6 +494,65 @@ mod tests {
         // The command went: the entry stays for the card's receipt.
         journal.withdraw();
         assert_eq!(writable.load_sent().len(), 1);
+    }
+
+    #[test]
+    fn the_outbox_tells_its_depth_and_its_oldest_entrys_age() {
+        let dir = tempfile::tempdir().expect("dir");
+        let outbox_dir = dir.path().join("outbox");
+        let outbox = Outbox::at(outbox_dir.clone());
+        assert_eq!(outbox.state(), OutboxState::default());
+        let now = unix_seconds(SystemTime::now());
+        let session = SessionId("00112233445566778899aabbccddeeff".to_string());
+        outbox.sending(&session, Sent::new(ResetKind::Signing, b"certificate"));
+        let state = outbox.state();
+        assert_eq!(state.depth, 1);
+        let queued = unix_seconds(state.oldest.expect("dated"));
+        assert!((now..=now + 5).contains(&queued), "{queued} vs {now}");
+
+        // An entry an older kiosk wrote, without its time: its file's time stands for it.
+        let old = outbox_dir.join("ab.json");
+        std::fs::write(&old, r#"{"session":"ab","outcome":"unknown"}"#).expect("write");
+        let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .and_then(|file| file.set_modified(an_hour_ago))
+            .expect("mtime");
+        assert_eq!(outbox.load().len(), 1, "it still loads");
+        let state = outbox.state();
+        assert_eq!(state.depth, 2);
+        assert_eq!(
+            state.oldest.map(unix_seconds),
+            Some(unix_seconds(an_hour_ago))
+        );
+
+        // The card's outcome replaces the command's entry, which keeps waiting since it began.
+        let earlier = format!(
+            r#"{{"session":"{}","sent":null,"queued_at":1000}}"#,
+            session.0
+        );
+        std::fs::write(file(&outbox_dir, &session), earlier).expect("write");
+        outbox.add(&session, Outcome::Unchanged);
+        let text = std::fs::read_to_string(file(&outbox_dir, &session)).expect("entry");
+        assert!(text.contains("\"queued_at\":1000"), "{text}");
+        assert_eq!(
+            outbox.state().oldest,
+            Some(UNIX_EPOCH + Duration::from_secs(1000))
+        );
+        outbox.remove(&session);
+        std::fs::remove_file(&old).expect("remove");
+        assert_eq!(outbox.state(), OutboxState::default());
+    }
+
+    #[test]
+    fn an_entry_kept_in_memory_is_counted_with_its_time() {
+        let outbox = Outbox::none();
+        let session = SessionId("0123456789abcdef0123456789abcdef".to_string());
+        outbox.add(&session, Outcome::Unknown);
+        let state = outbox.state();
+        assert_eq!(state.depth, 1);
+        assert!(state.oldest.is_some());
     }
 
     #[test]

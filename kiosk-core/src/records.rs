@@ -50,7 +50,7 @@ impl Records {
             Ok(lockout) => lockout,
             // A damaged lockout file must not become a way round the lockout.
             Err(error) => {
-                eprintln!("kiosk: {error}; staff entry locked for the longest step");
+                tracing::error!(%error, "the staff lockout file is damaged: staff entry locked for the longest step");
                 Lockout::fail_closed(&lockout_path, SystemTime::now()).map_err(|e| e.to_string())?
             }
         };
@@ -90,7 +90,7 @@ impl Records {
             return;
         };
         if let Err(error) = audit.append(event) {
-            eprintln!("kiosk: audit log: {error}");
+            tracing::error!(%error, "the audit log cannot be written: out of service");
             self.broken = Some(error.to_string());
         }
     }
@@ -144,7 +144,7 @@ impl Records {
         };
         let now = SystemTime::now();
         let lock = lockout.record_failure(now).unwrap_or_else(|error| {
-            eprintln!("kiosk: {}: {error}; staff entry locked", path.display());
+            tracing::error!(path = %path.display(), %error, "the staff lockout could not be saved: staff entry locked");
             lockout.locked_for(now).unwrap_or(Duration::ZERO)
         });
         let consecutive = lockout.consecutive_failures();
@@ -160,7 +160,7 @@ impl Records {
         if let Some((lockout, path)) = &mut self.lockout
             && let Err(error) = lockout.record_success()
         {
-            eprintln!("kiosk: {}: {error}", path.display());
+            tracing::error!(path = %path.display(), %error, "the staff lockout could not be cleared");
         }
     }
 
@@ -197,7 +197,7 @@ fn load_service(path: &Path) -> Result<bool, String> {
         Ok(text) => Ok(serde_json::from_str::<ServiceFile>(&text)
             .map(|file| file.out_of_service)
             .unwrap_or_else(|error| {
-                eprintln!("kiosk: {}: {error}; staying out of service", path.display());
+                tracing::error!(path = %path.display(), %error, "the out-of-service switch is damaged: staying out of service");
                 true
             })),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),

@@ -7,6 +7,10 @@
 //! Card work runs on a [`CardThread`] with a deadline (pcsc-lite cannot time out a stalled
 //! card); centre calls have the HTTP client's timeouts. PINs reach the worker inside commands,
 //! never inside UI messages, and are dropped (wiped) as soon as the card or centre has them.
+//!
+//! What the worker learns of the reader, the card and the errors sessions meet goes into the
+//! shared [`Status`] (the heartbeat reports it) and into log events, which carry names and
+//! codes only: never a command's PIN, a certificate, a session id or anything of a holder.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -23,6 +27,7 @@ use crate::cards::{Card, CardSource, SourceEvent, SourceEvents};
 use crate::config::{CentreSetting, Config};
 use crate::flow_error::FlowError;
 use crate::outbox::{Outbox, OutboxJournal, Sent};
+use crate::status::Status;
 
 /// What the app asks of the worker.
 pub enum Command {
@@ -39,6 +44,20 @@ pub enum Command {
     Health,
     /// Maintenance: list the readers, read the ATR of a card and select JPKI-AP (no PIN).
     SelfTest,
+}
+
+impl Command {
+    /// The command's name, for the log (what it carries stays out of it).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Read { .. } => "read",
+            Command::Verify { .. } => "verify",
+            Command::Reset { .. } => "reset",
+            Command::Release => "release",
+            Command::Health => "health",
+            Command::SelfTest => "self_test",
+        }
+    }
 }
 
 impl std::fmt::Debug for Command {
@@ -126,19 +145,44 @@ impl Deadlines {
     }
 }
 
+/// What the worker shares with the rest of the kiosk: the status it keeps up to date, and its
+/// outbox, whose depth the heartbeat reports (the same handle: an entry the disk could not
+/// take is kept in memory, and counted).
+#[derive(Debug, Clone)]
+pub struct Shared {
+    pub status: Status,
+    pub outbox: Outbox,
+}
+
+impl Shared {
+    /// A fresh status and the outbox in `config`'s state directory.
+    pub fn for_config(config: &Config) -> Shared {
+        Shared {
+            status: Status::new(),
+            outbox: Outbox::at(config.state_dir.join("outbox")),
+        }
+    }
+}
+
 /// The worker of a kiosk configured by `config`, on `cards` and `centre`, its outbox in the
 /// configured state directory: what the app starts, and what the tests start the same way.
+/// (Its status is its own: [`start_shared`] shares it with a heartbeat and the screen.)
 pub fn start(
     config: &Config,
     cards: Box<dyn CardSource>,
     centre: Arc<dyn ResetCentre>,
 ) -> (WorkerHandle, Receiver<Event>) {
-    spawn(
-        cards,
-        centre,
-        Deadlines::for_config(config),
-        Outbox::at(config.state_dir.join("outbox")),
-    )
+    start_shared(config, cards, centre, &Shared::for_config(config))
+}
+
+/// [`start`], the worker keeping `shared.status` up to date and using `shared.outbox`.
+pub fn start_shared(
+    config: &Config,
+    cards: Box<dyn CardSource>,
+    centre: Arc<dyn ResetCentre>,
+    shared: &Shared,
+) -> (WorkerHandle, Receiver<Event>) {
+    spawn(cards, centre, Deadlines::for_config(config), shared.clone())
 }
 
 /// Starts the worker; its events come out of the returned receiver.
@@ -146,8 +190,9 @@ fn spawn(
     cards: Box<dyn CardSource>,
     centre: Arc<dyn ResetCentre>,
     deadlines: Deadlines,
-    outbox: Outbox,
+    shared: Shared,
 ) -> (WorkerHandle, Receiver<Event>) {
+    let Shared { status, outbox } = shared;
     let (input_tx, input_rx) = channel();
     let (event_tx, event_rx) = channel();
     let handle = WorkerHandle(input_tx.clone());
@@ -164,10 +209,12 @@ fn spawn(
                 session: None,
                 auth_certificate: None,
                 outbox,
+                status,
             };
             worker.run(&input_rx);
         });
-    if started.is_err() {
+    if let Err(error) = started {
+        tracing::error!(%error, "the worker thread could not start: out of service");
         // Without a worker the kiosk cannot serve anyone: the app shows out of service.
         let (tx, rx) = channel();
         let _ = tx.send(Event::ReaderLost);
@@ -190,6 +237,8 @@ struct Worker {
     /// card's receipt is read when it is next seen, and outcomes the centre could not take yet,
     /// offered again every `completion_retry`.
     outbox: Outbox,
+    /// What the worker learns of the machine, for the heartbeat and the screen.
+    status: Status,
 }
 
 impl Worker {
@@ -218,13 +267,56 @@ impl Worker {
             };
             match input {
                 Input::Source(event) => self.source_event(event),
-                Input::Command(command) => self.command(command),
+                Input::Command(command) => {
+                    tracing::debug!(command = command.name(), "command");
+                    self.command(command)
+                }
             }
         }
     }
 
     fn emit(&self, event: Event) {
+        self.note(&event);
         let _ = self.events.send(event);
+    }
+
+    /// What `event` says of the machine, into the status and the log.
+    fn note(&self, event: &Event) {
+        let error = match event {
+            // (The app logs the reader's changes for people, at info and warn: `kiosk: reader
+            // lost`.)
+            Event::ReaderReady => {
+                tracing::debug!("reader ready");
+                self.status
+                    .update(|s| s.reader = reset_protocol::ReaderState::Ready);
+                return;
+            }
+            Event::ReaderLost => {
+                tracing::debug!("reader lost");
+                self.status.update(|s| {
+                    s.reader = reset_protocol::ReaderState::Lost;
+                    s.card_present = false;
+                });
+                return;
+            }
+            Event::CardPresent(present) => {
+                tracing::debug!(present, "card");
+                self.status.update(|s| s.card_present = *present);
+                return;
+            }
+            Event::CardRead(Err(error)) => ("read", error),
+            Event::Verified(Err(error)) => ("verify", error),
+            Event::ResetDone(Err(error)) => ("reset", error),
+            Event::CardRead(Ok(_)) | Event::Verified(Ok(())) | Event::ResetDone(Ok(())) => {
+                tracing::debug!("step done");
+                return;
+            }
+            Event::CardSeen(_) | Event::Health(_) | Event::SelfTest(_) => return,
+        };
+        let (step, error) = error;
+        log_session_error(step, error);
+        let class = error.class();
+        self.status.update(|s| s.last_error = Some(class));
     }
 
     fn source_event(&mut self, event: SourceEvent) {
@@ -355,7 +447,7 @@ impl Worker {
         let journal = match OutboxJournal::open(self.outbox.clone(), &session, sent) {
             Ok(journal) => journal,
             Err(error) => {
-                eprintln!("kiosk: reset journal: {error}; the reset is not sent to the card");
+                tracing::error!(%error, "the reset's journal could not be written: the reset is not sent to the card");
                 self.close_session();
                 return Err(FlowError::Unexpected(format!(
                     "the reset's journal could not be written ({error}); nothing was sent to the card"
@@ -504,8 +596,11 @@ impl Worker {
 
     /// Closes a session that got no reset command (nothing can have changed on the card).
     fn close_session(&mut self) {
-        if let Some(session) = self.session.take() {
-            let _ = self.centre.complete(&session, Outcome::Unchanged);
+        if let Some(session) = self.session.take()
+            && let Err(error) = self.centre.complete(&session, Outcome::Unchanged)
+        {
+            // The centre's lease frees the reservation in the end.
+            tracing::debug!(%error, "an unused session could not be closed at the centre");
         }
         self.auth_certificate = None;
     }
@@ -521,10 +616,49 @@ impl Worker {
     fn retry_pending(&mut self) {
         for (session, outcome) in self.outbox.load() {
             match self.centre.complete(&session, outcome) {
-                Ok(_) | Err(CentreError::Refused(_)) => self.outbox.remove(&session),
-                Err(_) => {}
+                Ok(_) => {
+                    tracing::info!("a completion kept in the outbox was delivered");
+                    self.outbox.remove(&session)
+                }
+                Err(CentreError::Refused(refusal)) => {
+                    tracing::info!(refusal = %refusal.code(), "a completion kept in the outbox was refused (an answer too)");
+                    self.outbox.remove(&session)
+                }
+                // Offered again later; the heartbeat says when the centre is away.
+                Err(error) => tracing::debug!(%error, "a completion stays in the outbox"),
             }
         }
+    }
+}
+
+/// A session's error in the log at the level it deserves: the holder's situation (a refusal,
+/// a wrong or locked PIN, a card taken away) is info; what someone may have to look at (the
+/// centre away, the reader failing, an unexpected error with its text) is warn. Codes only:
+/// nothing of the card or the holder.
+fn log_session_error(step: &'static str, error: &FlowError) {
+    let class = error.class().as_str();
+    match error {
+        FlowError::Refused(refusal) => {
+            tracing::info!(step, refusal = %refusal.code(), "the centre refused");
+        }
+        FlowError::CentreUnreachable => {
+            tracing::warn!(step, kind = class, "the centre cannot be reached");
+        }
+        FlowError::ReaderFault => tracing::warn!(step, kind = class, "the reader failed"),
+        FlowError::Unconfirmed => {
+            tracing::warn!(
+                step,
+                kind = class,
+                "the reset's outcome could not be confirmed"
+            );
+        }
+        FlowError::Unexpected(detail) => {
+            tracing::warn!(step, kind = class, error = %detail, "unexpected error");
+        }
+        FlowError::WrongPin { tries_left } => {
+            tracing::info!(step, kind = class, tries_left, "session error");
+        }
+        _ => tracing::info!(step, kind = class, "session error"),
     }
 }
 
@@ -605,6 +739,7 @@ mod tests {
     #[derive(Default)]
     struct Centre {
         calls: Mutex<Vec<String>>,
+        heartbeat_gate: Mutex<()>,
     }
 
     impl Centre {
@@ -650,6 +785,14 @@ mod tests {
         }
         fn health(&self) -> Result<bool, CentreError> {
             Ok(false)
+        }
+        fn heartbeat(
+            &self,
+            _: &reset_protocol::Heartbeat,
+        ) -> Result<reset_protocol::HeartbeatAnswer, CentreError> {
+            // Hangs as long as the test holds the gate: a centre that never answers.
+            let _gate = self.heartbeat_gate.lock().unwrap();
+            Err(CentreError::Timeout(Duration::from_secs(10)))
         }
     }
 
@@ -697,6 +840,7 @@ mod tests {
             session: Some(SessionId(SESSION.to_string())),
             auth_certificate: Some(b"the card's auth certificate".to_vec()),
             outbox,
+            status: Status::new(),
         }
     }
 
@@ -811,5 +955,123 @@ mod tests {
         assert_eq!(centre.calls(), ["complete Unchanged"]);
         // Nothing for a later card to be asked about.
         assert!(Outbox::at(dir.path().join("outbox")).load_sent().is_empty());
+    }
+
+    /// A reader that is there, with no card.
+    struct EmptyReader;
+
+    impl CardSource for EmptyReader {
+        fn watch(&mut self, events: SourceEvents) {
+            events.send(SourceEvent::ReaderReady);
+        }
+        fn opener(&self) -> Option<Opener> {
+            None
+        }
+        fn readers(&self) -> Result<Vec<String>, String> {
+            Ok(vec!["reader".to_string()])
+        }
+        fn probe(&self) -> Option<Probe> {
+            None
+        }
+    }
+
+    #[test]
+    fn a_centre_that_hangs_on_the_heartbeat_does_not_hold_up_the_worker() {
+        let dir = tempfile::tempdir().unwrap();
+        let config_path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/kiosk.json");
+        let mut config = Config::load(&config_path).unwrap();
+        config.state_dir = dir.path().to_path_buf();
+        let centre = Arc::new(Centre::default());
+        let hang = centre.heartbeat_gate.lock().unwrap();
+        let shared = Shared::for_config(&config);
+        let settings = crate::heartbeat::Settings::for_config(
+            &config,
+            crate::heartbeat::Build {
+                version: "test".to_string(),
+                commit: "unknown".to_string(),
+            },
+        );
+        let _heartbeats = crate::heartbeat::start(
+            settings,
+            centre.clone(),
+            shared.status.clone(),
+            shared.outbox.clone(),
+        );
+        let (worker, events) =
+            start_shared(&config, Box::new(EmptyReader), centre.clone(), &shared);
+        assert_eq!(
+            events.recv_timeout(Duration::from_secs(5)),
+            Ok(Event::ReaderReady)
+        );
+        // The heartbeat is stuck in the centre; the worker answers staff at once.
+        worker.send(Command::Health);
+        let answered = events.recv_timeout(Duration::from_secs(2));
+        assert!(
+            matches!(answered, Ok(Event::Health(_))),
+            "the worker answered: {answered:?}"
+        );
+        let snapshot = shared.status.snapshot();
+        assert_eq!(
+            snapshot.reader,
+            reset_protocol::ReaderState::Ready,
+            "and kept the status"
+        );
+        assert_eq!(
+            snapshot.hearing,
+            crate::status::Hearing::NotYet,
+            "the beat still hangs"
+        );
+        drop(hang);
+    }
+
+    #[test]
+    fn the_status_follows_the_reader_the_card_and_the_errors() {
+        let (events, _received) = channel();
+        let (inputs, _) = channel();
+        let worker = Worker {
+            cards: Box::new(NoReader),
+            centre: Arc::new(Centre::default()),
+            deadlines: Deadlines {
+                card: Duration::from_secs(1),
+                with_centre: Duration::from_secs(1),
+                completion_retry: Duration::from_secs(1),
+            },
+            events,
+            inputs,
+            card: None,
+            session: None,
+            auth_certificate: None,
+            outbox: Outbox::none(),
+            status: Status::new(),
+        };
+        worker.emit(Event::ReaderReady);
+        worker.emit(Event::CardPresent(true));
+        let snapshot = worker.status.snapshot();
+        assert_eq!(snapshot.reader, reset_protocol::ReaderState::Ready);
+        assert!(snapshot.card_present);
+        assert_eq!(snapshot.last_error, None);
+        worker.emit(Event::CardRead(Err(FlowError::Refused(
+            reset_protocol::Refusal::NoReservation,
+        ))));
+        assert_eq!(
+            worker.status.snapshot().last_error,
+            Some(reset_protocol::ErrorClass::Refused)
+        );
+        worker.emit(Event::Verified(Ok(())));
+        assert_eq!(
+            worker.status.snapshot().last_error,
+            Some(reset_protocol::ErrorClass::Refused),
+            "the last error stays until another"
+        );
+        worker.emit(Event::ResetDone(Err(FlowError::CentreUnreachable)));
+        worker.emit(Event::ReaderLost);
+        let snapshot = worker.status.snapshot();
+        assert_eq!(
+            snapshot.last_error,
+            Some(reset_protocol::ErrorClass::CentreUnreachable)
+        );
+        assert_eq!(snapshot.reader, reset_protocol::ReaderState::Lost);
+        assert!(!snapshot.card_present);
     }
 }

@@ -272,15 +272,30 @@ impl BenchSite {
                 .arg("--config")
                 .arg(&config_path)
                 .args(["serve", "--listen", "127.0.0.1:0"])
+                // A line per request would be most of what is measured: warnings and errors.
+                // The "listening" event is an info line, so it is let through by name.
+                .env(
+                    "RUST_LOG",
+                    "warn,reset_center=info,reset_center::server=warn",
+                )
                 .stderr(Stdio::piped())
                 .spawn()
                 .expect("reset-center serve");
             let mut stderr = BufReader::new(server.stderr.take().expect("stderr"));
             site.servers.push(server);
-            let mut line = String::new();
-            stderr.read_line(&mut line).expect("address");
-            site.urls
-                .push(line.trim().rsplit(' ').next().expect("url").to_string());
+            // Its address is in its "listening" event (JSON lines, docs/operations.md).
+            let url = loop {
+                let mut line = String::new();
+                if stderr.read_line(&mut line).expect("the server's log") == 0 {
+                    panic!("reset-center serve ended without listening");
+                }
+                let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+                if event["message"] == "listening" {
+                    break event["url"].as_str().expect("its url").to_string();
+                }
+                eprintln!("{}", line.trim_end());
+            };
+            site.urls.push(url);
             // The rest of the server's stderr, passed on (and its pipe never full).
             std::thread::spawn(move || {
                 for line in stderr.lines().map_while(Result::ok) {

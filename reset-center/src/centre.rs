@@ -410,13 +410,19 @@ impl Centre {
     pub fn snapshot(&self) -> crate::metrics::Snapshot {
         let now = self.now().timestamp();
         let expired_before = now - self.limits.reservation_validity.num_seconds();
-        let reservations = self.store.reservation_counts(expired_before);
-        let fleet = match &reservations {
-            Ok(_) => self.fleet().unwrap_or_default(),
-            Err(_) => Vec::new(),
+        // Both reads or neither: a fleet that failed to read must not look like an empty
+        // fleet (every kiosk's series would vanish and its alerts clear).
+        let read = self
+            .store
+            .reservation_counts(expired_before)
+            .ok()
+            .and_then(|counts| self.fleet().ok().map(|fleet| (counts, fleet)));
+        let (reservations, fleet) = match read {
+            Some((counts, fleet)) => (Some(counts), fleet),
+            None => (None, Vec::new()),
         };
         crate::metrics::Snapshot {
-            reservations: reservations.ok(),
+            reservations,
             crl_next_update: self.trust().revocation_lists().to_vec(),
             fleet,
         }

@@ -212,7 +212,7 @@ impl DemoHands for DemoReader {
                     events.send(SourceEvent::CardPlaced);
                 }
             }
-            Err(error) => eprintln!("kiosk: demo card {profile}: {error}"),
+            Err(error) => tracing::error!(profile, %error, "a demo card cannot be loaded"),
         }
     }
 
@@ -315,7 +315,7 @@ impl LazyCentre {
             .spawn(move || {
                 let made = make();
                 if let Err(error) = &made {
-                    eprintln!("kiosk-app: demo centre: {error}");
+                    tracing::error!(%error, "the demo centre cannot start");
                 }
                 let (slot, ready) = &*cell;
                 *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(made);

@@ -15,6 +15,7 @@ use kiosk_core::audit::{
 };
 use kiosk_core::config::Config;
 use kiosk_core::diagnostics::{CardCheck, Health, SelfTest};
+use kiosk_core::status::{CentreProblem, Hearing};
 use reset_protocol::{Refusal, ResetKind};
 
 /// The pages of maintenance mode.
@@ -93,6 +94,8 @@ pub struct Facts<'a> {
     pub out_of_service: bool,
     pub audit_broken: Option<&'a str>,
     pub uptime: Duration,
+    /// Whether the centre hears the kiosk's heartbeat.
+    pub hearing: Hearing,
 }
 
 /// The software as built (version, commit, profile), for the health page.
@@ -302,6 +305,15 @@ impl Staff {
             ),
             (msg::STAFF_HEALTH_PCSC, pcsc),
             (msg::STAFF_HEALTH_CENTRE, centre),
+            (
+                msg::STAFF_HEALTH_HEARD,
+                hearing_text(
+                    ctx,
+                    facts.hearing,
+                    facts.config.heartbeat,
+                    chrono::Utc::now(),
+                ),
+            ),
             (msg::STAFF_HEALTH_SERVICE, service),
             (msg::STAFF_HEALTH_STORE, facts.config.store_id.clone()),
             (msg::STAFF_HEALTH_SOFTWARE, build()),
@@ -470,6 +482,51 @@ fn self_test_report<'a>(ctx: &Ctx, report: &SelfTest) -> Element<'a, Message> {
     )
 }
 
+/// Whether the centre hears the kiosk, in Japan time: when it last answered a heartbeat, or
+/// since when it has not and why. An answer older than three intervals is no longer news that
+/// the centre hears the kiosk (the beat under way may hang): it counts as no answer in time.
+pub fn hearing_text(
+    ctx: &Ctx,
+    hearing: Hearing,
+    interval: Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let japan =
+        chrono::FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| unreachable!("+09:00 is valid"));
+    let stale =
+        |at: chrono::DateTime<chrono::Utc>| (now - at).to_std().unwrap_or_default() > interval * 3;
+    let (since, problem) = match hearing {
+        Hearing::NotYet => return ctx.t(msg::STAFF_HEALTH_HEARD_NOT_YET).to_string(),
+        Hearing::Heard { at } if !stale(at) => {
+            let time = at.with_timezone(&japan).format("%H:%M:%S").to_string();
+            return ctx.f(msg::STAFF_HEALTH_HEARD_AT, &[("time", &time)]);
+        }
+        Hearing::Heard { at } => (at, CentreProblem::Timeout),
+        Hearing::NotHeard { since, problem } => (since, problem),
+    };
+    let since = since.with_timezone(&japan);
+    // Another day's time says which day.
+    let format = if since.date_naive() == now.with_timezone(&japan).date_naive() {
+        "%H:%M"
+    } else {
+        "%m/%d %H:%M"
+    };
+    let reason = ctx.t(match problem {
+        CentreProblem::Unreachable => msg::STAFF_HEALTH_PROBLEM_UNREACHABLE,
+        CentreProblem::Timeout => msg::STAFF_HEALTH_PROBLEM_TIMEOUT,
+        CentreProblem::UnknownKiosk => msg::STAFF_HEALTH_PROBLEM_UNKNOWN_KIOSK,
+        CentreProblem::Refused => msg::STAFF_HEALTH_PROBLEM_REFUSED,
+        CentreProblem::Protocol => msg::STAFF_HEALTH_PROBLEM_PROTOCOL,
+    });
+    ctx.f(
+        msg::STAFF_HEALTH_NOT_HEARD,
+        &[
+            ("time", &since.format(format).to_string()),
+            ("reason", reason),
+        ],
+    )
+}
+
 /// Label: value rows.
 fn table<'a>(ctx: &Ctx, rows: impl IntoIterator<Item = (String, String)>) -> Element<'a, Message> {
     let m = ctx.metrics;
@@ -613,4 +670,73 @@ fn kind_label(ctx: &Ctx, kind: &ResetKind) -> String {
         ResetKind::Auth => msg::STAFF_KIND_AUTH,
     })
     .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Language;
+
+    fn ctx(language: Language) -> Ctx {
+        Ctx {
+            language,
+            metrics: crate::theme::Metrics::default(),
+            hide_cursor: false,
+        }
+    }
+
+    fn utc(text: &str) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .expect("time")
+            .with_timezone(&chrono::Utc)
+    }
+
+    #[test]
+    fn staff_see_whether_the_centre_hears_the_kiosk_in_japan_time() {
+        let interval = Duration::from_secs(30);
+        let now = utc("2026-12-06T03:10:20Z");
+        let ja = ctx(Language::Japanese);
+        let en = ctx(Language::English);
+        let heard = Hearing::Heard {
+            at: utc("2026-12-06T03:10:05Z"),
+        };
+        assert_eq!(
+            hearing_text(&ja, heard, interval, now),
+            crate::i18n::keep_numbers_together("12:10:05 に確認されました")
+        );
+        assert_eq!(hearing_text(&en, heard, interval, now), "Yes, at 12:10:05");
+        let lost = Hearing::NotHeard {
+            since: utc("2026-12-06T02:58:00Z"),
+            problem: CentreProblem::Unreachable,
+        };
+        assert_eq!(
+            hearing_text(&ja, lost, interval, now),
+            crate::i18n::keep_numbers_together("11:58 から確認されていません（接続できません）")
+        );
+        assert_eq!(
+            hearing_text(&en, lost, interval, now),
+            "Not heard since 11:58 (unreachable)"
+        );
+        // Yesterday in Japan (the UTC date is the same): the day is shown.
+        let long_ago = Hearing::NotHeard {
+            since: utc("2026-12-05T14:30:00Z"),
+            problem: CentreProblem::UnknownKiosk,
+        };
+        assert_eq!(
+            hearing_text(&en, long_ago, interval, now),
+            "Not heard since 12/05 23:30 (the centre does not accept this kiosk)"
+        );
+        // An answer more than three intervals old is not news any more: the beat hangs.
+        let stale = Hearing::Heard {
+            at: utc("2026-12-06T03:08:00Z"),
+        };
+        assert_eq!(
+            hearing_text(&en, stale, interval, now),
+            "Not heard since 12:08 (no answer in time)"
+        );
+        assert_eq!(
+            hearing_text(&ja, Hearing::NotYet, interval, now),
+            crate::i18n::keep_numbers_together("まだ確認されていません")
+        );
+    }
 }

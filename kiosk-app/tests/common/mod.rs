@@ -80,13 +80,17 @@ impl Kiosk {
         }
         let services =
             stand_ins::services(&centre_view, &path, CentreStart::Now).expect("demo services");
-        let (handle, events) = worker::start(&config, Box::new(services.cards), services.centre);
+        // The worker and the app share the kiosk's status, as in the running application.
+        let shared = worker::Shared::for_config(&config);
+        let (handle, events) =
+            worker::start_shared(&config, Box::new(services.cards), services.centre, &shared);
         // The demo panel is left out (snapshots show what a customer sees); its hands place and
         // take the cards.
         let hands = services.reader;
         let database = services.database;
         let records = kiosk_core::records::Records::open(&config).expect("records");
-        let mut app = App::with_worker(Arc::new(config), handle, None, records);
+        let mut app =
+            App::with_worker(Arc::new(config), handle, None, records).reporting_to(shared.status);
         app.set_window_size(SIZE);
         let mut kiosk = Kiosk {
             app,
