@@ -70,7 +70,6 @@ fn main() -> ExitCode {
         };
     }
     kiosk_app::logging::init();
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), "kiosk-app starting");
     let mut config = match Config::load(&args.config) {
         Ok(config) => config,
         Err(error) => {
@@ -106,6 +105,8 @@ fn main() -> ExitCode {
         tracing::error!("{}", kiosk_app::display::NO_DISPLAY);
         return ExitCode::from(kiosk_app::display::EXIT_NO_DISPLAY);
     };
+    // Only now: a configuration or display refused is one line on stderr, nothing before it.
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "kiosk-app starting");
     let drawing_on = display.to_string();
     tracing::info!(target: kiosk_app::app::LOG, display = %drawing_on, "drawing on the {drawing_on}");
     kiosk_app::display::report_panics_in_one_line(display);
