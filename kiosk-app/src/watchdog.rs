@@ -1,6 +1,6 @@
 //! The systemd service protocol (sd_notify), spoken without libsystemd: `READY=1` once the first
 //! frame is on screen, `WATCHDOG=1` from the UI's event loop at half the watchdog interval, so a
-//! frozen kiosk is restarted (`deploy/kiosk-app.service`), and a `STATUS=` line whenever the
+//! frozen kiosk is restarted (`deploy/debian/kiosk-app/kiosk-app.service`), and a `STATUS=` line whenever the
 //! kiosk's state changes ("serving", "out of service: …", "reader lost"), which `systemctl
 //! status kiosk-app` shows. Outside systemd (no `NOTIFY_SOCKET`) nothing is sent.
 //!
@@ -100,11 +100,29 @@ fn abstract_address(name: &str) -> std::io::Result<std::os::unix::net::SocketAdd
 }
 
 /// How often to ping the watchdog: half the interval systemd set (`WATCHDOG_USEC`), if it set
-/// one for this process.
+/// one for this process or for its parent.
 pub fn interval() -> Option<Duration> {
-    let usec: u64 = std::env::var("WATCHDOG_USEC").ok()?.parse().ok()?;
-    if let Ok(pid) = std::env::var("WATCHDOG_PID")
-        && pid.parse::<u32>().ok() != Some(std::process::id())
+    watchdog_interval(
+        std::env::var("WATCHDOG_USEC").ok().as_deref(),
+        std::env::var("WATCHDOG_PID").ok().as_deref(),
+        std::process::id(),
+        std::os::unix::process::parent_id(),
+    )
+}
+
+/// systemd names the process whose pings count (`WATCHDOG_PID`): the service's main process.
+/// In the kiosk session that is cage, and the kiosk is cage's child (cage passes its
+/// environment on): the unit lets any of its processes notify (`NotifyAccess=all`), so the
+/// kiosk pings for its parent. A watchdog meant for any other process is not this one's.
+fn watchdog_interval(
+    usec: Option<&str>,
+    watchdog_pid: Option<&str>,
+    own: u32,
+    parent: u32,
+) -> Option<Duration> {
+    let usec: u64 = usec?.parse().ok()?;
+    if let Some(pid) = watchdog_pid
+        && !matches!(pid.parse::<u32>(), Ok(pid) if pid == own || pid == parent)
     {
         return None;
     }
@@ -114,6 +132,20 @@ pub fn interval() -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_watchdog_is_kept_for_this_process_or_cage_its_parent() {
+        let half = Some(Duration::from_secs(15));
+        assert_eq!(watchdog_interval(Some("30000000"), None, 10, 1), half);
+        assert_eq!(watchdog_interval(Some("30000000"), Some("10"), 10, 1), half);
+        // Under cage: systemd's main process is cage, the kiosk's parent.
+        assert_eq!(watchdog_interval(Some("30000000"), Some("7"), 10, 7), half);
+        // Meant for another process, unset, disabled or garbled: no pings.
+        assert_eq!(watchdog_interval(Some("30000000"), Some("8"), 10, 7), None);
+        assert_eq!(watchdog_interval(None, Some("10"), 10, 7), None);
+        assert_eq!(watchdog_interval(Some("0"), None, 10, 7), None);
+        assert_eq!(watchdog_interval(Some("30000000"), Some("x"), 10, 7), None);
+    }
     use kiosk_core::status::{CentreProblem, Status};
     use reset_protocol::ReaderState;
 

@@ -144,7 +144,7 @@ pub enum CentreSetting {
         /// This kiosk's certificate (PEM), issued by `reset-center kiosk add`.
         certificate: PathBuf,
         /// Its private key (PEM); on a kiosk, systemd's credential
-        /// `/run/credentials/kiosk-app.service/kiosk.key` (deploy/kiosk-app.service).
+        /// `/run/credentials/kiosk-app.service/kiosk.key` (deploy/debian/kiosk-app/kiosk-app.service).
         key: PathBuf,
         timeout: Duration,
     },
@@ -718,6 +718,45 @@ mod tests {
         assert!(
             Config::parse(&missing, path).is_err(),
             "the key is required"
+        );
+    }
+
+    /// The configuration the Debian package installs in /etc/mynumber-kiosk is a production
+    /// one: the centre over HTTPS, its certificates beside it, the key and the credential where
+    /// systemd hands them to the kiosk (deploy/debian/kiosk-app/kiosk-app.service), its state
+    /// in the unit's state directory.
+    #[test]
+    fn the_packaged_configuration_is_a_production_one() {
+        let packaged = include_str!("../../deploy/debian/kiosk-app/kiosk.json");
+        let path = Path::new("/etc/mynumber-kiosk/kiosk.json");
+        let config = Config::parse(packaged, path).expect("valid");
+        assert!(!config.demo);
+        let CentreSetting::Http {
+            url,
+            credential_file,
+            ca_certificate,
+            certificate,
+            key,
+            ..
+        } = &config.centre
+        else {
+            panic!("the packaged configuration uses the centre over the network");
+        };
+        assert!(url.starts_with("https://"));
+        let credentials = Path::new("/run/credentials/kiosk-app.service");
+        assert_eq!(key, &credentials.join("kiosk.key"));
+        assert_eq!(credential_file, &credentials.join("kiosk-credential"));
+        assert_eq!(
+            ca_certificate,
+            Path::new("/etc/mynumber-kiosk/centre-ca.crt")
+        );
+        assert_eq!(certificate, Path::new("/etc/mynumber-kiosk/kiosk.crt"));
+        assert_eq!(config.state_dir, Path::new("/var/lib/mynumber-kiosk"));
+        let unit = include_str!("../../deploy/debian/kiosk-app/kiosk-app.service");
+        assert!(unit.contains("StateDirectory=mynumber-kiosk\n"));
+        assert!(unit.contains("LoadCredential=kiosk.key:/etc/mynumber-kiosk/kiosk.key\n"));
+        assert!(
+            unit.contains("LoadCredential=kiosk-credential:/etc/mynumber-kiosk/kiosk-credential\n")
         );
     }
 

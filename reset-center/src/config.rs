@@ -227,6 +227,17 @@ impl Default for Limits {
     }
 }
 
+/// The files the centre may be handed by systemd as credentials (`LoadCredential=` in
+/// reset-center.service): its secrets and the certificates that go with them. Under systemd the
+/// service's user cannot read the originals (root's, mode 0600, in /etc/reset-center), and
+/// systemd gives it a private copy of each in `$CREDENTIALS_DIRECTORY`.
+pub const CREDENTIAL_FIELDS: [&str; 4] = [
+    "master_key_file",
+    "tls.certificate",
+    "tls.key",
+    "tls.kiosk_ca_certificate",
+];
+
 /// The fields of the configuration file that name the card PKI's files (paths relative to the
 /// file): what a tool writing a copy of the configuration elsewhere must rewrite.
 pub const CARD_PKI_FIELDS: [&str; 6] = [
@@ -269,6 +280,33 @@ pub struct ConfigError {
 }
 
 impl CentreConfig {
+    /// Reads each of [`CREDENTIAL_FIELDS`] from `directory` (systemd's
+    /// `$CREDENTIALS_DIRECTORY`) where a file of the same name is there: the configuration
+    /// keeps naming the originals (as the operator's commands, run as root, read them), and the
+    /// unit hands the service its copies under the same names. Returns what was replaced, for
+    /// the log. A credential is read once at start: rotating one takes a restart (the kiosk
+    /// revocation list, not a credential, is still read again on its schedule).
+    pub fn use_credentials(&mut self, directory: &Path) -> Vec<(&'static str, PathBuf)> {
+        let mut replaced = Vec::new();
+        let fields = [
+            (CREDENTIAL_FIELDS[0], &mut self.master_key_file),
+            (CREDENTIAL_FIELDS[1], &mut self.tls.certificate),
+            (CREDENTIAL_FIELDS[2], &mut self.tls.key),
+            (CREDENTIAL_FIELDS[3], &mut self.tls.kiosk_ca_certificate),
+        ];
+        for (field, path) in fields {
+            let Some(name) = path.file_name() else {
+                continue;
+            };
+            let credential = directory.join(name);
+            if credential.is_file() {
+                *path = credential.clone();
+                replaced.push((field, credential));
+            }
+        }
+        replaced
+    }
+
     pub fn load(path: &Path) -> Result<CentreConfig, ConfigError> {
         let error = |field: &str, problem: String| ConfigError {
             path: path.to_path_buf(),
@@ -400,6 +438,39 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    /// The configuration the Debian package installs in /etc/reset-center parses, names its
+    /// files there, and takes the credentials systemd hands the service in place of the
+    /// originals: only those whose copy is there, under the same name.
+    #[test]
+    fn the_packaged_configuration_loads_and_takes_systemds_credentials() {
+        let packaged = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../deploy/debian/reset-center/reset-center.json");
+        let etc = tempfile::tempdir().expect("tempdir");
+        std::fs::copy(&packaged, etc.path().join("reset-center.json")).expect("copy");
+        let mut config =
+            CentreConfig::load(&etc.path().join("reset-center.json")).expect("the example loads");
+        assert_eq!(config.tls.key, etc.path().join("centre.key"));
+        assert_eq!(config.master_key_file, etc.path().join("master-key.hex"));
+        assert_eq!(config.tls.kiosk_crl, etc.path().join("kiosk-ca.crl"));
+
+        let credentials = tempfile::tempdir().expect("tempdir");
+        for name in ["centre.key", "master-key.hex", "kiosk-ca.crl"] {
+            std::fs::write(credentials.path().join(name), "x").expect("write");
+        }
+        let replaced = config.use_credentials(credentials.path());
+        let fields: Vec<&str> = replaced.iter().map(|(field, _)| *field).collect();
+        assert_eq!(fields, ["master_key_file", "tls.key"]);
+        assert_eq!(config.tls.key, credentials.path().join("centre.key"));
+        assert_eq!(
+            config.master_key_file,
+            credentials.path().join("master-key.hex")
+        );
+        // Not handed over: still the originals. The revocation list is never a credential
+        // (it is read again on a schedule), even when a file of its name is there.
+        assert_eq!(config.tls.certificate, etc.path().join("centre.crt"));
+        assert_eq!(config.tls.kiosk_crl, etc.path().join("kiosk-ca.crl"));
+    }
 
     #[test]
     fn japan_hours_are_0630_to_2300_local() {

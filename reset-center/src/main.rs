@@ -200,6 +200,12 @@ fn run(args: Args) -> Result<(), String> {
         return Ok(());
     }
     let mut config = CentreConfig::load(&args.config).map_err(|e| e.to_string())?;
+    // Under systemd, the secrets come as credentials (deploy/debian/reset-center/).
+    if let Some(directory) = std::env::var_os("CREDENTIALS_DIRECTORY") {
+        for (field, path) in config.use_credentials(std::path::Path::new(&directory)) {
+            tracing::info!(field, path = %path.display(), "read from systemd's credential");
+        }
+    }
     if let Some(db) = args.db {
         // A relative file is relative to where the command runs, as a path argument is.
         config.database = reset_center::store::Database::parse(

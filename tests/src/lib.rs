@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use fs2::FileExt;
 
+pub mod compositor;
 pub mod driver;
 pub mod faults;
 pub mod proxy;
