@@ -72,17 +72,22 @@ pub struct Binaries {
 #[macro_export]
 macro_rules! pcsc_stack {
     ($name:expr) => {
-        $crate::PcscStack::start(
-            $name,
-            $crate::Binaries {
-                virtual_card: env!("CARGO_BIN_EXE_harness-virtual-card").into(),
-                jpki: env!("CARGO_BIN_EXE_harness-jpki").into(),
-                reset_center: env!("CARGO_BIN_EXE_harness-reset-center").into(),
-                reset_client: env!("CARGO_BIN_EXE_harness-reset-client").into(),
-                kiosk_app: env!("CARGO_BIN_EXE_harness-kiosk-app").into(),
-                kiosk_session: env!("CARGO_BIN_EXE_harness-kiosk-session").into(),
-            },
-        )
+        $crate::PcscStack::start($name, $crate::binaries!())
+    };
+}
+
+/// The binaries cargo built for this crate.
+#[macro_export]
+macro_rules! binaries {
+    () => {
+        $crate::Binaries {
+            virtual_card: env!("CARGO_BIN_EXE_harness-virtual-card").into(),
+            jpki: env!("CARGO_BIN_EXE_harness-jpki").into(),
+            reset_center: env!("CARGO_BIN_EXE_harness-reset-center").into(),
+            reset_client: env!("CARGO_BIN_EXE_harness-reset-client").into(),
+            kiosk_app: env!("CARGO_BIN_EXE_harness-kiosk-app").into(),
+            kiosk_session: env!("CARGO_BIN_EXE_harness-kiosk-session").into(),
+        }
     };
 }
 
@@ -94,12 +99,75 @@ pub struct PcscStack {
     dir: tempfile::TempDir,
     pcscd: Option<Child>,
     pcscd_starts: u32,
+    /// pcscd runs on a socket it was handed, which it leaves behind when it ends.
+    socket_activated: bool,
     _lock: File,
 }
 
 impl PcscStack {
     /// Takes the machine-wide lock, then starts pcscd and waits until it is ready.
     pub fn start(name: &str, binaries: Binaries) -> PcscStack {
+        let mut stack = PcscStack::prepare(name, binaries);
+        stack.start_pcscd();
+        stack
+    }
+
+    /// Takes the machine-wide lock and listens on pcscd's socket as systemd's `pcscd.socket`
+    /// does (`systemd-socket-activate`): pcscd itself, with Debian's `--auto-exit`, starts only
+    /// when the first client connects, on the socket it is handed.
+    pub fn start_socket_activated(name: &str, binaries: Binaries) -> PcscStack {
+        let mut stack = PcscStack::prepare(name, binaries);
+        stack.pcscd_starts += 1;
+        let log_path = stack.dir.path().join("pcscd-activated.log");
+        let log = File::create(&log_path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
+        fs::create_dir_all(Path::new(PCSCD_SOCKET).parent().unwrap_or(Path::new("/")))
+            .unwrap_or_else(|e| panic!("cannot create pcscd's directory: {e}"));
+        let _ = fs::remove_file(PCSCD_SOCKET);
+        let child = Command::new("systemd-socket-activate")
+            .args([
+                "--listen",
+                PCSCD_SOCKET,
+                "pcscd",
+                "--foreground",
+                "--auto-exit",
+                "--info",
+            ])
+            .arg("--config")
+            .arg(stack.dir.path().join("reader.conf.d"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap_or_else(|e| panic!("log: {e}")))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start systemd-socket-activate (Debian's systemd package): {e}")
+            });
+        stack.pcscd = Some(child);
+        stack.socket_activated = true;
+        let listening = wait_until(Duration::from_secs(10), || {
+            fs::read_to_string(&log_path).is_ok_and(|text| text.contains("Listening on"))
+        });
+        assert!(
+            listening,
+            "systemd-socket-activate did not listen: {}",
+            fs::read_to_string(&log_path).unwrap_or_default()
+        );
+        stack
+    }
+
+    /// The name of the process holding pcscd's place: `pcscd`, or under socket activation
+    /// `systemd-socket-` (the activator, before a client made it start pcscd), or `None` once
+    /// it has ended.
+    pub fn pcscd_process(&self) -> Option<String> {
+        let pid = self.pcscd.as_ref()?.id();
+        let comm = fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // A process that ended but was not reaped yet is a zombie: state `Z` after the name.
+        let state = stat.rsplit(')').next()?.split_whitespace().next()?;
+        (state != "Z").then(|| comm.trim().to_string())
+    }
+
+    fn prepare(name: &str, binaries: Binaries) -> PcscStack {
         assert!(
             Path::new(VPCD_DRIVER).exists(),
             "{VPCD_DRIVER} is missing: install the Debian packages pcscd and vsmartcard-vpcd (.ci/run does)"
@@ -126,16 +194,15 @@ impl PcscStack {
             ),
         )
         .unwrap_or_else(|e| panic!("cannot write the reader config: {e}"));
-        let mut stack = PcscStack {
+        PcscStack {
             name: name.to_string(),
             binaries,
             dir,
             pcscd: None,
             pcscd_starts: 0,
+            socket_activated: false,
             _lock: lock,
-        };
-        stack.start_pcscd();
-        stack
+        }
     }
 
     /// Starts pcscd (again) and waits for "daemon ready" in its log.
@@ -185,6 +252,9 @@ impl PcscStack {
     fn stop_pcscd(&mut self) {
         if let Some(mut child) = self.pcscd.take() {
             terminate(&mut child);
+        }
+        if self.socket_activated {
+            let _ = fs::remove_file(PCSCD_SOCKET);
         }
     }
 

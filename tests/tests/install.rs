@@ -9,7 +9,8 @@
 //! `dpkg --purge` leaves nothing behind (every path under /etc, /usr and /var/lib, the users and
 //! groups, dpkg's ownership overrides, as before the install).
 //!
-//! Needs root (dpkg) and the packages scripts/build-debs made in `target/debian-test`: `make
+//! Needs root (dpkg) and the packages scripts/build-debs made in `target/debian-test` (or in the
+//! directory `INSTALL_TEST_DEBS` names, such as `target/debian` after `make deb`): `make
 //! test` builds them and then runs this (`cargo test -p system-tests --test install`); it is not
 //! part of `cargo test --workspace`. There is no systemd as PID 1 here: what systemd would do for
 //! the units (the user, the credentials, the runtime directory) the test does as systemd does
@@ -74,9 +75,12 @@ fn is_installed(package: &str) -> bool {
         .starts_with(b"install ok installed")
 }
 
-/// The packages built by scripts/build-debs for the tests.
+/// The packages built by scripts/build-debs for the tests, or those in `INSTALL_TEST_DEBS`
+/// (e.g. `target/debian`, what `make deb` made).
 fn debs() -> Vec<PathBuf> {
-    let dir = workspace_root().join("target/debian-test");
+    let dir = std::env::var_os("INSTALL_TEST_DEBS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/debian-test"));
     PACKAGES
         .iter()
         .map(|package| {
@@ -779,6 +783,7 @@ fn the_packages_install_run_upgrade_and_purge_cleanly() {
         .stderr(Stdio::null())
         .status();
     };
+    assert_libraries_depended_on(&kiosk, &artifacts);
     let cage_path = shots.join("cage-top.png");
     let cage_top = settled(SIZE, &cage_path, grim);
     std::fs::copy(&cage_path, artifacts.join("cage-top.png")).expect("keep the screenshot");
@@ -919,6 +924,85 @@ fn the_packages_install_run_upgrade_and_purge_cleanly() {
         } else {
             lintian_lines.join("; ")
         }
+    );
+}
+
+/// Fails unless every shared library the running kiosk has mapped (those winit loads with
+/// `dlopen` included, which `dpkg-shlibdeps` cannot see) comes from a package the kiosk package
+/// depends on, directly or through others: a library that is on this machine only because the
+/// tests installed it would be missing on a kiosk.
+fn assert_libraries_depended_on(session: &Group, artifacts: &Path) {
+    let kiosk = session
+        .children_of("cage")
+        .into_iter()
+        .find(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "kiosk-app")
+        })
+        .expect("the kiosk under cage");
+    let maps = std::fs::read_to_string(format!("/proc/{kiosk}/maps")).expect("the kiosk's maps");
+    let mut libraries: Vec<&str> = maps
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(5))
+        .filter(|path| path.contains(".so"))
+        .collect();
+    libraries.sort_unstable();
+    libraries.dedup();
+    assert!(
+        libraries.iter().any(|l| l.contains("libwayland-client")),
+        "the kiosk under cage has not loaded libwayland-client: {libraries:?}"
+    );
+    let closure = must(
+        "apt-cache",
+        &[
+            "depends",
+            "--recurse",
+            "--installed",
+            "--no-recommends",
+            "--no-suggests",
+            "--no-conflicts",
+            "--no-breaks",
+            "--no-replaces",
+            "--no-enhances",
+            "kiosk-app",
+        ],
+    );
+    let depended: Vec<&str> = closure
+        .lines()
+        .map(|line| {
+            line.trim()
+                .trim_start_matches("Depends: ")
+                .trim_start_matches("PreDepends: ")
+        })
+        .map(|name| name.trim_matches(|c| c == '<' || c == '>'))
+        .map(|name| name.split(':').next().unwrap_or(name))
+        .collect();
+    let mut report = Vec::new();
+    let mut missing = Vec::new();
+    for library in &libraries {
+        // Debian 12's merged /usr: dpkg may know a library under /lib that is mapped as /usr/lib.
+        let owner = [*library, library.strip_prefix("/usr").unwrap_or(library)]
+            .iter()
+            .map(|path| command_output("dpkg", &["-S", path]))
+            .find(|output| output.status.success())
+            .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+            .unwrap_or_default();
+        let package = owner
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        if package.is_empty() || !depended.contains(&package.as_str()) {
+            missing.push(format!("{library} ({package})"));
+        }
+        report.push(format!("{library}\t{package}"));
+    }
+    std::fs::write(artifacts.join("kiosk-libraries.txt"), report.join("\n"))
+        .expect("keep the libraries");
+    assert!(
+        missing.is_empty(),
+        "libraries the kiosk loaded from packages kiosk-app does not depend on: {missing:?}"
     );
 }
 

@@ -356,6 +356,54 @@ fn the_monitor_recovers_when_pcscd_is_killed_and_restarted() {
     assert_eq!(connect(Slot::First).tries_left(PinKind::Auth), Ok(3));
 }
 
+/// How long pcscd started with `--auto-exit` runs without a client (pcsc-lite's
+/// `TIME_BEFORE_SUICIDE`), and a margin.
+const AUTO_EXIT: Duration = Duration::from_secs(60);
+const AUTO_EXIT_MARGIN: Duration = Duration::from_secs(8);
+
+/// Debian starts pcscd through `pcscd.socket`, with `--auto-exit` (docs/deploy.md): the kiosk's
+/// reader monitor, the first client, makes the socket start pcscd, sees the reader and the
+/// card through it, and, being a client for as long as the kiosk runs, keeps pcscd from
+/// quitting after its minute without clients.
+#[test]
+fn the_monitor_starts_a_socket_activated_pcscd_and_keeps_it_running() {
+    let stack = system_tests::PcscStack::start_socket_activated(
+        "the_monitor_starts_a_socket_activated_pcscd_and_keeps_it_running",
+        system_tests::binaries!(),
+    );
+    assert_eq!(
+        stack.pcscd_process().as_deref(),
+        Some("systemd-socket-"),
+        "pcscd started before any client connected"
+    );
+    let (_monitor, events) = ReaderMonitor::start_with_channel();
+    let started = system_tests::wait_until(Duration::from_secs(10), || {
+        stack.pcscd_process().as_deref() == Some("pcscd")
+    });
+    assert!(started, "the monitor's connection did not start pcscd");
+    let reader = Slot::First.reader().to_string();
+    let card = stack.card("normal", Slot::First);
+    expect_event(
+        &events,
+        "card placed",
+        |e| matches!(e, ReaderEvent::CardInserted { reader: r, .. } if *r == reader),
+    );
+
+    std::thread::sleep(AUTO_EXIT + AUTO_EXIT_MARGIN);
+    assert_eq!(
+        stack.pcscd_process().as_deref(),
+        Some("pcscd"),
+        "pcscd quit ({}s after start) while the kiosk's monitor was its client",
+        (AUTO_EXIT + AUTO_EXIT_MARGIN).as_secs()
+    );
+    card.pull();
+    expect_event(
+        &events,
+        "card taken",
+        |e| matches!(e, ReaderEvent::CardRemoved { reader: r } if *r == reader),
+    );
+}
+
 fn reset_key(card: &str) -> CardKey {
     let master = hex::decode(config_file("test-pki/master-key.hex").trim_ascii()).expect("hex");
     CardKey::derive(
