@@ -458,27 +458,33 @@ impl Worker {
         let centre = self.centre.clone();
         let deadline = self.deadlines.with_centre;
         let outcome = self.on_card(deadline, move |card| {
-            let result = kiosk_side::reset_recording(
+            // The read-back: a card that took the command must now accept the new PIN. When
+            // the card answered 9000 it runs while the centre is told (`reset_confirming`).
+            let verify = |card: &mut card_driver::jpki::Jpki<_>| match &new_pin {
+                Pin::Auth(pin) => card.verify_auth_pin(pin).is_ok(),
+                Pin::Signing(pin) => card.verify_signing_pin(pin).is_ok(),
+            };
+            let (result, confirmed) = kiosk_side::reset_confirming(
                 card,
                 centre.as_ref(),
                 &session,
                 kind,
                 &new_pin,
                 &journal,
+                verify,
             );
-            // The read-back: a card that took the command must now accept the new PIN.
-            let took = match &result {
-                Ok(completed) => completed.card_took(),
-                Err(StepError::CompletionPending { card, .. }) => {
-                    kiosk_side::took(*card, ReservationState::Pending)
-                }
-                Err(_) => false,
-            };
-            let confirmed = match &new_pin {
-                _ if !took => true,
-                Pin::Auth(pin) => card.verify_auth_pin(pin).is_ok(),
-                Pin::Signing(pin) => card.verify_signing_pin(pin).is_ok(),
-            };
+            // Otherwise after the centre's judgement (a receipt read back after a lost answer
+            // proves the reset only once the centre has found it this command's).
+            let confirmed = confirmed.unwrap_or_else(|| {
+                let took = match &result {
+                    Ok(completed) => completed.card_took(),
+                    Err(StepError::CompletionPending { card, .. }) => {
+                        kiosk_side::took(*card, ReservationState::Pending)
+                    }
+                    Err(_) => false,
+                };
+                !took || verify(card)
+            });
             drop(new_pin);
             Ok((result, confirmed))
         });
@@ -740,6 +746,9 @@ mod tests {
     struct Centre {
         calls: Mutex<Vec<String>>,
         heartbeat_gate: Mutex<()>,
+        /// The card's log: `complete` waits (up to 5 s) for the read-back VERIFY to reach the
+        /// card, and says whether it came.
+        read_back_during_complete: Option<Log>,
     }
 
     impl Centre {
@@ -777,6 +786,21 @@ mod tests {
                 .lock()
                 .unwrap()
                 .push(format!("complete {outcome:?}"));
+            if let Some(card) = &self.read_back_during_complete {
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                let read_back = || {
+                    let sent = card.lock().unwrap();
+                    sent.iter().any(|apdu| apdu[1] == 0x20 && apdu.len() > 5)
+                };
+                while !read_back() && std::time::Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                let seen = if read_back() { "seen" } else { "not seen" };
+                self.calls
+                    .lock()
+                    .unwrap()
+                    .push(format!("read-back {seen} while completing"));
+            }
             // It takes the card's receipt for this session's; the kiosk's word moves nothing.
             Ok(match outcome {
                 Outcome::Receipt { .. } => ReservationState::Used,
@@ -907,6 +931,38 @@ mod tests {
             [
                 "reset_command",
                 "complete Receipt { receipt: [238, 238, 238, 238, 238, 238, 238, 238] }"
+            ]
+        );
+        assert!(outbox.load_sent().is_empty() && outbox.load().is_empty());
+    }
+
+    /// The centre is told of the card's receipt while the card verifies the new PIN, not after:
+    /// the holder does not wait for the centre's round trip and commit (docs/card-timing.md).
+    /// The centre here answers only once the read-back reached the card (or after 5 s): done one
+    /// after the other, it would never see it.
+    #[test]
+    fn the_centre_is_told_while_the_card_verifies_the_new_pin() {
+        let dir = tempfile::tempdir().unwrap();
+        let sent = Log::default();
+        let card = AgreeableCard {
+            sent: sent.clone(),
+            challenge_fails: false,
+        };
+        let centre = Arc::new(Centre {
+            read_back_during_complete: Some(sent.clone()),
+            ..Centre::default()
+        });
+        let outbox = Outbox::at(dir.path().join("outbox"));
+        let mut worker = worker_at_reset(card, centre.clone(), outbox.clone());
+
+        assert_eq!(worker.reset(ResetKind::Signing, new_password()), Ok(()));
+
+        assert_eq!(
+            centre.calls(),
+            [
+                "reset_command",
+                "complete Receipt { receipt: [238, 238, 238, 238, 238, 238, 238, 238] }",
+                "read-back seen while completing"
             ]
         );
         assert!(outbox.load_sent().is_empty() && outbox.load().is_empty());

@@ -90,7 +90,7 @@ pub fn reset<T: Transport>(
 /// Where a kiosk keeps, on disk, what it must not lose of a reset: that the command is going to
 /// the card (a kiosk that dies before the card's word comes reads the card's receipt after its
 /// restart) and the card's receipt (delivered after a restart if the centre has not heard it).
-pub trait ResetJournal {
+pub trait ResetJournal: Sync {
     /// The reset command for `session` is about to be sent to the card.
     fn sending(&self, session: &SessionId);
     /// The card's receipt is known (the centre's only evidence of what became of the command);
@@ -169,6 +169,88 @@ pub fn reset_recording<T: Transport>(
     new_pin: &Pin,
     journal: &dyn ResetJournal,
 ) -> Result<Completed, StepError> {
+    reset_confirming(card, centre, session, kind, new_pin, journal, |_| true).0
+}
+
+/// [`reset_recording`], and once the card has said it took the command (`9000`), `confirm` run
+/// on the card (the kiosk's read-back: the new PIN must now verify) while the receipt is
+/// journalled and the centre told, on a thread of its own: the journal's write, the centre's
+/// round trip and its commit take place during the card's VERIFY instead of before it, which
+/// the holder would otherwise wait for (docs/card-timing.md). Nothing depends on the order of
+/// the two: the card's read-back touches only the card, and a crash before the receipt is on
+/// disk leaves the command journalled as with the card, whose receipt is read again when it is
+/// next placed. Returns what `confirm` said, or `None` when
+/// the card did not answer `9000` (a refusal, a lost answer: whether the read-back makes sense
+/// then depends on the centre's judgement, so the caller decides after it).
+pub fn reset_confirming<T: Transport>(
+    card: &mut Jpki<T>,
+    centre: &dyn ResetCentre,
+    session: &SessionId,
+    kind: ResetKind,
+    new_pin: &Pin,
+    journal: &dyn ResetJournal,
+    confirm: impl FnOnce(&mut Jpki<T>) -> bool,
+) -> (Result<Completed, StepError>, Option<bool>) {
+    let (answer, outcome) = match reset_on_card(card, centre, session, kind, new_pin, journal) {
+        Ok(answered) => answered,
+        Err(error) => return (Err(error), None),
+    };
+    let took = answer
+        == Outcome::Card {
+            sw: StatusWord::SUCCESS,
+        };
+    // The receipt is journalled before the centre is told (a crash in between delivers it after
+    // the restart); when the card took the command, both happen beside its read-back.
+    let record_and_deliver = || {
+        if matches!(outcome, Outcome::Receipt { .. }) {
+            journal.answered(session, outcome);
+        }
+        deliver(centre, session, outcome)
+    };
+    let (delivered, confirmed) = if took {
+        std::thread::scope(|scope| {
+            let delivering = scope.spawn(record_and_deliver);
+            let confirmed = confirm(card);
+            let delivered = delivering
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (delivered, Some(confirmed))
+        })
+    } else {
+        (record_and_deliver(), None)
+    };
+    let result = match delivered {
+        Ok(reservation) => Ok(Completed {
+            card: answer,
+            outcome,
+            reservation,
+        }),
+        Err(StepError::CompletionPending {
+            session,
+            outcome,
+            error,
+            ..
+        }) => Err(StepError::CompletionPending {
+            session,
+            outcome,
+            card: answer,
+            error,
+        }),
+        Err(other) => Err(other),
+    };
+    (result, confirmed)
+}
+
+/// The card's part of a reset: its challenge, the centre's command, the card's answer and its
+/// receipt. Returns the card's answer and what the centre is to be told.
+fn reset_on_card<T: Transport>(
+    card: &mut Jpki<T>,
+    centre: &dyn ResetCentre,
+    session: &SessionId,
+    kind: ResetKind,
+    new_pin: &Pin,
+    journal: &dyn ResetJournal,
+) -> Result<(Outcome, Outcome), StepError> {
     let target = kind.target();
     // The counter before, to read the outcome back if the card's answer gets lost.
     let tries_before = card.tries_left(target);
@@ -215,28 +297,7 @@ pub fn reset_recording<T: Transport>(
         },
         other => other,
     };
-    if matches!(outcome, Outcome::Receipt { .. }) {
-        journal.answered(session, outcome);
-    }
-    match deliver(centre, session, outcome) {
-        Ok(reservation) => Ok(Completed {
-            card: answer,
-            outcome,
-            reservation,
-        }),
-        Err(StepError::CompletionPending {
-            session,
-            outcome,
-            error,
-            ..
-        }) => Err(StepError::CompletionPending {
-            session,
-            outcome,
-            card: answer,
-            error,
-        }),
-        Err(other) => Err(other),
-    }
+    Ok((answer, outcome))
 }
 
 /// What the card says happened when its answer to the reset was lost, if it can still be
