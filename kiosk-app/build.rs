@@ -3,29 +3,123 @@
 //! The commit the kiosk was built from, for the staff's health page (`KIOSK_BUILD_COMMIT`).
 //!
 //! Message ids checked at build time: every id the app names is a constant generated here from
-//! the Japanese catalogue (`assets/i18n/ja.json`), so a misspelt or removed id is a compile
-//! error, not 「[id]」 on a customer's screen. The build also fails when the English catalogue
-//! lacks an id the Japanese one has (or has one more), or when a text's `{placeholders}` differ
-//! between the two.
+//! the Japanese catalogue (`assets/i18n/ja.ftl`, Fluent), so a misspelt or removed id is a
+//! compile error, not 「[id]」 on a customer's screen. The build also fails when a catalogue
+//! does not parse, when English lacks an id the Japanese has (or has one more), when another
+//! language lacks a customer's id (only `staff-*` may fall back to English) or has one the
+//! Japanese lacks, or when a message's `$variables` differ from the Japanese.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-fn catalogue(path: &Path) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+use fluent_syntax::ast;
+
+/// The languages and their catalogues, in `Language::ALL`'s order; the first defines the ids.
+const LANGUAGES: [&str; 6] = ["ja", "en", "zh-Hans", "ko", "vi", "pt-BR"];
+
+/// The staff's screens are in Japanese and English only; other languages fall back to English.
+const STAFF_ONLY: &str = "staff-";
+
+/// A catalogue's messages: id → (the `$variables` it uses, its text for the doc comment).
+type Messages = BTreeMap<String, (BTreeSet<String>, String)>;
+
+fn catalogue(path: &Path) -> Messages {
+    let source =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let resource = match fluent_syntax::parser::parse(source.as_str()) {
+        Ok(resource) => resource,
+        Err((_, errors)) => panic!("{} does not parse: {errors:?}", path.display()),
+    };
+    let mut messages = Messages::new();
+    for entry in resource.body {
+        match entry {
+            ast::Entry::Message(message) => {
+                let id = message.id.name.to_string();
+                let Some(value) = message.value else {
+                    panic!("{}: {id} has no value", path.display());
+                };
+                let mut variables = BTreeSet::new();
+                let mut text = String::new();
+                pattern(&value, &mut variables, &mut text);
+                if messages.insert(id.clone(), (variables, text)).is_some() {
+                    panic!("{}: {id} is defined twice", path.display());
+                }
+            }
+            ast::Entry::Term(term) => panic!(
+                "{}: -{} (terms are not used: every text is a message)",
+                path.display(),
+                term.id.name
+            ),
+            _ => {}
+        }
+    }
+    messages
 }
 
-fn placeholders(text: &str) -> BTreeSet<&str> {
-    text.split('{')
-        .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
-        .collect()
+fn pattern(pattern: &ast::Pattern<&str>, variables: &mut BTreeSet<String>, text: &mut String) {
+    for element in &pattern.elements {
+        match element {
+            ast::PatternElement::TextElement { value } => text.push_str(value),
+            ast::PatternElement::Placeable { expression } => {
+                expression_variables(expression, variables, text);
+            }
+        }
+    }
 }
 
-/// `pin.wrong.auth` → `PIN_WRONG_AUTH`.
+fn expression_variables(
+    expression: &ast::Expression<&str>,
+    variables: &mut BTreeSet<String>,
+    text: &mut String,
+) {
+    match expression {
+        ast::Expression::Inline(inline) => inline_variables(inline, variables, text),
+        ast::Expression::Select { selector, variants } => {
+            inline_variables(selector, variables, text);
+            for variant in variants {
+                // The doc comment shows the default variant's words.
+                let mut words = String::new();
+                pattern(&variant.value, variables, &mut words);
+                if variant.default {
+                    text.push_str(&words);
+                }
+            }
+        }
+    }
+}
+
+fn inline_variables(
+    inline: &ast::InlineExpression<&str>,
+    variables: &mut BTreeSet<String>,
+    text: &mut String,
+) {
+    match inline {
+        ast::InlineExpression::VariableReference { id } => {
+            variables.insert(id.name.to_string());
+            text.push_str(&format!("{{${}}}", id.name));
+        }
+        ast::InlineExpression::Placeable { expression } => {
+            expression_variables(expression, variables, text);
+        }
+        ast::InlineExpression::StringLiteral { value } => text.push_str(value),
+        ast::InlineExpression::FunctionReference { arguments, .. } => {
+            for argument in &arguments.positional {
+                inline_variables(argument, variables, text);
+            }
+        }
+        ast::InlineExpression::MessageReference { id, .. } => {
+            panic!("{}: messages do not refer to others", id.name)
+        }
+        ast::InlineExpression::TermReference { id, .. } => {
+            panic!("-{}: terms are not used", id.name)
+        }
+        ast::InlineExpression::NumberLiteral { value } => text.push_str(value),
+    }
+}
+
+/// `pin-wrong-auth` → `PIN_WRONG_AUTH`.
 fn constant(id: &str) -> String {
-    id.to_ascii_uppercase().replace('.', "_")
+    id.to_ascii_uppercase().replace('-', "_")
 }
 
 /// The commit of the checkout being built, if it is one. A packaging build from a source tree
@@ -57,36 +151,44 @@ fn main() {
 
 fn message_ids() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/i18n");
-    let ja_path = dir.join("ja.json");
-    let en_path = dir.join("en.json");
-    println!("cargo::rerun-if-changed={}", ja_path.display());
-    println!("cargo::rerun-if-changed={}", en_path.display());
-    let ja = catalogue(&ja_path);
-    let en = catalogue(&en_path);
-
-    let only_ja: Vec<&String> = ja.keys().filter(|id| !en.contains_key(*id)).collect();
-    let only_en: Vec<&String> = en.keys().filter(|id| !ja.contains_key(*id)).collect();
-    assert!(
-        only_ja.is_empty() && only_en.is_empty(),
-        "the catalogues differ: only in ja.json {only_ja:?}, only in en.json {only_en:?}"
-    );
-    for (id, text) in &ja {
-        let english = &en[id];
-        assert_eq!(
-            placeholders(text),
-            placeholders(english),
-            "{id}: the placeholders differ between ja.json and en.json"
+    let catalogues: Vec<(&str, Messages)> = LANGUAGES
+        .iter()
+        .map(|code| {
+            let path = dir.join(format!("{code}.ftl"));
+            println!("cargo::rerun-if-changed={}", path.display());
+            (*code, catalogue(&path))
+        })
+        .collect();
+    let (_, ja) = &catalogues[0];
+    for (code, messages) in &catalogues[1..] {
+        let required = |id: &&String| *code == "en" || !id.starts_with(STAFF_ONLY);
+        let missing: Vec<&String> = ja
+            .keys()
+            .filter(required)
+            .filter(|id| !messages.contains_key(*id))
+            .collect();
+        let extra: Vec<&String> = messages.keys().filter(|id| !ja.contains_key(*id)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{code}.ftl differs from ja.ftl: it lacks {missing:?} and has {extra:?} more"
         );
+        for (id, (variables, _)) in messages {
+            assert_eq!(
+                variables, &ja[id].0,
+                "{id}: the variables of {code}.ftl differ from ja.ftl's"
+            );
+        }
     }
 
     let mut seen = BTreeMap::new();
-    let mut out = String::from("// Generated by build.rs from assets/i18n/ja.json.\n");
-    for (id, text) in &ja {
+    let mut out = String::from("// Generated by build.rs from assets/i18n/ja.ftl.\n");
+    let mut all = String::from("/// Every id, in order.\npub const ALL: &[MessageId] = &[\n");
+    for (id, (_, text)) in ja {
         let name = constant(id);
         assert!(
             id.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_'),
-            "{id}: an id is lowercase letters, digits, '.' and '_'"
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{id}: an id is lowercase letters, digits and '-'"
         );
         if let Some(other) = seen.insert(name.clone(), id.clone()) {
             panic!("{id} and {other} would both be {name}");
@@ -96,7 +198,10 @@ fn message_ids() {
             "// {}\npub const {name}: MessageId = MessageId({id:?});\n",
             shown.replace('\n', " ")
         ));
+        all.push_str(&format!("    {name},\n"));
     }
+    out.push_str(&all);
+    out.push_str("];\n");
     let target = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("message_ids.rs");
     std::fs::write(&target, out).unwrap_or_else(|e| panic!("{}: {e}", target.display()));
 }

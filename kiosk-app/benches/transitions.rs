@@ -91,7 +91,7 @@ fn main() {
     // A simulator loads the bundled fonts into the shared font system once.
     {
         let settings = iced::Settings {
-            fonts: vec![theme::REGULAR_FONT.into(), theme::BOLD_FONT.into()],
+            fonts: theme::font_files().map(Into::into).collect(),
             default_font: theme::FONT,
             ..iced::Settings::default()
         };

@@ -34,8 +34,8 @@ fn main() -> iced::Result {
     )
     .subscription(subscription)
     .title("minimal")
-    .font(theme::REGULAR_FONT)
-    .font(theme::BOLD_FONT)
+    .font(theme::BIZ_UD.regular)
+    .font(theme::BIZ_UD.bold)
     .default_font(theme::FONT)
     .window(window::Settings {
         size: iced::Size::new(1920.0, 1080.0),

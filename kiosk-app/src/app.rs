@@ -14,7 +14,7 @@ use crate::i18n::msg;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use iced::widget::{column, container, opaque, row, stack, text};
+use iced::widget::{column, container, opaque, row, stack};
 use iced::{Alignment, Element, Length, Size, Subscription, Task, window};
 use kiosk_core::cards::CardSource;
 use reset_protocol::{ResetCentre, ResetKind};
@@ -130,8 +130,12 @@ pub enum Message {
     NewPin(new_pin::Message),
     Done(done::Message),
     Error(error::Message),
-    /// The language button.
-    Language,
+    /// The header's language button: the choice of languages opens over the screen.
+    Languages,
+    /// A language chosen (on the top screen or in the choice): every text changes to it.
+    Language(Language),
+    /// The choice of languages closed without a change.
+    CloseLanguages,
     /// 「続ける」 on the inactivity warning.
     Continue,
     Tick(Instant),
@@ -186,6 +190,8 @@ pub struct App {
     config: Arc<Config>,
     // The flow: where the customer is, in which language, in which session.
     language: Language,
+    /// The choice of languages is open over the screen.
+    choosing_language: bool,
     screen: Screen,
     session: Option<Session>,
     timer: Option<Timer>,
@@ -331,6 +337,7 @@ impl App {
             config,
             screen,
             session: None,
+            choosing_language: false,
             timer: None,
             warning: false,
             now: Instant::now(),
@@ -385,6 +392,13 @@ impl App {
     }
 
     /// The kiosk's screen takes the window, less the demo panel in the demo.
+    /// Puts `screen` up directly, in the language on screen, outside any session: the layout
+    /// tests measure every error screen in every language this way. The flow never calls it.
+    #[doc(hidden)]
+    pub fn show_for_layout(&mut self, screen: Screen) {
+        self.screen = screen;
+    }
+
     pub fn set_window_size(&mut self, size: Size) {
         self.layout.window = size;
         let width = match self.demo {
@@ -400,8 +414,15 @@ impl App {
     }
 
     fn ctx(&self) -> Ctx {
+        // The staff's screens are in Japanese or English (docs/languages.md).
+        let staff = matches!(self.screen, Screen::StaffLogin(_) | Screen::Staff(_));
+        let language = match self.language {
+            Language::Japanese => Language::Japanese,
+            _ if staff => Language::English,
+            customer => customer,
+        };
         Ctx {
-            language: self.language,
+            language,
             metrics: self.layout.metrics,
             hide_cursor: self.config.hide_cursor,
         }
@@ -477,7 +498,24 @@ impl App {
         self.end_session(AuditOutcome::Cancelled, None);
         self.session = None;
         self.language = self.config.default_language;
+        self.choosing_language = false;
         self.leave(Ending::LeftBehind);
+    }
+
+    /// The customer's language, from now on in this session. What they were typing is
+    /// forgotten: they come back to an empty entry in the new language rather than to dots
+    /// they may no longer remember the meaning of, and nothing typed lingers behind the choice.
+    fn choose_language(&mut self, language: Language) {
+        self.choosing_language = false;
+        if language != self.language {
+            self.language = language;
+            match &mut self.screen {
+                Screen::CurrentPin(entry) => entry.forget_typed(),
+                Screen::NewPin(entry) => entry.forget_typed(),
+                _ => {}
+            }
+        }
+        self.activity();
     }
 
     /// The one way out of a session, or of a screen a card was left on: a card on the reader
@@ -650,9 +688,16 @@ impl App {
             Message::Done(done::Message::Finish) | Message::Error(error::Message::Finish) => {
                 self.back_to_top()
             }
-            Message::Language => {
-                self.language = self.language.other();
+            Message::Languages => {
+                self.choosing_language = true;
                 self.activity();
+            }
+            Message::CloseLanguages => {
+                self.choosing_language = false;
+                self.activity();
+            }
+            Message::Language(language) | Message::Top(top::Message::Language(language)) => {
+                self.choose_language(language)
             }
             Message::Continue => {
                 if let Some(timer) = &mut self.timer
@@ -1104,7 +1149,8 @@ impl App {
     pub fn view(&self) -> Element<'_, Message> {
         crate::startup::phase_once("first view");
         let ctx = self.ctx();
-        let language = Some(Message::Language);
+        // The top screen lists the languages themselves.
+        let language = (!matches!(self.screen, Screen::Top)).then_some(Message::Languages);
         let hours = self.config.hours_text();
         let (body, footer): (Element<'_, Message>, Option<Element<'_, Message>>) =
             match &self.screen {
@@ -1199,6 +1245,9 @@ impl App {
             footer,
             corner,
         );
+        if self.choosing_language {
+            page = stack![page, opaque(self.language_view(&ctx))].into();
+        }
         if self.warning {
             page = stack![page, opaque(self.warning_view(&ctx))].into();
         }
@@ -1221,6 +1270,39 @@ impl App {
         full_repaint(self.generation, colour::BACKGROUND, page)
     }
 
+    /// The choice of languages over the screen: each language by its own name, and back.
+    fn language_view(&self, ctx: &Ctx) -> Element<'_, Message> {
+        let m = ctx.metrics;
+        let panel = column![
+            ctx.text(ctx.t(msg::LANGUAGE_TITLE))
+                .size(m.title())
+                .font(ctx.bold()),
+            crate::widget::language_buttons(ctx, 3, m.button_height(), Message::Language),
+            text_button(
+                ctx,
+                ctx.t(msg::COMMON_BACK),
+                Tone::Secondary,
+                Some(Message::CloseLanguages),
+                Length::Fixed(m.px(300.0)),
+            ),
+        ]
+        .spacing(m.px(36.0))
+        .align_x(Alignment::Center)
+        .width(Length::Fixed(m.px(1100.0)));
+        let radius = m.radius();
+        container(
+            container(panel)
+                .padding(m.px(56.0))
+                .style(move |_| theme::panel_style(colour::SURFACE, colour::HEADER, radius)),
+        )
+        .center(Length::Fill)
+        .style(|_| container::Style {
+            background: Some(colour::OVERLAY.into()),
+            ..Default::default()
+        })
+        .into()
+    }
+
     /// The full-screen warning before a screen ends, with one big 「続ける」.
     fn warning_view(&self, ctx: &Ctx) -> Element<'_, Message> {
         let m = ctx.metrics;
@@ -1228,16 +1310,13 @@ impl App {
             .timer
             .is_some_and(|t| t.extensions < self.config.timeouts.max_extensions);
         let mut panel = column![
-            text(ctx.t(msg::WARNING_TITLE))
+            ctx.text(ctx.t(msg::WARNING_TITLE))
                 .size(m.title())
-                .font(theme::BOLD),
-            text(ctx.f(
-                msg::WARNING_COUNTDOWN,
-                &[("n", &self.seconds_left().to_string())]
-            ))
-            .size(m.px(64.0))
-            .font(theme::BOLD)
-            .color(colour::WARNING),
+                .font(ctx.bold()),
+            ctx.text(ctx.f(msg::WARNING_COUNTDOWN, &[("n", self.seconds_left().into())]))
+                .size(m.px(64.0))
+                .font(ctx.bold())
+                .color(colour::WARNING),
         ]
         .spacing(m.px(36.0))
         .align_x(Alignment::Center);

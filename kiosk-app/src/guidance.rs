@@ -109,6 +109,45 @@ fn refusal_guidance(refusal: Refusal, kind: ResetKind) -> (MessageId, MessageId)
     }
 }
 
+/// Every error a customer can meet, each refusal of the centre included (for the tests that
+/// check each has its own words, and that the words fit the screen in every language).
+pub fn every_error() -> Vec<FlowError> {
+    let mut errors = vec![
+        FlowError::NotMyNumberCard,
+        FlowError::CardUnreadable,
+        FlowError::CardMoved,
+        FlowError::CardUnresponsive,
+        FlowError::NoSigningCertificate,
+        FlowError::WrongPin { tries_left: 0 },
+        FlowError::PinLocked(PinKind::Auth),
+        FlowError::PinLocked(PinKind::Signing),
+        FlowError::CentreUnreachable,
+        FlowError::ReaderFault,
+        FlowError::Unconfirmed,
+        FlowError::NotChanged,
+        FlowError::Unexpected("x".into()),
+    ];
+    errors.extend(
+        [
+            Refusal::NoReservation,
+            Refusal::ReservationExpired,
+            Refusal::ReservationUsed,
+            Refusal::WrongKind,
+            Refusal::ReservationInUse,
+            Refusal::CertExpired,
+            Refusal::CertRevoked,
+            Refusal::CertUntrusted,
+            Refusal::NoSigningCertificate,
+            Refusal::OutsideHours,
+            Refusal::Maintenance,
+            Refusal::RevocationStale,
+            Refusal::BadProof,
+        ]
+        .map(FlowError::Refused),
+    );
+    errors
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,44 +157,12 @@ mod tests {
     /// ids exist by construction; this checks that no guidance is empty or borrowed as a title).
     #[test]
     fn every_error_has_a_title_and_guidance_in_both_languages() {
-        let mut errors = vec![
-            FlowError::NotMyNumberCard,
-            FlowError::CardUnreadable,
-            FlowError::CardMoved,
-            FlowError::CardUnresponsive,
-            FlowError::NoSigningCertificate,
-            FlowError::WrongPin { tries_left: 0 },
-            FlowError::PinLocked(PinKind::Auth),
-            FlowError::PinLocked(PinKind::Signing),
-            FlowError::CentreUnreachable,
-            FlowError::ReaderFault,
-            FlowError::Unconfirmed,
-            FlowError::NotChanged,
-            FlowError::Unexpected("x".into()),
-        ];
-        errors.extend(
-            [
-                Refusal::NoReservation,
-                Refusal::ReservationExpired,
-                Refusal::ReservationUsed,
-                Refusal::WrongKind,
-                Refusal::ReservationInUse,
-                Refusal::CertExpired,
-                Refusal::CertRevoked,
-                Refusal::CertUntrusted,
-                Refusal::NoSigningCertificate,
-                Refusal::OutsideHours,
-                Refusal::Maintenance,
-                Refusal::RevocationStale,
-                Refusal::BadProof,
-            ]
-            .map(FlowError::Refused),
-        );
+        let errors = every_error();
         for error in &errors {
             for kind in [ResetKind::Signing, ResetKind::Auth] {
                 let (title, guide) = guidance(error, kind);
-                assert!(title.as_str().contains(".title"), "{error:?}: {title:?}");
-                assert!(guide.as_str().contains(".guide"), "{error:?}: {guide:?}");
+                assert!(title.as_str().contains("-title"), "{error:?}: {title:?}");
+                assert!(guide.as_str().contains("-guide"), "{error:?}: {guide:?}");
                 for language in Language::ALL {
                     assert!(!text(language, title).trim().is_empty(), "{error:?}");
                     assert!(!text(language, guide).trim().is_empty(), "{error:?}");

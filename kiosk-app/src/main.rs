@@ -178,7 +178,7 @@ fn main() -> ExitCode {
         position: window::Position::Specific(iced::Point::ORIGIN),
         ..window::Settings::default()
     };
-    let result = iced::application(
+    let application = iced::application(
         move || {
             let app = boot.lock().ok().and_then(|mut app| app.take());
             (app.expect("iced boots an application once"), Task::none())
@@ -189,11 +189,12 @@ fn main() -> ExitCode {
     .subscription(App::subscription)
     .title(App::title)
     .style(App::style)
-    .font(theme::REGULAR_FONT)
-    .font(theme::BOLD_FONT)
     .default_font(theme::FONT)
-    .window(settings)
-    .run();
+    .window(settings);
+    // Every script's face (theme::FACES): each language is drawn in its own.
+    let result = theme::font_files()
+        .fold(application, |application, font| application.font(font))
+        .run();
     drop(heartbeats);
     drop(keep_alive);
     match result {

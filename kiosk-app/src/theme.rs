@@ -5,22 +5,94 @@
 use iced::font::{Family, Weight};
 use iced::{Border, Color, Font, Shadow, Size};
 
-/// The bundled face (BIZ UDPGothic, OFL): a universal-design face made for public information.
-pub const FAMILY: &str = "BIZ UDPGothic";
-pub const REGULAR_FONT: &[u8] =
-    include_bytes!("../../assets/fonts/BIZUDPGothic-Regular.subset.ttf");
-pub const BOLD_FONT: &[u8] = include_bytes!("../../assets/fonts/BIZUDPGothic-Bold.subset.ttf");
+use crate::i18n::Language;
 
-pub const FONT: Font = Font {
-    family: Family::Name(FAMILY),
-    ..Font::DEFAULT
+/// A bundled face: a family, in regular and bold, subset to the characters of the catalogues
+/// set in it (`assets/fonts/subset.py`; all SIL Open Font License 1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Face {
+    /// The family name iced looks the face up by.
+    pub family: &'static str,
+    pub regular: &'static [u8],
+    pub bold: &'static [u8],
+}
+
+/// BIZ UDPGothic (Morisawa): a universal-design face made for public information. Japanese,
+/// English, Portuguese, and every language's marks (✓ ！ ● ◀).
+pub const BIZ_UD: Face = Face {
+    family: "BIZ UDPGothic",
+    regular: include_bytes!("../../assets/fonts/BIZUDPGothic-Regular.subset.ttf"),
+    bold: include_bytes!("../../assets/fonts/BIZUDPGothic-Bold.subset.ttf"),
 };
 
-pub const BOLD: Font = Font {
-    family: Family::Name(FAMILY),
-    weight: Weight::Bold,
-    ..Font::DEFAULT
+/// Noto Sans SC: Chinese read in Japanese glyph shapes looks foreign, and simplified characters
+/// are not in a Japanese face at all.
+pub const NOTO_SC: Face = Face {
+    family: "Noto Sans SC",
+    regular: include_bytes!("../../assets/fonts/NotoSansSC-Regular.subset.ttf"),
+    bold: include_bytes!("../../assets/fonts/NotoSansSC-Bold.subset.ttf"),
 };
+
+/// Noto Sans KR: Hangul.
+pub const NOTO_KR: Face = Face {
+    family: "Noto Sans KR",
+    regular: include_bytes!("../../assets/fonts/NotoSansKR-Regular.subset.ttf"),
+    bold: include_bytes!("../../assets/fonts/NotoSansKR-Bold.subset.ttf"),
+};
+
+/// Noto Sans: Latin with Vietnamese's stacked diacritics (ặ, ữ), which BIZ UDPGothic lacks.
+pub const NOTO_LATIN: Face = Face {
+    family: "Noto Sans",
+    regular: include_bytes!("../../assets/fonts/NotoSans-Regular.subset.ttf"),
+    bold: include_bytes!("../../assets/fonts/NotoSans-Bold.subset.ttf"),
+};
+
+/// Every bundled face: the application loads them all at start.
+pub const FACES: [Face; 4] = [BIZ_UD, NOTO_SC, NOTO_KR, NOTO_LATIN];
+
+/// Every font file, for iced's settings.
+pub fn font_files() -> impl Iterator<Item = &'static [u8]> {
+    FACES.into_iter().flat_map(|face| [face.regular, face.bold])
+}
+
+/// The face a language is set in (keep `assets/fonts/subset.py`'s FACES the same).
+pub fn face(language: Language) -> Face {
+    match language {
+        Language::Japanese | Language::English | Language::Portuguese => BIZ_UD,
+        Language::Chinese => NOTO_SC,
+        Language::Korean => NOTO_KR,
+        Language::Vietnamese => NOTO_LATIN,
+    }
+}
+
+/// The regular weight of a face.
+pub const fn font_of(face: Face) -> Font {
+    Font {
+        family: Family::Name(face.family),
+        ..Font::DEFAULT
+    }
+}
+
+/// The bold weight of a face.
+pub const fn bold_of(face: Face) -> Font {
+    Font {
+        family: Family::Name(face.family),
+        weight: Weight::Bold,
+        ..Font::DEFAULT
+    }
+}
+
+/// The application's default font (the staff's screens, and any text not given one).
+pub const FONT: Font = font_of(BIZ_UD);
+
+/// Bold in the default face: the staff's screens.
+pub const BOLD: Font = bold_of(BIZ_UD);
+
+/// The marks (✓ ！ ● ◀ ○ ・) in every language: only BIZ UDPGothic has them all.
+pub const MARK: Font = bold_of(BIZ_UD);
+
+/// The mask dots and empty boxes of PIN entry, regular weight.
+pub const MARK_REGULAR: Font = font_of(BIZ_UD);
 
 /// The palette: calm blue for the service, green to go on, strong colours only for warnings.
 pub mod colour {
@@ -187,43 +259,73 @@ pub fn panel_style(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
-    use crate::i18n::{Language, entries};
+    use crate::i18n::characters;
+
+    /// The characters of a face's cmap that a set of texts lacks.
+    fn lacking(
+        face: &ttf_parser::Face<'_>,
+        text: impl IntoIterator<Item = char>,
+    ) -> BTreeSet<char> {
+        text.into_iter()
+            // Line breaks and word joiners are layout, not glyphs.
+            .filter(|&c| !c.is_control() && c != crate::i18n::WORD_JOINER)
+            .filter(|&c| face.glyph_index(c).is_none())
+            .collect()
+    }
 
     #[test]
-    fn the_bundled_font_has_every_glyph_the_catalogues_use() {
-        for (name, font) in [("regular", REGULAR_FONT), ("bold", BOLD_FONT)] {
-            let face = ttf_parser::Face::parse(font, 0).expect("the bundled font parses");
-            let family = face
-                .names()
-                .into_iter()
-                .find(|n| n.name_id == ttf_parser::name_id::FAMILY)
-                .and_then(|n| n.to_string());
-            assert_eq!(
-                family.as_deref(),
-                Some(FAMILY),
-                "{name}: the family name iced looks up"
-            );
-            let mut missing = std::collections::BTreeSet::new();
-            let ascii = (0x20u8..0x7F).map(char::from);
-            let catalogued = Language::ALL
-                .iter()
-                .flat_map(|l| entries(*l))
-                .flat_map(|(_, text)| text.chars());
-            // Line breaks and word joiners are layout, not glyphs.
-            for c in ascii
-                .chain(catalogued)
-                .filter(|&c| !c.is_control() && c != crate::i18n::WORD_JOINER)
-            {
-                if face.glyph_index(c).is_none() {
-                    missing.insert(c);
+    fn each_language_s_face_has_every_glyph_its_catalogue_uses() {
+        for bundled in FACES {
+            for (name, font) in [("regular", bundled.regular), ("bold", bundled.bold)] {
+                let parsed = ttf_parser::Face::parse(font, 0).expect("the bundled font parses");
+                let family = parsed
+                    .names()
+                    .into_iter()
+                    .find(|n| n.name_id == ttf_parser::name_id::FAMILY)
+                    .and_then(|n| n.to_string());
+                assert_eq!(
+                    family.as_deref(),
+                    Some(bundled.family),
+                    "{name}: the family name iced looks up"
+                );
+                let ascii = (0x20u8..0x7F).map(char::from);
+                assert_eq!(
+                    lacking(&parsed, ascii),
+                    BTreeSet::new(),
+                    "{}",
+                    bundled.family
+                );
+                for language in Language::ALL {
+                    let marks = characters(language, |id| !id.starts_with("mark-"));
+                    if bundled == BIZ_UD {
+                        assert_eq!(
+                            lacking(&parsed, marks),
+                            BTreeSet::new(),
+                            "{} {name} lacks {}'s marks: run assets/fonts/subset.py",
+                            bundled.family,
+                            language.code()
+                        );
+                    }
+                    if face(language) != bundled {
+                        continue;
+                    }
+                    let words = characters(language, |id| id.starts_with("mark-"));
+                    assert_eq!(
+                        lacking(&parsed, words),
+                        BTreeSet::new(),
+                        "{} {name} lacks {}'s characters: run assets/fonts/subset.py",
+                        bundled.family,
+                        language.code()
+                    );
                 }
             }
-            assert!(
-                missing.is_empty(),
-                "{name} lacks {missing:?}: run assets/fonts/subset.py"
-            );
         }
+        // The staff's screens are drawn in the default face, in Japanese or English.
+        assert_eq!(face(Language::Japanese), BIZ_UD);
+        assert_eq!(face(Language::English), BIZ_UD);
     }
 
     #[test]

@@ -354,8 +354,12 @@ fn the_language_button_switches_everything_and_the_next_customer_starts_in_japan
     kiosk.place("normal");
     assert!(kiosk.shows("Tries left: 3"));
     kiosk.snapshot("en-05-current-pin");
+    kiosk.tap("Language");
+    assert!(kiosk.shows("Choose your language"));
+    kiosk.snapshot("en-05-languages");
     kiosk.tap("日本語");
     assert!(kiosk.shows("入力できる回数：あと 3 回"));
+    kiosk.tap("言語 / Language");
     kiosk.tap("English");
     kiosk.tap("Cancel");
     assert!(kiosk.shows("Please take your card"));

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use common::{Kiosk, workspace};
 use kiosk_app::app::{Message, STAFF_HOLD};
+use kiosk_app::i18n::Language;
 use kiosk_core::audit::{self, CardTag, Event, Outcome, Reason, StaffAction};
 
 /// The demo configuration's staff passcode (README).
@@ -452,9 +453,9 @@ fn staff_see_whether_the_centre_hears_the_kiosk_and_the_status_follows_the_kiosk
     status.heartbeat_result(Err(CentreProblem::Unreachable), failed);
     let since = heard.with_timezone(&japan).format("%H:%M");
     assert!(kiosk.shows(&format!("{since} から確認されていません（接続できません）")));
-    kiosk.send(Message::Language);
+    kiosk.send(Message::Language(Language::English));
     assert!(kiosk.shows(&format!("Not heard since {since} (unreachable)")));
-    kiosk.send(Message::Language);
+    kiosk.send(Message::Language(Language::Japanese));
 
     // The staff's switch goes into the status the heartbeat reports.
     kiosk.tap("休止にする");

@@ -8,29 +8,55 @@ use chrono::NaiveTime;
 use reset_protocol::ResetKind;
 use serde::Deserialize;
 
-/// The languages the kiosk speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The languages the kiosk speaks to customers: Japanese, English, and the languages of Japan's
+/// largest groups of foreign residents (docs/languages.md). Each has a catalogue
+/// `assets/i18n/<code>.ftl`; the staff screens are in Japanese or English (any other language
+/// shows them in English).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Language {
     Japanese,
     English,
+    /// Simplified Chinese (zh-Hans).
+    Chinese,
+    Korean,
+    Vietnamese,
+    /// Brazilian Portuguese (pt-BR).
+    Portuguese,
 }
 
 impl Language {
-    /// The other language (the language button switches between the two).
-    pub fn other(self) -> Language {
-        match self {
-            Language::Japanese => Language::English,
-            Language::English => Language::Japanese,
-        }
-    }
+    /// Every language, in the order the language choice lists them.
+    pub const ALL: [Language; 6] = [
+        Language::Japanese,
+        Language::English,
+        Language::Chinese,
+        Language::Korean,
+        Language::Vietnamese,
+        Language::Portuguese,
+    ];
 
-    pub const ALL: [Language; 2] = [Language::Japanese, Language::English];
-
+    /// The BCP 47 tag: the catalogue's file name and the configuration's value.
     pub fn code(self) -> &'static str {
         match self {
             Language::Japanese => "ja",
             Language::English => "en",
+            Language::Chinese => "zh-Hans",
+            Language::Korean => "ko",
+            Language::Vietnamese => "vi",
+            Language::Portuguese => "pt-BR",
         }
+    }
+
+    /// The language a tag names (as [`Language::code`] writes it).
+    pub fn from_code(code: &str) -> Option<Language> {
+        Language::ALL
+            .into_iter()
+            .find(|language| language.code() == code)
+    }
+
+    /// Where the language stands in [`Language::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -317,16 +343,17 @@ impl Config {
             )?,
         };
 
-        let default_language = match file.default_language.as_str() {
-            "ja" => Language::Japanese,
-            "en" => Language::English,
-            other => {
-                return Err(error(
-                    "default_language",
-                    format!("{other:?} is not \"ja\" or \"en\""),
-                ));
-            }
-        };
+        let default_language = Language::from_code(&file.default_language).ok_or_else(|| {
+            let codes: Vec<&str> = Language::ALL.iter().map(|l| l.code()).collect();
+            error(
+                "default_language",
+                format!(
+                    "{:?} is not one of {}",
+                    file.default_language,
+                    codes.join(", ")
+                ),
+            )
+        })?;
         let keypad = match file.keypad_layout.as_str() {
             "fixed" => KeypadLayout::Fixed,
             "shuffled" => KeypadLayout::Shuffled,

@@ -411,7 +411,7 @@ pub fn demo_shadow(config_path: &Path) -> App {
 /// `view` laid out at `size` with the kiosk's fonts, as iced_test sees it: where things are.
 pub fn simulator<'a>(size: (u32, u32), view: iced::Element<'a, Message>) -> Simulator<'a, Message> {
     let settings = iced::Settings {
-        fonts: vec![theme::REGULAR_FONT.into(), theme::BOLD_FONT.into()],
+        fonts: theme::font_files().map(Into::into).collect(),
         default_font: theme::FONT,
         ..iced::Settings::default()
     };

@@ -1,6 +1,7 @@
 //! What the customer sees is what was drawn: the real kiosk binary under Xvfb, tapped through
 //! the signing reset, the auth-PIN reset, a refusal (removal and error screens, in Japanese and
-//! in English) and maintenance mode, at 1280×800 and 1920×1080, in the production layout (PC/SC
+//! in English) and maintenance mode, at 1280×800 and 1920×1080 (the demo layout also in every
+//! other language, to the PIN screen), in the production layout (PC/SC
 //! reader through pcscd + vpcd, the centre over HTTP) and in the demo layout (its panel, virtual
 //! cards in-process). Every screen as drawn is compared pixel by pixel with a full repaint of the
 //! same state (`system_tests::window`); any difference fails, with the screenshots, repaints and
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use kiosk_app::app::App;
 use kiosk_app::demo::DemoCard;
+use kiosk_app::i18n::{self, Language, msg};
 use kiosk_core::config::Config;
 use kiosk_core::flow_error::FlowError;
 use kiosk_core::worker::Event;
@@ -55,7 +57,8 @@ impl Reader<'_> {
         match self {
             Reader::Pcsc(card) => card.pull(),
             Reader::Demo => {
-                kiosk.tap("カードを取る");
+                // The demo panel speaks the language on screen.
+                kiosk.tap(i18n::text(kiosk.shadow.language(), msg::DEMO_PULL));
                 kiosk.shadow_panel_shows(None);
             }
         }
@@ -141,6 +144,9 @@ fn refusal(kiosk: &mut KioskWindow, reader: &Reader<'_>) {
     reader.take(kiosk);
     kiosk.wait_for("screen error");
     kiosk.check("refusal-error");
+    kiosk.tap("言語 / Language");
+    std::thread::sleep(Duration::from_millis(400));
+    kiosk.check("refusal-languages");
     kiosk.tap("English");
     std::thread::sleep(Duration::from_millis(400));
     kiosk.check("refusal-error-english");
@@ -175,8 +181,47 @@ fn maintenance(kiosk: &mut KioskWindow) {
     kiosk.check("top-after-maintenance");
 }
 
+/// Each language but Japanese chosen on the top screen by its own name, walked to the PIN
+/// screen and cancelled there (before any PIN: the reservation stays for the walks after).
+fn languages(kiosk: &mut KioskWindow, reader: &Reader<'_>) {
+    for language in Language::ALL {
+        if language == Language::Japanese {
+            continue;
+        }
+        let words = |id| i18n::text(language, id);
+        let prefix = language.code();
+        kiosk.tap(words(msg::LANGUAGE_NAME));
+        std::thread::sleep(Duration::from_millis(400));
+        kiosk.check(&format!("{prefix}-top"));
+        kiosk.tap(words(msg::TOP_GOVERNMENT));
+        kiosk.wait_for("screen services");
+        kiosk.tap(words(msg::SERVICES_PASSWORD_RESET));
+        kiosk.wait_for("screen reset_menu");
+        kiosk.check(&format!("{prefix}-reset-menu"));
+        kiosk.tap(words(msg::RESET_MENU_SIGNING));
+        kiosk.wait_for("screen consent");
+        kiosk.check(&format!("{prefix}-consent"));
+        kiosk.tap(words(msg::CONSENT_AGREE));
+        kiosk.wait_for("screen insert_card");
+        kiosk.check(&format!("{prefix}-insert-card"));
+        reader.place(kiosk, "normal");
+        kiosk.wait_for("screen current_pin");
+        kiosk.shadow_sees([Event::CardRead(Ok(3))]);
+        kiosk.type_keys("12");
+        kiosk.check(&format!("{prefix}-current-pin"));
+        kiosk.tap(words(msg::COMMON_CANCEL));
+        kiosk.wait_for("screen remove_card");
+        kiosk.check(&format!("{prefix}-remove-card"));
+        reader.take(kiosk);
+        kiosk.wait_for("screen top");
+    }
+}
+
 /// The whole walk, then the verdict.
-fn walk(mut kiosk: KioskWindow, reader: &Reader<'_>) {
+fn walk(mut kiosk: KioskWindow, reader: &Reader<'_>, every_language: bool) {
+    if every_language {
+        languages(&mut kiosk, reader);
+    }
     signing_reset(&mut kiosk, reader);
     refusal(&mut kiosk, reader);
     auth_reset(&mut kiosk, reader);
@@ -234,7 +279,7 @@ fn production(test: &str, display: &str, size: (u32, u32)) {
         shadow,
         stack.artifacts(),
     );
-    walk(kiosk, &Reader::Pcsc(&card));
+    walk(kiosk, &Reader::Pcsc(&card), false);
 }
 
 fn demo(test: &str, display: &str, size: (u32, u32)) {
@@ -254,7 +299,7 @@ fn demo(test: &str, display: &str, size: (u32, u32)) {
         shadow,
         artifacts,
     );
-    walk(kiosk, &Reader::Demo);
+    walk(kiosk, &Reader::Demo, true);
 }
 
 #[test]

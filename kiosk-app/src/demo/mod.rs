@@ -8,14 +8,14 @@
 #[cfg(feature = "demo")]
 pub mod stand_ins;
 
-use crate::i18n::msg;
+use crate::i18n::{Arg, msg};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use iced::widget::{column, container, scrollable, text};
+use iced::widget::{column, container, scrollable};
 use iced::{Element, Length};
 
-use crate::theme::{self, Tone, colour};
+use crate::theme::{Tone, colour};
 use crate::widget::{Ctx, touch};
 
 /// When the demo's centre is made.
@@ -144,20 +144,21 @@ pub fn panel_width(window_width: f32) -> f32 {
 pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
     let m = ctx.metrics;
     let small = m.small().min(22.0);
-    let tries = |tries: Option<u8>| tries.map_or_else(|| "-".to_string(), |n| n.to_string());
+    // A count the card would not tell is shown as "-" (and takes the plural's other form).
+    let tries = |tries: Option<u8>| tries.map_or(Arg::Text("-"), |n| Arg::Number(n.into()));
     let status = match &demo.on_reader {
         Some(card) => ctx.f(
             msg::DEMO_ON_READER,
             &[
-                ("card", &card.name),
-                ("auth", &tries(card.auth_tries)),
-                ("signing", &tries(card.signing_tries)),
+                ("card", card.name.as_str().into()),
+                ("auth", tries(card.auth_tries)),
+                ("signing", tries(card.signing_tries)),
             ],
         ),
         None => ctx.t(msg::DEMO_EMPTY).to_string(),
     };
     let mut list = column![
-        text(ctx.t(msg::DEMO_PLACE))
+        ctx.text(ctx.t(msg::DEMO_PLACE))
             .size(small)
             .color(colour::HEADER_TEXT)
     ]
@@ -165,7 +166,7 @@ pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
     for profile in &demo.profiles {
         list = list.push(touch(
             ctx,
-            text(profile.clone()).size(small.min(20.0)),
+            ctx.text(profile.clone()).size(small.min(20.0)),
             Tone::Secondary,
             demo.on_reader
                 .is_none()
@@ -176,7 +177,7 @@ pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
     }
     let pull = touch(
         ctx,
-        text(ctx.t(msg::DEMO_PULL)).size(small).font(theme::BOLD),
+        ctx.text(ctx.t(msg::DEMO_PULL)).size(small).font(ctx.bold()),
         Tone::Primary,
         demo.on_reader.is_some().then_some(Message::Pull),
         Length::Fill,
@@ -184,16 +185,16 @@ pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
     );
     container(
         column![
-            text(ctx.t(msg::DEMO_TITLE))
+            ctx.text(ctx.t(msg::DEMO_TITLE))
                 .size(m.heading())
-                .font(theme::BOLD)
+                .font(ctx.bold())
                 .color(colour::HEADER_TEXT),
-            text(ctx.t(msg::DEMO_NOTE))
+            ctx.text(ctx.t(msg::DEMO_NOTE))
                 .size(small)
                 .color(colour::HEADER_TEXT),
-            text(status)
+            ctx.text(status)
                 .size(small)
-                .font(theme::BOLD)
+                .font(ctx.bold())
                 .color(colour::HEADER_TEXT),
             pull,
             scrollable(list).height(Length::Fill),

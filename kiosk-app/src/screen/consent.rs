@@ -1,7 +1,7 @@
 //! 3 同意: what will happen, the conditions, the privacy note; agree or decline.
 
 use crate::i18n::{MessageId, msg};
-use iced::widget::{column, container, row, text};
+use iced::widget::{column, container, row};
 use iced::{Element, Length};
 use reset_protocol::ResetKind;
 
@@ -23,11 +23,11 @@ pub fn view<'a>(ctx: &Ctx, kind: ResetKind) -> Element<'a, Message> {
     };
     let condition = |id: MessageId| -> Element<'a, Message> {
         row![
-            text(ctx.t(msg::MARK_OK))
+            ctx.text(ctx.t(msg::MARK_OK))
                 .size(m.body())
-                .font(theme::BOLD)
+                .font(theme::MARK)
                 .color(colour::OK),
-            text(ctx.t(id)).size(m.body()),
+            ctx.text(ctx.t(id)).size(m.body()),
         ]
         .spacing(m.px(12.0))
         .into()
@@ -35,9 +35,9 @@ pub fn view<'a>(ctx: &Ctx, kind: ResetKind) -> Element<'a, Message> {
     let radius = m.radius();
     let conditions = container(
         column![
-            text(ctx.t(msg::CONSENT_CONDITIONS))
+            ctx.text(ctx.t(msg::CONSENT_CONDITIONS))
                 .size(m.heading())
-                .font(theme::BOLD),
+                .font(ctx.bold()),
             condition(msg::CONSENT_RESERVATION),
             condition(know),
             condition(msg::CONSENT_VALID),
@@ -51,7 +51,7 @@ pub fn view<'a>(ctx: &Ctx, kind: ResetKind) -> Element<'a, Message> {
         title(ctx, ctx.t(msg::CONSENT_TITLE)),
         body(ctx, ctx.t(what)),
         conditions,
-        text(ctx.t(msg::CONSENT_PRIVACY))
+        ctx.text(ctx.t(msg::CONSENT_PRIVACY))
             .size(m.body())
             .color(colour::MUTED),
     ]

@@ -1,7 +1,7 @@
 //! 8 完了: done; back to the top by itself after a few seconds, or at a tap.
 
 use crate::i18n::msg;
-use iced::widget::{column, text};
+use iced::widget::column;
 use iced::{Alignment, Element, Length};
 use reset_protocol::ResetKind;
 
@@ -20,9 +20,9 @@ pub fn view<'a>(ctx: &Ctx, kind: ResetKind) -> Element<'a, Message> {
         ResetKind::Auth => msg::DONE_TITLE_AUTH,
     };
     column![
-        text(ctx.t(msg::MARK_OK))
+        ctx.text(ctx.t(msg::MARK_OK))
             .size(m.px(160.0))
-            .font(theme::BOLD)
+            .font(theme::MARK)
             .color(colour::OK),
         title(ctx, ctx.t(heading)),
         body(ctx, ctx.t(msg::DONE_MESSAGE)),

@@ -1,7 +1,7 @@
 //! The error screens: what happened, what to do next, and the way out (back to the top).
 
-use crate::i18n::{MessageId, msg};
-use iced::widget::{column, container, text};
+use crate::i18n::{Arg, MessageId, msg};
+use iced::widget::{column, container};
 use iced::{Alignment, Element, Length};
 use reset_protocol::ResetKind;
 
@@ -23,24 +23,27 @@ pub fn view<'a>(
 ) -> Element<'a, Message> {
     let m = ctx.metrics;
     let (title_id, guide_id) = guidance(error, kind);
-    let guide = ctx.f(guide_id, &[("start", &hours.0), ("end", &hours.1)]);
+    let guide = ctx.f(
+        guide_id,
+        &[("start", Arg::from(&hours.0)), ("end", Arg::from(&hours.1))],
+    );
     let radius = m.radius();
     column![
-        text(ctx.t(msg::MARK_ALERT))
+        ctx.text(ctx.t(msg::MARK_ALERT))
             .size(m.px(120.0))
-            .font(theme::BOLD)
+            .font(theme::MARK)
             .color(colour::WARNING),
-        text(ctx.t(title_id))
+        ctx.text(ctx.t(title_id))
             .size(m.title())
-            .font(theme::BOLD)
+            .font(ctx.bold())
             .align_x(iced::alignment::Horizontal::Center),
         container(
             column![
-                text(ctx.t(msg::ERROR_NEXT))
+                ctx.text(ctx.t(msg::ERROR_NEXT))
                     .size(m.heading())
-                    .font(theme::BOLD)
+                    .font(ctx.bold())
                     .color(colour::HEADER),
-                text(guide).size(m.body()),
+                ctx.text(guide).size(m.body()),
             ]
             .spacing(m.px(16.0))
         )

@@ -1,10 +1,10 @@
 //! 4 カード設置: where the card goes; then "reading" while the worker reads it.
 
 use crate::i18n::msg;
-use iced::widget::{column, text};
+use iced::widget::column;
 use iced::{Alignment, Element, Length};
 
-use crate::theme::{self, colour};
+use crate::theme::colour;
 use crate::widget::card_art::{Scene, card_art};
 use crate::widget::{Ctx, back_footer, body, title};
 
@@ -29,16 +29,16 @@ pub fn view<'a>(ctx: &Ctx, reading: bool) -> Element<'a, Message> {
     .align_x(Alignment::Center);
     if reading {
         page = page.push(
-            text(ctx.t(msg::INSERT_READING))
+            ctx.text(ctx.t(msg::INSERT_READING))
                 .size(m.heading())
-                .font(theme::BOLD)
+                .font(ctx.bold())
                 .color(colour::HEADER),
         );
     } else {
         page = page.push(body(ctx, ctx.t(msg::INSERT_INSTRUCTION)));
     }
     page = page.push(
-        text(ctx.t(msg::INSERT_HOLD))
+        ctx.text(ctx.t(msg::INSERT_HOLD))
             .size(m.body())
             .color(colour::MUTED),
     );

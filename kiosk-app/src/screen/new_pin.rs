@@ -3,12 +3,12 @@
 
 use crate::i18n::msg;
 use card_driver::pin::{Pin, PinKind};
-use iced::widget::{column, row, text};
+use iced::widget::{column, row};
 use iced::{Alignment, Element, Length};
 use reset_protocol::ResetKind;
 
 use super::entry::Entry;
-use crate::theme::{self, Tone};
+use crate::theme::Tone;
 use crate::widget::keyboard::{self, keyboard};
 use crate::widget::keypad::{self, Order, keypad};
 use crate::widget::{Ctx, beside_keypad, footer, masked, notice, rule, text_button};
@@ -53,6 +53,14 @@ impl NewPin {
 
     pub fn confirming(&self) -> bool {
         self.first.is_some()
+    }
+
+    /// Forgets what was typed, the first entry too (the customer changed the language: they
+    /// start the new password again, and nothing typed stays in memory).
+    pub fn forget_typed(&mut self) {
+        self.entry.clear();
+        self.first = None;
+        self.mismatch = false;
     }
 
     pub fn update(&mut self, message: Message) -> Option<Event> {
@@ -111,7 +119,7 @@ impl NewPin {
             .to_string()
         };
         let mut info =
-            column![text(heading).size(m.heading()).font(theme::BOLD)].spacing(m.px(10.0));
+            column![ctx.text(heading).size(m.heading()).font(ctx.bold())].spacing(m.px(10.0));
         if self.mismatch {
             info = info.push(notice(ctx, ctx.t(msg::NEW_MISMATCH), true));
         }

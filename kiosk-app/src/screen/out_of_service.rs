@@ -1,7 +1,7 @@
 //! Out of service: the reader or pcscd is gone. Customers are told, staff see it in maintenance.
 
 use crate::i18n::msg;
-use iced::widget::{column, text};
+use iced::widget::column;
 use iced::{Alignment, Element, Length};
 
 use crate::theme::{self, colour};
@@ -10,13 +10,13 @@ use crate::widget::{Ctx, body};
 pub fn view<'a, M: 'a>(ctx: &Ctx) -> Element<'a, M> {
     let m = ctx.metrics;
     column![
-        text(ctx.t(msg::MARK_ALERT))
+        ctx.text(ctx.t(msg::MARK_ALERT))
             .size(m.px(140.0))
-            .font(theme::BOLD)
+            .font(theme::MARK)
             .color(colour::MUTED),
-        text(ctx.t(msg::OUT_OF_SERVICE_TITLE))
+        ctx.text(ctx.t(msg::OUT_OF_SERVICE_TITLE))
             .size(m.title())
-            .font(theme::BOLD),
+            .font(ctx.bold()),
         body(ctx, ctx.t(msg::OUT_OF_SERVICE_GUIDE)),
     ]
     .spacing(m.spacing())

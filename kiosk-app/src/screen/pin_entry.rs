@@ -3,12 +3,12 @@
 
 use crate::i18n::msg;
 use card_driver::pin::{Pin, PinKind};
-use iced::widget::{column, row, space, text};
+use iced::widget::{column, row, space};
 use iced::{Alignment, Element, Length};
 use reset_protocol::ResetKind;
 
 use super::entry::Entry;
-use crate::theme::{self, Tone, colour};
+use crate::theme::{Tone, colour};
 use crate::widget::keyboard::{self, keyboard};
 use crate::widget::keypad::{self, Order, keypad};
 use crate::widget::{Ctx, beside_keypad, footer, masked, notice, text_button};
@@ -59,6 +59,12 @@ impl PinEntry {
         }
     }
 
+    /// Forgets what was typed (the customer changed the language: the screen they come back to
+    /// asks afresh, and nothing typed stays in memory).
+    pub fn forget_typed(&mut self) {
+        self.entry.clear();
+    }
+
     pub fn update(&mut self, message: Message) -> Option<Event> {
         match message {
             Message::Keypad(keypad::Key::Digit(d)) => self.typed(|e| e.push(char::from(b'0' + d))),
@@ -97,10 +103,11 @@ impl PinEntry {
             PinKind::Auth => msg::PIN_TITLE_AUTH,
             PinKind::Signing => msg::PIN_TITLE_SIGNING,
         };
-        let title = text(ctx.t(title_id)).size(m.heading()).font(theme::BOLD);
-        let tries = text(ctx.f(msg::PIN_TRIES, &[("n", &self.tries_left.to_string())]))
+        let title = ctx.text(ctx.t(title_id)).size(m.heading()).font(ctx.bold());
+        let tries = ctx
+            .text(ctx.f(msg::PIN_TRIES, &[("n", self.tries_left.into())]))
             .size(m.px(44.0))
-            .font(theme::BOLD)
+            .font(ctx.bold())
             .color(if self.tries_left == 1 {
                 colour::WARNING
             } else {

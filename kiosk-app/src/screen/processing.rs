@@ -2,10 +2,10 @@
 //! centre work (also while the card is read and the PIN checked).
 
 use crate::i18n::msg;
-use iced::widget::{column, text};
+use iced::widget::column;
 use iced::{Alignment, Element, Length};
 
-use crate::theme::{self, colour};
+use crate::theme::colour;
 use crate::widget::card_art::{Scene, card_art};
 use crate::widget::{Ctx, title};
 
@@ -15,9 +15,9 @@ pub fn view<'a, M: 'a>(ctx: &Ctx, heading: &str) -> Element<'a, M> {
     column![
         title(ctx, heading.to_string()),
         card_art(Scene::Hold, art_height * 1.5, art_height),
-        text(ctx.t(msg::PROCESSING_HOLD))
+        ctx.text(ctx.t(msg::PROCESSING_HOLD))
             .size(m.px(64.0))
-            .font(theme::BOLD)
+            .font(ctx.bold())
             .color(colour::WARNING),
     ]
     .spacing(m.spacing())

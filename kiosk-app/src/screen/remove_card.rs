@@ -4,7 +4,7 @@
 use crate::i18n::msg;
 use std::time::Duration;
 
-use iced::widget::{column, container, text};
+use iced::widget::{column, container};
 use iced::{Alignment, Element, Length};
 
 use crate::theme::{self, colour};
@@ -55,9 +55,9 @@ pub fn view<'a, M: 'a>(
             colour::HEADER
         };
         page = page.push(
-            text(reason)
+            ctx.text(reason)
                 .size(m.heading())
-                .font(theme::BOLD)
+                .font(ctx.bold())
                 .color(colour),
         );
     }
@@ -70,7 +70,7 @@ pub fn view<'a, M: 'a>(
         page = page.push(notice(ctx, ctx.t(msg::REMOVE_ESCALATED), true));
     } else {
         page = page.push(
-            text(ctx.t(msg::REMOVE_REMINDER))
+            ctx.text(ctx.t(msg::REMOVE_REMINDER))
                 .size(m.body())
                 .color(colour::MUTED),
         );

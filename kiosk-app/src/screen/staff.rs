@@ -2,7 +2,7 @@
 //! the out-of-service switch and the way out. Nothing here shows a holder's data: the audit
 //! log holds none, and the self-test reads no file and asks no PIN.
 
-use crate::i18n::{MessageId, msg};
+use crate::i18n::{Arg, MessageId, msg};
 use std::time::Duration;
 
 use iced::widget::{Column, column, container, row, scrollable, text};
@@ -239,14 +239,14 @@ impl Staff {
             }) => ctx.f(
                 msg::STAFF_HEALTH_PCSC_OK,
                 &[
-                    ("n", &readers.len().to_string()),
-                    ("names", &readers.join(", ")),
+                    ("n", readers.len().into()),
+                    ("names", Arg::from(&readers.join(", "))),
                 ],
             ),
             Some(Health {
                 readers: Err(error),
                 ..
-            }) => ctx.f(msg::STAFF_HEALTH_PCSC_ERROR, &[("error", error)]),
+            }) => ctx.f(msg::STAFF_HEALTH_PCSC_ERROR, &[("error", error.into())]),
         };
         let centre = match &self.health {
             None => ctx.t(msg::STAFF_CHECKING).to_string(),
@@ -258,20 +258,17 @@ impl Staff {
             }) => ctx.t(msg::STAFF_HEALTH_CENTRE_MAINTENANCE).to_string(),
             Some(Health {
                 centre: Err(error), ..
-            }) => ctx.f(msg::STAFF_HEALTH_CENTRE_ERROR, &[("error", error)]),
+            }) => ctx.f(msg::STAFF_HEALTH_CENTRE_ERROR, &[("error", error.into())]),
         };
         let service = match (facts.audit_broken, facts.out_of_service) {
-            (Some(error), _) => ctx.f(msg::STAFF_HEALTH_AUDIT_BROKEN, &[("error", error)]),
+            (Some(error), _) => ctx.f(msg::STAFF_HEALTH_AUDIT_BROKEN, &[("error", error.into())]),
             (None, true) => ctx.t(msg::STAFF_HEALTH_OUT_OF_SERVICE).to_string(),
             (None, false) => ctx.t(msg::STAFF_HEALTH_IN_SERVICE).to_string(),
         };
         let minutes = facts.uptime.as_secs() / 60;
         let uptime = ctx.f(
             msg::STAFF_HEALTH_UPTIME_VALUE,
-            &[
-                ("h", &(minutes / 60).to_string()),
-                ("m", &(minutes % 60).to_string()),
-            ],
+            &[("h", (minutes / 60).into()), ("m", (minutes % 60).into())],
         );
         // In groups of eight so that the 64 digits wrap, and are easy to read out.
         let groups: Vec<String> = facts
@@ -357,10 +354,7 @@ impl Staff {
         let tally = |t: &Tally| {
             ctx.f(
                 msg::STAFF_COUNTERS_TALLY,
-                &[
-                    ("today", &t.today.to_string()),
-                    ("total", &t.total.to_string()),
-                ],
+                &[("today", t.today.into()), ("total", t.total.into())],
             )
         };
         let mut rows = vec![
@@ -385,7 +379,7 @@ impl Staff {
             rows.push((
                 ctx.f(
                     msg::STAFF_COUNTERS_REFUSED,
-                    &[("reason", &reason_label(ctx, *reason))],
+                    &[("reason", Arg::from(&reason_label(ctx, *reason)))],
                 ),
                 tally(count),
             ));
@@ -394,7 +388,7 @@ impl Staff {
             rows.push((
                 ctx.f(
                     msg::STAFF_COUNTERS_ERROR,
-                    &[("reason", &reason_label(ctx, *reason))],
+                    &[("reason", Arg::from(&reason_label(ctx, *reason)))],
                 ),
                 tally(count),
             ));
@@ -448,7 +442,7 @@ fn self_test_report<'a>(ctx: &Ctx, report: &SelfTest) -> Element<'a, Message> {
     let readers = match &report.readers {
         Ok(readers) if readers.is_empty() => ctx.t(msg::STAFF_SELF_TEST_NO_READERS).to_string(),
         Ok(readers) => readers.join("\n"),
-        Err(error) => ctx.f(msg::STAFF_HEALTH_PCSC_ERROR, &[("error", error)]),
+        Err(error) => ctx.f(msg::STAFF_HEALTH_PCSC_ERROR, &[("error", error.into())]),
     };
     let tested = report
         .reader
@@ -463,11 +457,11 @@ fn self_test_report<'a>(ctx: &Ctx, report: &SelfTest) -> Element<'a, Message> {
             atr.clone(),
             match jpki {
                 Ok(()) => ctx.t(msg::STAFF_SELF_TEST_JPKI_OK).to_string(),
-                Err(error) => ctx.f(msg::STAFF_SELF_TEST_JPKI_ERROR, &[("error", error)]),
+                Err(error) => ctx.f(msg::STAFF_SELF_TEST_JPKI_ERROR, &[("error", error.into())]),
             },
         ),
         CardCheck::Failed(error) => (
-            ctx.f(msg::STAFF_SELF_TEST_CARD_ERROR, &[("error", error)]),
+            ctx.f(msg::STAFF_SELF_TEST_CARD_ERROR, &[("error", error.into())]),
             String::new(),
         ),
     };
@@ -499,7 +493,10 @@ pub fn hearing_text(
         Hearing::NotYet => return ctx.t(msg::STAFF_HEALTH_HEARD_NOT_YET).to_string(),
         Hearing::Heard { at } if !stale(at) => {
             let time = at.with_timezone(&japan).format("%H:%M:%S").to_string();
-            return ctx.f(msg::STAFF_HEALTH_HEARD_AT, &[("time", &time)]);
+            return ctx.f(
+                msg::STAFF_HEALTH_HEARD_AT,
+                &[("time", time.as_str().into())],
+            );
         }
         Hearing::Heard { at } => (at, CentreProblem::Timeout),
         Hearing::NotHeard { since, problem } => (since, problem),
@@ -521,8 +518,8 @@ pub fn hearing_text(
     ctx.f(
         msg::STAFF_HEALTH_NOT_HEARD,
         &[
-            ("time", &since.format(format).to_string()),
-            ("reason", reason),
+            ("time", Arg::from(&since.format(format).to_string())),
+            ("reason", reason.into()),
         ],
     )
 }
@@ -608,10 +605,12 @@ fn action_label(ctx: &Ctx, action: StaffAction) -> &'static str {
 
 fn event_text(ctx: &Ctx, event: &AuditEvent) -> String {
     match event {
-        AuditEvent::Started { version } => ctx.f(msg::STAFF_EVENT_STARTED, &[("version", version)]),
+        AuditEvent::Started { version } => {
+            ctx.f(msg::STAFF_EVENT_STARTED, &[("version", version.into())])
+        }
         AuditEvent::SessionStart { kind } => ctx.f(
             msg::STAFF_EVENT_SESSION_START,
-            &[("kind", &kind_label(ctx, kind))],
+            &[("kind", Arg::from(&kind_label(ctx, kind)))],
         ),
         AuditEvent::SessionEnd {
             kind,
@@ -628,7 +627,10 @@ fn event_text(ctx: &Ctx, event: &AuditEvent) -> String {
             });
             let mut line = ctx.f(
                 msg::STAFF_EVENT_SESSION_END,
-                &[("kind", &kind_label(ctx, kind)), ("outcome", outcome)],
+                &[
+                    ("kind", Arg::from(&kind_label(ctx, kind))),
+                    ("outcome", outcome.into()),
+                ],
             );
             if let Some(reason) = reason {
                 line.push_str(&format!(" · {}", reason_label(ctx, Some(*reason))));
@@ -649,7 +651,7 @@ fn event_text(ctx: &Ctx, event: &AuditEvent) -> String {
         AuditEvent::StaffExit { idle: false } => ctx.t(msg::STAFF_EVENT_STAFF_EXIT).to_string(),
         AuditEvent::StaffAction { action } => ctx.f(
             msg::STAFF_EVENT_STAFF_ACTION,
-            &[("action", action_label(ctx, *action))],
+            &[("action", action_label(ctx, *action).into())],
         ),
         AuditEvent::PasscodeFailed {
             consecutive,
@@ -657,8 +659,8 @@ fn event_text(ctx: &Ctx, event: &AuditEvent) -> String {
         } => ctx.f(
             msg::STAFF_EVENT_PASSCODE_FAILED,
             &[
-                ("n", &consecutive.to_string()),
-                ("seconds", &locked_seconds.to_string()),
+                ("n", (*consecutive).into()),
+                ("seconds", (*locked_seconds).into()),
             ],
         ),
     }

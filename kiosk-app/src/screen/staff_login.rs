@@ -102,7 +102,7 @@ impl StaffLogin {
             let seconds = left.as_secs_f64().ceil() as u64;
             info = info.push(notice(
                 ctx,
-                ctx.f(msg::STAFF_LOGIN_LOCKED, &[("n", &seconds.to_string())]),
+                ctx.f(msg::STAFF_LOGIN_LOCKED, &[("n", seconds.into())]),
                 true,
             ));
         } else if self.wrong {

@@ -1,16 +1,18 @@
 //! 0 待受: the kiosk's idle screen. 「行政サービス」 among the machine's other services (shown,
 //! not offered here); why government services are unavailable, when they are.
 
-use crate::i18n::{MessageId, msg};
-use iced::widget::{column, container, row, space, text};
+use crate::i18n::{Language, MessageId, msg};
+use iced::widget::{column, container, row, space};
 use iced::{Alignment, Element, Length};
 
-use crate::theme::{self, Tone};
-use crate::widget::{Ctx, choice, notice, title, touch};
+use crate::theme::Tone;
+use crate::widget::{Ctx, choice, language_buttons, notice, title, touch};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     Government,
+    /// One of the language buttons at the foot of the screen.
+    Language(Language),
 }
 
 /// Why the customer flow is not offered now.
@@ -37,8 +39,8 @@ pub fn view<'a>(ctx: &Ctx, unavailable: Option<&Unavailable>) -> Element<'a, Mes
     // The machine's other services, shown as on a real multi-copy machine but not offered here.
     let other = |id: MessageId| -> Element<'a, Message> {
         let content = column![
-            text(ctx.t(id)).size(m.heading()).font(theme::BOLD),
-            text(ctx.t(msg::TOP_NOT_IN_THIS_DEMO)).size(m.small()),
+            ctx.text(ctx.t(id)).size(m.heading()).font(ctx.bold()),
+            ctx.text(ctx.t(msg::TOP_NOT_IN_THIS_DEMO)).size(m.small()),
         ]
         .spacing(m.px(8.0))
         .align_x(Alignment::Center);
@@ -57,9 +59,10 @@ pub fn view<'a>(ctx: &Ctx, unavailable: Option<&Unavailable>) -> Element<'a, Mes
     ]
     .spacing(m.spacing());
     let words = match unavailable {
-        Some(Unavailable::OutsideHours { start, end }) => {
-            Some(ctx.f(msg::TOP_OUTSIDE_HOURS, &[("start", start), ("end", end)]))
-        }
+        Some(Unavailable::OutsideHours { start, end }) => Some(ctx.f(
+            msg::TOP_OUTSIDE_HOURS,
+            &[("start", start.into()), ("end", end.into())],
+        )),
         Some(Unavailable::OutOfService) => Some(ctx.t(msg::TOP_OUT_OF_SERVICE).to_string()),
         Some(Unavailable::Starting) | None => None,
     };
@@ -74,7 +77,20 @@ pub fn view<'a>(ctx: &Ctx, unavailable: Option<&Unavailable>) -> Element<'a, Mes
         ]
         .spacing(m.spacing()),
     );
-    container(page.max_width(m.px(1300.0)))
-        .center(Length::Fill)
-        .into()
+    // The languages by their own names, in the lower part of the screen where everyone
+    // reaches, and wider than the menu above so that every name fits on its button.
+    let languages = container(language_buttons(
+        ctx,
+        Language::ALL.len(),
+        m.button_height(),
+        Message::Language,
+    ))
+    .max_width(m.px(1600.0));
+    container(
+        column![page.max_width(m.px(1300.0)), languages]
+            .spacing(m.px(32.0))
+            .align_x(Alignment::Center),
+    )
+    .center(Length::Fill)
+    .into()
 }

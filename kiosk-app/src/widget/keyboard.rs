@@ -3,11 +3,11 @@
 //! the card takes the password in upper case.
 
 use crate::i18n::msg;
-use iced::widget::{column, row, text};
+use iced::widget::{column, row};
 use iced::{Element, Length};
 
 use super::{Ctx, touch};
-use crate::theme::{self, Tone};
+use crate::theme::Tone;
 
 const ROWS: [&str; 4] = ["1234567890", "ABCDEFGHIJ", "KLMNOPQRST", "UVWXYZ"];
 
@@ -36,7 +36,7 @@ pub fn keyboard<'a, M: Clone + 'a>(ctx: &Ctx, on_key: impl Fn(Key) -> M) -> Elem
     let key = |c: char| -> Element<'a, M> {
         touch(
             ctx,
-            text(c.to_string()).size(m.px(44.0)).font(theme::BOLD),
+            ctx.text(c.to_string()).size(m.px(44.0)).font(ctx.bold()),
             Tone::Key,
             Some(on_key(Key::Char(c))),
             Length::Fixed(size),
@@ -46,7 +46,7 @@ pub fn keyboard<'a, M: Clone + 'a>(ctx: &Ctx, on_key: impl Fn(Key) -> M) -> Elem
     let word = |label: &str, k: Key| -> Element<'a, M> {
         touch(
             ctx,
-            text(label.to_string()).size(m.small()).font(theme::BOLD),
+            ctx.text(label.to_string()).size(m.small()).font(ctx.bold()),
             Tone::Secondary,
             Some(on_key(k)),
             Length::Fixed(size * 2.0 + gap),

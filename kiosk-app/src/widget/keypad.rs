@@ -2,11 +2,11 @@
 //! with delete and clear. Keys fire on press and are large enough for fingers.
 
 use crate::i18n::msg;
-use iced::widget::{column, row, text};
+use iced::widget::{column, row};
 use iced::{Element, Length};
 
 use super::{Ctx, touch};
-use crate::theme::{self, Tone};
+use crate::theme::Tone;
 
 /// The digits in reading order: three rows of three, then the last digit between clear and
 /// delete.
@@ -50,7 +50,7 @@ pub fn keypad<'a, M: Clone + 'a>(
     let digit = |d: u8| -> Element<'a, M> {
         touch(
             ctx,
-            text(d.to_string()).size(m.px(56.0)).font(theme::BOLD),
+            ctx.text(d.to_string()).size(m.px(56.0)).font(ctx.bold()),
             Tone::Key,
             Some(on_key(Key::Digit(d))),
             Length::Fixed(size * 1.25),
@@ -62,9 +62,9 @@ pub fn keypad<'a, M: Clone + 'a>(
             ctx,
             // One line always: at some window sizes 全部消す is a hair wider than its key's
             // padded inside and would break into two.
-            text(label.to_string())
+            ctx.text(label.to_string())
                 .size(m.small())
-                .font(theme::BOLD)
+                .font(ctx.bold())
                 .wrapping(iced::widget::text::Wrapping::None),
             Tone::Secondary,
             Some(on_key(key)),

@@ -8,9 +8,9 @@ pub mod keypad;
 
 use crate::i18n::{MessageId, msg};
 use iced::widget::{column, container, mouse_area, row, space, text};
-use iced::{Alignment, Element, Length, mouse};
+use iced::{Alignment, Element, Font, Length, mouse};
 
-use crate::i18n::{self, Language};
+use crate::i18n::{self, Arg, Language};
 use crate::theme::{self, Metrics, Tone, colour};
 
 /// What every view needs to draw itself.
@@ -27,8 +27,24 @@ impl Ctx {
         i18n::text(self.language, id)
     }
 
-    pub fn f(&self, id: MessageId, values: &[(&str, &str)]) -> String {
+    pub fn f(&self, id: MessageId, values: &[(&str, Arg<'_>)]) -> String {
         i18n::format(self.language, id, values)
+    }
+
+    /// The regular font of the customer's language (each script has its own face).
+    pub fn font(&self) -> Font {
+        theme::font_of(theme::face(self.language))
+    }
+
+    /// The bold font of the customer's language.
+    pub fn bold(&self) -> Font {
+        theme::bold_of(theme::face(self.language))
+    }
+
+    /// Text in the customer's language's face: every text the customer reads is made here or
+    /// given [`Ctx::font`] / [`Ctx::bold`] (iced's default face has no Hangul, for one).
+    pub fn text<'a>(&self, words: impl text::IntoFragment<'a>) -> iced::widget::Text<'a> {
+        text(words).font(self.font())
     }
 }
 
@@ -76,13 +92,13 @@ pub fn text_button<'a, M: Clone + 'a>(
 ) -> Element<'a, M> {
     let size = ctx.metrics.body();
     let font = if tone == Tone::Primary {
-        theme::BOLD
+        ctx.bold()
     } else {
-        theme::FONT
+        ctx.font()
     };
     touch(
         ctx,
-        text(label.to_string()).size(size).font(font),
+        ctx.text(label.to_string()).size(size).font(font),
         tone,
         on_press,
         width,
@@ -99,8 +115,10 @@ pub fn choice<'a, M: Clone + 'a>(
 ) -> Element<'a, M> {
     let m = ctx.metrics;
     let content = column![
-        text(title.to_string()).size(m.heading()).font(theme::BOLD),
-        text(note.to_string()).size(m.small()),
+        ctx.text(title.to_string())
+            .size(m.heading())
+            .font(ctx.bold()),
+        ctx.text(note.to_string()).size(m.small()),
     ]
     .spacing(m.px(10.0))
     .align_x(Alignment::Center);
@@ -116,9 +134,9 @@ pub fn choice<'a, M: Clone + 'a>(
 
 /// A screen title.
 pub fn title<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>) -> Element<'a, M> {
-    text(words.into())
+    ctx.text(words.into())
         .size(ctx.metrics.title())
-        .font(theme::BOLD)
+        .font(ctx.bold())
         .color(colour::TEXT)
         .align_x(iced::alignment::Horizontal::Center)
         .width(Length::Fill)
@@ -127,7 +145,7 @@ pub fn title<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>) -> Element<'a, M> {
 
 /// Body text.
 pub fn body<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>) -> Element<'a, M> {
-    text(words.into())
+    ctx.text(words.into())
         .size(ctx.metrics.body())
         .color(colour::TEXT)
         .into()
@@ -144,13 +162,13 @@ pub fn notice<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>, warning: bool) -> 
     let radius = m.radius();
     container(
         row![
-            text(ctx.t(msg::MARK_ALERT))
+            ctx.text(ctx.t(msg::MARK_ALERT))
                 .size(m.heading())
-                .font(theme::BOLD)
+                .font(theme::MARK)
                 .color(fg),
-            text(words.into())
+            ctx.text(words.into())
                 .size(m.body())
-                .font(theme::BOLD)
+                .font(ctx.bold())
                 .color(fg),
         ]
         .spacing(m.px(16.0))
@@ -169,7 +187,7 @@ pub fn masked<'a, M: 'a>(ctx: &Ctx, typed: usize, fixed_length: Option<usize>) -
     let radius = m.radius();
     let boxed = move |filled: bool, ctx: &Ctx| -> Element<'a, M> {
         container(
-            text(if filled { ctx.t(msg::MARK_MASK) } else { "" })
+            ctx.text(if filled { ctx.t(msg::MARK_MASK) } else { "" })
                 .size(m.heading())
                 .color(colour::TEXT),
         )
@@ -184,7 +202,7 @@ pub fn masked<'a, M: 'a>(ctx: &Ctx, typed: usize, fixed_length: Option<usize>) -
             .into(),
         None => {
             let dots: String = ctx.t(msg::MARK_MASK).repeat(typed);
-            container(text(dots).size(m.heading()).color(colour::TEXT))
+            container(ctx.text(dots).size(m.heading()).color(colour::TEXT))
                 .padding([0.0, m.px(24.0)])
                 .center_y(Length::Fixed(cell))
                 .width(Length::Fixed(m.px(900.0).min(m.size.width * 0.7)))
@@ -205,14 +223,50 @@ pub fn rule<'a, M: 'a>(ctx: &Ctx, label: &str, met: bool) -> Element<'a, M> {
         (ctx.t(msg::MARK_TODO), colour::MUTED)
     };
     row![
-        text(mark).size(m.body()).font(theme::BOLD).color(fg),
-        text(label.to_string()).size(m.body()).color(fg),
+        ctx.text(mark).size(m.body()).font(ctx.bold()).color(fg),
+        ctx.text(label.to_string()).size(m.body()).color(fg),
     ]
     .spacing(m.px(8.0))
     .into()
 }
 
-/// The frame of every screen: header (service, step, language), body, footer.
+/// One button per language, each labelled with the language's own name in its own face, the
+/// one on screen marked; `columns` to a row.
+pub fn language_buttons<'a, M: Clone + 'a>(
+    ctx: &Ctx,
+    columns: usize,
+    height: f32,
+    choose: impl Fn(Language) -> M,
+) -> Element<'a, M> {
+    let m = ctx.metrics;
+    let mut rows = column![].spacing(m.px(16.0));
+    for chunk in Language::ALL.chunks(columns.max(1)) {
+        let mut line = row![].spacing(m.px(16.0));
+        for &language in chunk {
+            let face = theme::face(language);
+            let label = ctx
+                .text(i18n::text(language, msg::LANGUAGE_NAME))
+                .size(m.body())
+                .font(theme::bold_of(face));
+            let tone = if language == ctx.language {
+                Tone::Choice
+            } else {
+                Tone::Secondary
+            };
+            line = line.push(touch(
+                ctx,
+                label,
+                tone,
+                Some(choose(language)),
+                Length::Fill,
+                height,
+            ));
+        }
+        rows = rows.push(line);
+    }
+    rows.into()
+}
+
 /// The messages of the staff's hidden gesture: pressed and released on the header's title.
 #[derive(Debug, Clone)]
 pub struct Corner<M> {
@@ -220,6 +274,7 @@ pub struct Corner<M> {
     pub released: M,
 }
 
+/// The frame of every screen: header (service, step, language), body, footer.
 pub fn frame<'a, M: Clone + 'a>(
     ctx: &Ctx,
     step: Option<u8>,
@@ -230,23 +285,30 @@ pub fn frame<'a, M: Clone + 'a>(
 ) -> Element<'a, M> {
     let m = ctx.metrics;
     let step_text: Element<'a, M> = match step {
-        Some(n) => text(ctx.f(msg::HEADER_STEP, &[("n", &n.to_string())]))
+        Some(n) => ctx
+            .text(ctx.f(msg::HEADER_STEP, &[("n", n.into())]))
             .size(m.body())
             .color(colour::HEADER_TEXT)
             .into(),
         None => space().into(),
     };
     let language: Element<'a, M> = match on_language {
-        Some(message) => touch(
-            ctx,
-            text(ctx.t(msg::LANGUAGE_SWITCH))
-                .size(m.body())
-                .font(theme::BOLD),
-            Tone::Secondary,
-            Some(message),
-            Length::Fixed(m.px(260.0).max(180.0)),
-            (m.header_height() - m.px(20.0)).max(60.0),
-        ),
+        Some(message) => {
+            // In the customer's language, and in English for whoever cannot read it.
+            let mut label = ctx.t(msg::LANGUAGE_CHOOSE).to_string();
+            if ctx.language != Language::English {
+                label.push_str(" / ");
+                label.push_str(i18n::text(Language::English, msg::LANGUAGE_CHOOSE));
+            }
+            touch(
+                ctx,
+                ctx.text(label).size(m.body()).font(ctx.bold()),
+                Tone::Secondary,
+                Some(message),
+                Length::Shrink,
+                (m.header_height() - m.px(20.0)).max(60.0),
+            )
+        }
         None => space().into(),
     };
     let header = container(
@@ -294,9 +356,10 @@ pub fn frame<'a, M: Clone + 'a>(
 /// area with no look of a button: customers are not invited to press it).
 fn service_title<'a, M: Clone + 'a>(ctx: &Ctx, corner: Option<Corner<M>>) -> Element<'a, M> {
     let m = ctx.metrics;
-    let title = text(ctx.t(msg::HEADER_SERVICE))
+    let title = ctx
+        .text(ctx.t(msg::HEADER_SERVICE))
         .size(m.heading())
-        .font(theme::BOLD)
+        .font(ctx.bold())
         .color(colour::HEADER_TEXT);
     match corner {
         Some(corner) => mouse_area(container(title).center_y(Length::Fixed(m.header_height())))

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod fit;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -15,6 +17,7 @@ use kiosk_app::app::{App, Message};
 use kiosk_app::demo::CentreStart;
 use kiosk_app::demo::DemoHands;
 use kiosk_app::demo::stand_ins::{self, DemoReader};
+use kiosk_app::i18n::MessageId;
 use kiosk_app::theme;
 use kiosk_core::config::Config;
 use kiosk_core::worker::{self, Event};
@@ -114,9 +117,26 @@ impl Kiosk {
 
     /// Taps the element showing exactly `label` and lets the app react.
     pub fn tap(&mut self, label: &str) {
+        self.tap_exact(&displayed(label));
+    }
+
+    /// Taps the element showing the text of `id` in the language on screen.
+    pub fn tap_id(&mut self, id: MessageId) {
+        self.tap_exact(kiosk_app::i18n::text(self.app.language(), id));
+    }
+
+    /// Whether the text of `id` in the language on screen is shown.
+    pub fn shows_id(&self, id: MessageId) -> bool {
+        let mut ui = self.simulator();
+        ui.find(kiosk_app::i18n::text(self.app.language(), id))
+            .is_ok()
+    }
+
+    /// Taps the element showing exactly `label`, as the screen holds it.
+    pub fn tap_exact(&mut self, label: &str) {
         let messages: Vec<Message> = {
             let mut ui = self.simulator();
-            ui.click(displayed(label).as_str())
+            ui.click(label)
                 .unwrap_or_else(|e| panic!("no {label:?} on the {} screen: {e}", self.screen()));
             ui.into_messages().collect()
         };
@@ -298,7 +318,7 @@ pub fn snapshot_of(app: &App, name: &str) {
 /// The app's view in a simulator of the test size, with the bundled fonts.
 pub fn simulator_of(app: &App) -> Simulator<'_, Message> {
     let settings = iced::Settings {
-        fonts: vec![theme::REGULAR_FONT.into(), theme::BOLD_FONT.into()],
+        fonts: theme::font_files().map(Into::into).collect(),
         default_font: theme::FONT,
         ..iced::Settings::default()
     };
