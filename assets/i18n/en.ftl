@@ -1,3 +1,14 @@
+## assist
+assist-contrast = High contrast
+assist-done = Close
+assist-large = Larger text and keys
+assist-note = For your visit only: everything goes back when you finish.
+assist-off = Off
+assist-on = On
+assist-open = Accessibility
+assist-time = More time (twice as long)
+assist-title = Accessibility
+
 ## common
 common-back = Back
 common-cancel = Cancel

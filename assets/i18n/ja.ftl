@@ -1,3 +1,14 @@
+## assist
+assist-contrast = 白黒をはっきり（高コントラスト）
+assist-done = 閉じる
+assist-large = 文字とボタンを大きく
+assist-note = この方のご利用中だけ有効です。終わると元に戻ります。
+assist-off = オフ
+assist-on = オン
+assist-open = 見やすさ・操作の補助
+assist-time = 時間をゆっくり（2倍）
+assist-title = 見やすさ・操作の補助
+
 ## common
 common-back = 戻る
 common-cancel = やめる

@@ -1,5 +1,16 @@
 # Korean (ko): the customer's screens. Staff screens fall back to English.
 
+## assist
+assist-contrast = 고대비
+assist-done = 닫기
+assist-large = 글자와 버튼 크게
+assist-note = 이번 이용 중에만 적용되며, 끝나면 원래대로 돌아갑니다.
+assist-off = 끔
+assist-on = 켬
+assist-open = 접근성 설정
+assist-time = 시간 여유 있게(2배)
+assist-title = 접근성 설정
+
 ## common
 common-back = 뒤로
 common-cancel = 취소

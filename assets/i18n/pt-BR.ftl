@@ -1,5 +1,16 @@
 # Brazilian Portuguese (pt-BR): the customer's screens. Staff screens fall back to English.
 
+## assist
+assist-contrast = Alto contraste
+assist-done = Fechar
+assist-large = Texto e teclas maiores
+assist-note = Só para este atendimento: tudo volta ao normal ao terminar.
+assist-off = Desligado
+assist-on = Ligado
+assist-open = Acessibilidade
+assist-time = Mais tempo (o dobro)
+assist-title = Acessibilidade
+
 ## common
 common-back = Voltar
 common-cancel = Cancelar
@@ -12,7 +23,7 @@ consent-conditions = Condições
 consent-decline = Não concordo
 consent-know-auth = Você sabe a senha de assinatura (6 a 16 letras e números)
 consent-know-signing = Você sabe o PIN de autenticação do usuário (4 dígitos)
-consent-privacy = O que você digita não é registrado pela máquina nem pela loja. Para proteger sua privacidade, os funcionários não podem ajudar na operação.
+consent-privacy = Nada do que você digita fica registrado na máquina ou na loja. Por privacidade, os funcionários não podem ajudar na operação.
 consent-reservation = Você reservou a redefinição no app “JPKI PIN Reset” há menos de 24 horas
 consent-title = Antes de começar
 consent-valid = Seus certificados estão na validade e não foram revogados
@@ -180,7 +191,7 @@ top-maintenance = Em manutenção. Tente novamente mais tarde
 top-not-in-this-demo = Indisponível nesta máquina
 top-out-of-service = Serviços públicos indisponíveis no momento
 top-outside-hours = Serviços públicos disponíveis das { $start } às { $end }
-top-photo = Imprimir fotos
+top-photo = Fotos
 top-print = Imprimir
 top-title = Escolha um serviço
 

@@ -1,5 +1,16 @@
 # Vietnamese (vi): the customer's screens. Staff screens fall back to English.
 
+## assist
+assist-contrast = Tương phản cao
+assist-done = Đóng
+assist-large = Chữ và phím lớn hơn
+assist-note = Chỉ áp dụng cho lần sử dụng này; khi kết thúc sẽ trở lại như cũ.
+assist-off = Tắt
+assist-on = Bật
+assist-open = Hỗ trợ tiếp cận
+assist-time = Thêm thời gian (gấp đôi)
+assist-title = Hỗ trợ tiếp cận
+
 ## common
 common-back = Quay lại
 common-cancel = Hủy

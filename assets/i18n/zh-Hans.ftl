@@ -1,5 +1,16 @@
 # Simplified Chinese (zh-Hans): the customer's screens. Staff screens fall back to English.
 
+## assist
+assist-contrast = 高对比度
+assist-done = 关闭
+assist-large = 放大文字和按键
+assist-note = 仅在本次使用期间有效，结束后恢复原状。
+assist-off = 关
+assist-on = 开
+assist-open = 无障碍设置
+assist-time = 延长时间（2倍）
+assist-title = 无障碍设置
+
 ## common
 common-back = 返回
 common-cancel = 取消

@@ -19,13 +19,14 @@ use iced::{Alignment, Element, Length, Size, Subscription, Task, window};
 use kiosk_core::cards::CardSource;
 use reset_protocol::{ResetCentre, ResetKind};
 
+use crate::assist::{Assist, Switch};
 use crate::i18n::Language;
 use crate::screen::remove_card::{ESCALATE_AFTER, Ending};
 use crate::screen::{
     consent, done, error, insert_card, new_pin, out_of_service, pin_entry, processing, remove_card,
     reset_menu, services, staff, staff_login, top,
 };
-use crate::theme::{self, Metrics, Tone, colour};
+use crate::theme::{self, Metrics, Tone};
 use crate::widget::full_repaint::full_repaint;
 use crate::widget::keypad::{self, Order};
 use crate::widget::{Corner, Ctx, frame, text_button};
@@ -136,6 +137,10 @@ pub enum Message {
     Language(Language),
     /// The choice of languages closed without a change.
     CloseLanguages,
+    /// An accessibility switch turned on or off (the top screen's accessibility panel).
+    Assist(Switch),
+    /// The accessibility panel closed.
+    CloseAssist,
     /// 「続ける」 on the inactivity warning.
     Continue,
     Tick(Instant),
@@ -192,6 +197,10 @@ pub struct App {
     language: Language,
     /// The choice of languages is open over the screen.
     choosing_language: bool,
+    /// What this customer switched on (larger text, high contrast, more time).
+    assist: Assist,
+    /// The accessibility switches are open over the screen.
+    choosing_assist: bool,
     screen: Screen,
     session: Option<Session>,
     timer: Option<Timer>,
@@ -338,6 +347,8 @@ impl App {
             screen,
             session: None,
             choosing_language: false,
+            assist: Assist::default(),
+            choosing_assist: false,
             timer: None,
             warning: false,
             now: Instant::now(),
@@ -370,6 +381,11 @@ impl App {
     /// The language on screen.
     pub fn language(&self) -> Language {
         self.language
+    }
+
+    /// What this customer switched on.
+    pub fn assist(&self) -> Assist {
+        self.assist
     }
 
     /// Whether the inactivity warning is showing.
@@ -423,7 +439,8 @@ impl App {
         };
         Ctx {
             language,
-            metrics: self.layout.metrics,
+            metrics: self.assist.metrics(self.layout.metrics),
+            palette: self.assist.palette(),
             hide_cursor: self.config.hide_cursor,
         }
     }
@@ -483,9 +500,15 @@ impl App {
             Screen::Staff(_) => Some((STAFF_IDLE, false)),
             _ => None,
         };
+        // The staff's screens keep their own time; the customer's get theirs.
+        let customer = !matches!(self.screen, Screen::StaffLogin(_) | Screen::Staff(_));
         self.timer = limit.map(|(limit, warns)| Timer {
             started: Instant::now(),
-            limit,
+            limit: if customer {
+                self.assist.limit(limit)
+            } else {
+                limit
+            },
             warns,
             extensions: 0,
         });
@@ -499,7 +522,25 @@ impl App {
         self.session = None;
         self.language = self.config.default_language;
         self.choosing_language = false;
+        self.assist = Assist::default();
+        self.choosing_assist = false;
         self.leave(Ending::LeftBehind);
+    }
+
+    /// Someone set the top screen up for themselves (a language, a switch): if they walk away
+    /// without starting, it goes back to the store's defaults after the screen's time, so
+    /// that the next customer does not find another's choices.
+    fn on_top_for_someone(&mut self) {
+        if !matches!(self.screen, Screen::Top) {
+            return;
+        }
+        let chosen = self.assist.any() || self.language != self.config.default_language;
+        self.timer = chosen.then(|| Timer {
+            started: Instant::now(),
+            limit: self.assist.limit(self.config.timeouts.screen),
+            warns: false,
+            extensions: 0,
+        });
     }
 
     /// The customer's language, from now on in this session. What they were typing is
@@ -516,6 +557,7 @@ impl App {
             }
         }
         self.activity();
+        self.on_top_for_someone();
     }
 
     /// The one way out of a session, or of a screen a card was left on: a card on the reader
@@ -698,6 +740,19 @@ impl App {
             }
             Message::Language(language) | Message::Top(top::Message::Language(language)) => {
                 self.choose_language(language)
+            }
+            Message::Top(top::Message::Assist) => {
+                self.choosing_assist = true;
+                self.on_top_for_someone();
+            }
+            Message::Assist(switch) => {
+                self.assist.toggle(switch);
+                tracing::info!(target: LOG, ?switch, on = self.assist.is_on(switch), "accessibility switch");
+                self.on_top_for_someone();
+            }
+            Message::CloseAssist => {
+                self.choosing_assist = false;
+                self.on_top_for_someone();
             }
             Message::Continue => {
                 if let Some(timer) = &mut self.timer
@@ -1109,6 +1164,8 @@ impl App {
     /// dropped), and the card, if any, must be taken back.
     fn expire(&mut self) {
         match self.screen {
+            // The top screen keeps no session: only its choices go.
+            Screen::Top => self.back_to_top(),
             Screen::Done(_) | Screen::Error { .. } | Screen::StaffLogin(_) => self.back_to_top(),
             Screen::Staff(_) => {
                 self.records.record(AuditEvent::StaffExit { idle: true });
@@ -1152,10 +1209,11 @@ impl App {
         // The top screen lists the languages themselves.
         let language = (!matches!(self.screen, Screen::Top)).then_some(Message::Languages);
         let hours = self.config.hours_text();
+        let (unavailable, assisted) = (self.unavailable(), self.assist.any());
         let (body, footer): (Element<'_, Message>, Option<Element<'_, Message>>) =
             match &self.screen {
                 Screen::Top => (
-                    top::view(&ctx, self.unavailable().as_ref()).map(Message::Top),
+                    top::view(&ctx, unavailable.as_ref(), assisted).map(Message::Top),
                     None,
                 ),
                 Screen::Services => (
@@ -1248,14 +1306,25 @@ impl App {
         if self.choosing_language {
             page = stack![page, opaque(self.language_view(&ctx))].into();
         }
+        if self.choosing_assist {
+            page = stack![page, opaque(self.assist_view(&ctx))].into();
+        }
         if self.warning {
             page = stack![page, opaque(self.warning_view(&ctx))].into();
         }
         let page = match &self.demo {
             Some(demo) => row![
                 container(page).width(Length::Fill),
-                demo::panel(&ctx, demo, demo::panel_width(self.layout.window.width))
-                    .map(Message::Demo)
+                // The demo's panel is not the customer's screen: standard sizes, always.
+                demo::panel(
+                    &Ctx {
+                        metrics: ctx.metrics.standard(),
+                        ..ctx
+                    },
+                    demo,
+                    demo::panel_width(self.layout.window.width),
+                )
+                .map(Message::Demo)
             ]
             .into(),
             None => page,
@@ -1267,7 +1336,53 @@ impl App {
         } else {
             page
         };
-        full_repaint(self.generation, colour::BACKGROUND, page)
+        full_repaint(self.generation, ctx.palette.background, page)
+    }
+
+    /// The accessibility switches over the top screen, each saying whether it is on.
+    fn assist_view(&self, ctx: &Ctx) -> Element<'_, Message> {
+        let m = ctx.metrics;
+        let mut panel = column![
+            ctx.text(ctx.t(msg::ASSIST_TITLE))
+                .size(m.title())
+                .font(ctx.bold()),
+            ctx.text(ctx.t(msg::ASSIST_NOTE)).size(m.body()),
+        ]
+        .spacing(m.px(28.0))
+        .align_x(Alignment::Center)
+        .width(Length::Fixed(m.px(1100.0)));
+        for switch in Switch::ALL {
+            panel = panel.push(crate::widget::switch(
+                ctx,
+                ctx.t(match switch {
+                    Switch::LargeText => msg::ASSIST_LARGE,
+                    Switch::HighContrast => msg::ASSIST_CONTRAST,
+                    Switch::MoreTime => msg::ASSIST_TIME,
+                }),
+                self.assist.is_on(switch),
+                Message::Assist(switch),
+            ));
+        }
+        panel = panel.push(text_button(
+            ctx,
+            ctx.t(msg::ASSIST_DONE),
+            Tone::Primary,
+            Some(Message::CloseAssist),
+            Length::Fixed(m.px(400.0)),
+        ));
+        let radius = m.radius();
+        let palette = ctx.palette;
+        container(
+            container(panel).padding(m.px(48.0)).style(move |_| {
+                theme::panel_style(palette, palette.surface, palette.header, radius)
+            }),
+        )
+        .center(Length::Fill)
+        .style(move |_| container::Style {
+            background: Some(palette.overlay.into()),
+            ..Default::default()
+        })
+        .into()
     }
 
     /// The choice of languages over the screen: each language by its own name, and back.
@@ -1290,14 +1405,15 @@ impl App {
         .align_x(Alignment::Center)
         .width(Length::Fixed(m.px(1100.0)));
         let radius = m.radius();
+        let palette = ctx.palette;
         container(
-            container(panel)
-                .padding(m.px(56.0))
-                .style(move |_| theme::panel_style(colour::SURFACE, colour::HEADER, radius)),
+            container(panel).padding(m.px(56.0)).style(move |_| {
+                theme::panel_style(palette, palette.surface, palette.header, radius)
+            }),
         )
         .center(Length::Fill)
         .style(|_| container::Style {
-            background: Some(colour::OVERLAY.into()),
+            background: Some(ctx.palette.overlay.into()),
             ..Default::default()
         })
         .into()
@@ -1316,7 +1432,7 @@ impl App {
             ctx.text(ctx.f(msg::WARNING_COUNTDOWN, &[("n", self.seconds_left().into())]))
                 .size(m.px(64.0))
                 .font(ctx.bold())
-                .color(colour::WARNING),
+                .color(ctx.palette.warning),
         ]
         .spacing(m.px(36.0))
         .align_x(Alignment::Center);
@@ -1330,14 +1446,15 @@ impl App {
             ));
         }
         let radius = m.radius();
+        let palette = ctx.palette;
         container(
-            container(panel)
-                .padding(m.px(64.0))
-                .style(move |_| theme::panel_style(colour::SURFACE, colour::WARNING, radius)),
+            container(panel).padding(m.px(64.0)).style(move |_| {
+                theme::panel_style(palette, palette.surface, palette.warning, radius)
+            }),
         )
         .center(Length::Fill)
         .style(|_| container::Style {
-            background: Some(colour::OVERLAY.into()),
+            background: Some(ctx.palette.overlay.into()),
             ..Default::default()
         })
         .into()
@@ -1369,8 +1486,8 @@ impl App {
     /// The window's background (every screen paints its own over it).
     pub fn style(&self, _theme: &iced::Theme) -> iced::theme::Style {
         iced::theme::Style {
-            background_color: colour::BACKGROUND,
-            text_color: colour::TEXT,
+            background_color: self.assist.palette().background,
+            text_color: self.assist.palette().text,
         }
     }
 

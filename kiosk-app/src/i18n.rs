@@ -189,7 +189,8 @@ pub fn keep_numbers_together(text: &str) -> String {
             '。' | '、' | '，' | '．' | '：' | '；' | '！' | '？' | '」' | '』' | '）'
         )
     };
-    let chars: Vec<char> = text.chars().collect();
+    // Joiners already there are set again where they belong: typesetting twice changes nothing.
+    let chars: Vec<char> = text.chars().filter(|&c| c != WORD_JOINER).collect();
     // For each character, whether it and the next belong to one short parenthetical.
     let mut bracketed = vec![false; chars.len()];
     let mut open = None;
@@ -457,6 +458,10 @@ mod tests {
             keep_numbers_together("カードを置いてください"),
             "カードを置いてください"
         );
+        // Typesetting what is already typeset changes nothing (tests look labels up this way).
+        for (_, text) in entries(Language::Japanese) {
+            assert_eq!(keep_numbers_together(text), text);
+        }
         // What is drawn is unchanged: only joiners were added.
         for (_, text) in entries(Language::Japanese) {
             let raw: String = text.chars().filter(|&c| c != wj).collect();

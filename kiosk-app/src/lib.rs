@@ -14,6 +14,7 @@
 //!   or stderr).
 
 pub mod app;
+pub mod assist;
 pub mod demo;
 pub mod display;
 pub mod guidance;

@@ -94,34 +94,96 @@ pub const MARK: Font = bold_of(BIZ_UD);
 /// The mask dots and empty boxes of PIN entry, regular weight.
 pub const MARK_REGULAR: Font = font_of(BIZ_UD);
 
-/// The palette: calm blue for the service, green to go on, strong colours only for warnings.
-pub mod colour {
-    use iced::Color;
+/// The colours of the screen: the standard palette, or the high-contrast one a customer may
+/// switch on for their session (`Assist::high_contrast`). Each text colour meets WCAG 2.2's AA
+/// contrast (4.5:1) on the colours it is drawn on, and each control's border its 3:1 against
+/// what is around it; the high-contrast palette reaches AAA (7:1) for text
+/// (`theme::tests::every_palette_meets_wcag_contrast`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Palette {
+    pub background: Color,
+    pub surface: Color,
+    pub header: Color,
+    pub header_text: Color,
+    pub text: Color,
+    pub muted: Color,
+    pub primary: Color,
+    pub primary_text: Color,
+    pub secondary: Color,
+    pub secondary_border: Color,
+    pub choice: Color,
+    pub disabled: Color,
+    pub disabled_text: Color,
+    pub key: Color,
+    pub key_border: Color,
+    pub warning: Color,
+    pub warning_soft: Color,
+    pub caution: Color,
+    pub caution_border: Color,
+    pub ok: Color,
+    pub overlay: Color,
+    pub demo: Color,
+    pub card: Color,
+    pub reader: Color,
+}
 
-    pub const BACKGROUND: Color = Color::from_rgb8(0xF4, 0xF6, 0xF9);
-    pub const SURFACE: Color = Color::WHITE;
-    pub const HEADER: Color = Color::from_rgb8(0x0B, 0x4F, 0x9C);
-    pub const HEADER_TEXT: Color = Color::WHITE;
-    pub const TEXT: Color = Color::from_rgb8(0x1A, 0x1F, 0x2B);
-    pub const MUTED: Color = Color::from_rgb8(0x5A, 0x64, 0x73);
-    pub const PRIMARY: Color = Color::from_rgb8(0x0B, 0x6E, 0x4F);
-    pub const PRIMARY_TEXT: Color = Color::WHITE;
-    pub const SECONDARY: Color = Color::WHITE;
-    pub const SECONDARY_BORDER: Color = Color::from_rgb8(0x9A, 0xA5, 0xB4);
-    pub const CHOICE: Color = Color::from_rgb8(0x0B, 0x4F, 0x9C);
-    pub const DISABLED: Color = Color::from_rgb8(0xDD, 0xE1, 0xE7);
-    pub const DISABLED_TEXT: Color = Color::from_rgb8(0x8A, 0x93, 0xA0);
-    pub const KEY: Color = Color::WHITE;
-    pub const KEY_BORDER: Color = Color::from_rgb8(0xB8, 0xC1, 0xCC);
-    pub const WARNING: Color = Color::from_rgb8(0xB4, 0x23, 0x18);
-    pub const WARNING_SOFT: Color = Color::from_rgb8(0xFD, 0xEC, 0xEA);
-    pub const CAUTION: Color = Color::from_rgb8(0xFF, 0xF4, 0xD6);
-    pub const CAUTION_BORDER: Color = Color::from_rgb8(0xE0, 0xA1, 0x00);
-    pub const OK: Color = Color::from_rgb8(0x0B, 0x6E, 0x4F);
-    pub const OVERLAY: Color = Color::from_rgba8(0x10, 0x18, 0x28, 0.72);
-    pub const DEMO: Color = Color::from_rgb8(0x5B, 0x2C, 0x83);
-    pub const CARD: Color = Color::from_rgb8(0xE8, 0xF1, 0xFB);
-    pub const READER: Color = Color::from_rgb8(0x4A, 0x55, 0x66);
+impl Palette {
+    /// Calm blue for the service, green to go on, strong colours only for warnings.
+    pub const STANDARD: Palette = Palette {
+        background: Color::from_rgb8(0xF4, 0xF6, 0xF9),
+        surface: Color::WHITE,
+        header: Color::from_rgb8(0x0B, 0x4F, 0x9C),
+        header_text: Color::WHITE,
+        text: Color::from_rgb8(0x1A, 0x1F, 0x2B),
+        muted: Color::from_rgb8(0x5A, 0x64, 0x73),
+        primary: Color::from_rgb8(0x0B, 0x6E, 0x4F),
+        primary_text: Color::WHITE,
+        secondary: Color::WHITE,
+        secondary_border: Color::from_rgb8(0x76, 0x81, 0x91),
+        choice: Color::from_rgb8(0x0B, 0x4F, 0x9C),
+        disabled: Color::from_rgb8(0xDD, 0xE1, 0xE7),
+        disabled_text: Color::from_rgb8(0x8A, 0x93, 0xA0),
+        key: Color::WHITE,
+        key_border: Color::from_rgb8(0x7D, 0x88, 0x98),
+        warning: Color::from_rgb8(0xB4, 0x23, 0x18),
+        warning_soft: Color::from_rgb8(0xFD, 0xEC, 0xEA),
+        caution: Color::from_rgb8(0xFF, 0xF4, 0xD6),
+        caution_border: Color::from_rgb8(0xB0, 0x7D, 0x00),
+        ok: Color::from_rgb8(0x0B, 0x6E, 0x4F),
+        overlay: Color::from_rgba8(0x10, 0x18, 0x28, 0.72),
+        demo: Color::from_rgb8(0x5B, 0x2C, 0x83),
+        card: Color::from_rgb8(0xE8, 0xF1, 0xFB),
+        reader: Color::from_rgb8(0x4A, 0x55, 0x66),
+    };
+
+    /// Black on white, near-black blue and green, a deep red: the most contrast a screen has,
+    /// for low vision and for glare on a store's screen.
+    pub const HIGH_CONTRAST: Palette = Palette {
+        background: Color::WHITE,
+        surface: Color::WHITE,
+        header: Color::BLACK,
+        header_text: Color::WHITE,
+        text: Color::BLACK,
+        muted: Color::from_rgb8(0x26, 0x26, 0x26),
+        primary: Color::from_rgb8(0x00, 0x4D, 0x2B),
+        primary_text: Color::WHITE,
+        secondary: Color::WHITE,
+        secondary_border: Color::BLACK,
+        choice: Color::from_rgb8(0x00, 0x25, 0x75),
+        disabled: Color::from_rgb8(0xE6, 0xE6, 0xE6),
+        disabled_text: Color::from_rgb8(0x40, 0x40, 0x40),
+        key: Color::WHITE,
+        key_border: Color::BLACK,
+        warning: Color::from_rgb8(0x9E, 0x00, 0x00),
+        warning_soft: Color::WHITE,
+        caution: Color::from_rgb8(0xFF, 0xF0, 0xB3),
+        caution_border: Color::BLACK,
+        ok: Color::from_rgb8(0x00, 0x4D, 0x2B),
+        overlay: Color::from_rgba8(0x00, 0x00, 0x00, 0.85),
+        demo: Color::from_rgb8(0x3A, 0x16, 0x5C),
+        card: Color::WHITE,
+        reader: Color::from_rgb8(0x26, 0x26, 0x26),
+    };
 }
 
 /// Sizes for one window size.
@@ -130,6 +192,11 @@ pub struct Metrics {
     /// 1/1080 of the window height, in logical pixels.
     pub unit: f32,
     pub size: Size,
+    /// Text sizes are multiplied by this (1, or more with `Assist::large_text`).
+    pub text_scale: f32,
+    /// The numeric keypad's keys are multiplied by this (the A–Z keyboard's 13 columns already
+    /// take the width).
+    pub key_scale: f32,
 }
 
 impl Metrics {
@@ -140,7 +207,31 @@ impl Metrics {
         Metrics {
             unit: by_height.min(by_width).max(0.55),
             size,
+            text_scale: 1.0,
+            key_scale: 1.0,
         }
+    }
+
+    /// The same window with larger text (+25 %) and larger keypad keys (+20 %).
+    pub fn enlarged(self) -> Metrics {
+        Metrics {
+            text_scale: 1.25,
+            key_scale: 1.2,
+            ..self
+        }
+    }
+
+    /// The same window at the standard sizes (what larger text leaves as it is).
+    pub fn standard(self) -> Metrics {
+        Metrics {
+            text_scale: 1.0,
+            key_scale: 1.0,
+            ..self
+        }
+    }
+
+    fn text(&self, value: f32) -> f32 {
+        (value * self.unit * self.text_scale).round()
     }
 
     pub fn px(&self, value: f32) -> f32 {
@@ -148,19 +239,19 @@ impl Metrics {
     }
 
     pub fn title(&self) -> f32 {
-        self.px(54.0)
+        self.text(54.0)
     }
 
     pub fn heading(&self) -> f32 {
-        self.px(40.0)
+        self.text(40.0)
     }
 
     pub fn body(&self) -> f32 {
-        self.px(32.0)
+        self.text(32.0)
     }
 
     pub fn small(&self) -> f32 {
-        self.px(26.0)
+        self.text(26.0)
     }
 
     pub fn spacing(&self) -> f32 {
@@ -173,7 +264,7 @@ impl Metrics {
 
     /// A key of the keypads: square, never under 80 px.
     pub fn key(&self) -> f32 {
-        self.px(116.0).max(80.0)
+        (self.px(116.0) * self.key_scale).round().max(80.0)
     }
 
     /// A key of the A–Z/0–9 keyboard (13 columns must fit), never under 80 px.
@@ -181,7 +272,8 @@ impl Metrics {
         self.px(104.0).max(80.0)
     }
 
-    /// Height of the action buttons, never under 80 px.
+    /// Height of the action buttons, never under 80 px (already large: they keep their size
+    /// with larger text, which the screens' height needs for the text).
     pub fn button_height(&self) -> f32 {
         self.px(120.0).max(80.0)
     }
@@ -216,13 +308,13 @@ pub enum Tone {
     Key,
 }
 
-pub fn button_style(tone: Tone, radius: f32) -> iced::widget::container::Style {
+pub fn button_style(colour: &Palette, tone: Tone, radius: f32) -> iced::widget::container::Style {
     let (background, text, border) = match tone {
-        Tone::Primary => (colour::PRIMARY, colour::PRIMARY_TEXT, colour::PRIMARY),
-        Tone::Secondary => (colour::SECONDARY, colour::TEXT, colour::SECONDARY_BORDER),
-        Tone::Choice => (colour::SURFACE, colour::CHOICE, colour::CHOICE),
-        Tone::Disabled => (colour::DISABLED, colour::DISABLED_TEXT, colour::DISABLED),
-        Tone::Key => (colour::KEY, colour::TEXT, colour::KEY_BORDER),
+        Tone::Primary => (colour.primary, colour.primary_text, colour.primary),
+        Tone::Secondary => (colour.secondary, colour.text, colour.secondary_border),
+        Tone::Choice => (colour.surface, colour.choice, colour.choice),
+        Tone::Disabled => (colour.disabled, colour.disabled_text, colour.disabled),
+        Tone::Key => (colour.key, colour.text, colour.key_border),
     };
     iced::widget::container::Style {
         text_color: Some(text),
@@ -240,12 +332,13 @@ pub fn button_style(tone: Tone, radius: f32) -> iced::widget::container::Style {
 }
 
 pub fn panel_style(
+    colour: &Palette,
     background: Color,
     border: Color,
     radius: f32,
 ) -> iced::widget::container::Style {
     iced::widget::container::Style {
-        text_color: Some(colour::TEXT),
+        text_color: Some(colour.text),
         background: Some(background.into()),
         border: Border {
             color: border,
@@ -326,6 +419,93 @@ mod tests {
         // The staff's screens are drawn in the default face, in Japanese or English.
         assert_eq!(face(Language::Japanese), BIZ_UD);
         assert_eq!(face(Language::English), BIZ_UD);
+    }
+
+    /// WCAG 2.2's relative luminance of an sRGB colour.
+    fn luminance(colour: Color) -> f32 {
+        let linear = |c: f32| {
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * linear(colour.r) + 0.7152 * linear(colour.g) + 0.0722 * linear(colour.b)
+    }
+
+    /// WCAG 2.2's contrast ratio, 1 to 21.
+    fn contrast(a: Color, b: Color) -> f32 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[test]
+    fn contrast_is_computed_as_wcag_says() {
+        assert!((contrast(Color::BLACK, Color::WHITE) - 21.0).abs() < 0.01);
+        assert!((contrast(Color::WHITE, Color::WHITE) - 1.0).abs() < 0.01);
+        // #767676 on white is the well-known grey at the 4.5:1 line.
+        let grey = Color::from_rgb8(0x76, 0x76, 0x76);
+        assert!((contrast(grey, Color::WHITE) - 4.54).abs() < 0.02);
+    }
+
+    #[test]
+    fn every_palette_meets_wcag_contrast() {
+        for (name, p, text_minimum) in [
+            // AA for text (1.4.3) in the standard palette; AAA (1.4.6) in high contrast.
+            ("standard", Palette::STANDARD, 4.5),
+            ("high contrast", Palette::HIGH_CONTRAST, 7.0),
+        ] {
+            // Every text colour on every colour it is drawn on.
+            let text = [
+                ("text on background", p.text, p.background),
+                ("text on surface", p.text, p.surface),
+                ("muted on background", p.muted, p.background),
+                ("muted on surface", p.muted, p.surface),
+                ("header text on header", p.header_text, p.header),
+                ("primary button text", p.primary_text, p.primary),
+                ("secondary button text", p.text, p.secondary),
+                ("menu choice text", p.choice, p.surface),
+                ("key text", p.text, p.key),
+                ("warning text on background", p.warning, p.background),
+                ("warning text on its panel", p.warning, p.warning_soft),
+                ("warning text on surface", p.warning, p.surface),
+                ("choice-coloured text on background", p.choice, p.background),
+                ("text on caution", p.text, p.caution),
+                ("ok mark on surface", p.ok, p.surface),
+                ("header text on the demo panel", p.header_text, p.demo),
+            ];
+            let mut failures = Vec::new();
+            for (what, fg, bg) in text {
+                let ratio = contrast(fg, bg);
+                if ratio < text_minimum {
+                    failures.push(format!("{what}: {ratio:.2} < {text_minimum}"));
+                }
+            }
+            // A control's edge against what surrounds it (1.4.11, 3:1): buttons and keys
+            // on the page, the panels' borders.
+            let edges = [
+                ("secondary button border", p.secondary_border, p.background),
+                ("key border", p.key_border, p.background),
+                ("menu choice border", p.choice, p.background),
+                ("primary button", p.primary, p.background),
+                ("warning panel border", p.warning, p.background),
+                ("caution panel border", p.caution_border, p.caution),
+            ];
+            for (what, edge, around) in edges {
+                let ratio = contrast(edge, around);
+                if ratio < 3.0 {
+                    failures.push(format!("{what}: {ratio:.2} < 3"));
+                }
+            }
+            // A disabled control is exempt in WCAG, but high contrast still makes it legible.
+            if name == "high contrast" {
+                let ratio = contrast(p.disabled_text, p.disabled);
+                if ratio < 4.5 {
+                    failures.push(format!("disabled text: {ratio:.2} < 4.5"));
+                }
+            }
+            assert!(failures.is_empty(), "{name}: {failures:#?}");
+        }
     }
 
     #[test]

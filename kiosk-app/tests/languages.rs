@@ -9,9 +9,11 @@ use std::time::{Duration, Instant};
 
 use common::{Kiosk, SIZE, fit};
 use kiosk_app::app::{Message, Screen};
+use kiosk_app::assist::Switch;
 use kiosk_app::guidance::every_error;
 use kiosk_app::i18n::{self, Language, msg};
 use kiosk_app::screen::remove_card::Ending;
+use kiosk_app::screen::top;
 use reset_protocol::ResetKind;
 
 /// What does not fit, gathered over a whole walk so that one run lists everything.
@@ -20,9 +22,14 @@ struct Misfits(Vec<String>);
 
 impl Misfits {
     fn check(&mut self, kiosk: &Kiosk, what: &str) {
+        let large = if kiosk.app.assist().large_text {
+            " (large text)"
+        } else {
+            ""
+        };
         for overflow in fit::overflows(&kiosk.app, SIZE) {
             self.0.push(format!(
-                "{} · {what}: {:?} {}",
+                "{}{large} · {what}: {:?} {}",
                 kiosk.app.language().code(),
                 overflow.text,
                 overflow.why
@@ -40,16 +47,21 @@ impl Misfits {
     }
 }
 
-/// A demo kiosk with `language` chosen on the top screen, by its own name.
-fn kiosk_in(language: Language) -> Kiosk {
+/// A demo kiosk with `language` chosen on the top screen, by its own name, and larger text
+/// switched on if `large`.
+fn kiosk_in(language: Language, large: bool) -> Kiosk {
     let mut kiosk = Kiosk::demo();
     kiosk.tap_exact(i18n::text(language, msg::LANGUAGE_NAME));
     assert_eq!(kiosk.app.language(), language);
+    if large {
+        kiosk.send(Message::Assist(Switch::LargeText));
+        assert!(kiosk.app.assist().large_text);
+    }
     kiosk
 }
 
-fn walk_signing_reset(language: Language, misfits: &mut Misfits) {
-    let mut kiosk = kiosk_in(language);
+fn walk_signing_reset(language: Language, large: bool, misfits: &mut Misfits) {
+    let mut kiosk = kiosk_in(language, large);
     misfits.check(&kiosk, "top");
     kiosk.tap_id(msg::TOP_GOVERNMENT);
     assert_eq!(kiosk.screen(), "services");
@@ -107,10 +119,11 @@ fn walk_signing_reset(language: Language, misfits: &mut Misfits) {
         Language::Japanese,
         "the next customer starts in the store's language"
     );
+    assert!(!kiosk.app.assist().any(), "and with no switch on");
 }
 
-fn walk_auth_reset(language: Language, misfits: &mut Misfits) {
-    let mut kiosk = kiosk_in(language);
+fn walk_auth_reset(language: Language, large: bool, misfits: &mut Misfits) {
+    let mut kiosk = kiosk_in(language, large);
     kiosk.tap_id(msg::TOP_GOVERNMENT);
     kiosk.tap_id(msg::SERVICES_PASSWORD_RESET);
     kiosk.tap_id(msg::RESET_MENU_AUTH);
@@ -134,9 +147,18 @@ fn walk_auth_reset(language: Language, misfits: &mut Misfits) {
     misfits.check(&kiosk, "done (auth)");
 }
 
-fn walk_the_rest(language: Language, misfits: &mut Misfits) {
+fn walk_the_rest(language: Language, large: bool, misfits: &mut Misfits) {
+    // The accessibility switches over the top screen, all on.
+    let mut kiosk = kiosk_in(language, large);
+    kiosk.send(Message::Top(top::Message::Assist));
+    for switch in [Switch::HighContrast, Switch::MoreTime] {
+        kiosk.send(Message::Assist(switch));
+    }
+    misfits.check(&kiosk, "accessibility switches");
+    kiosk.send(Message::CloseAssist);
+    misfits.check(&kiosk, "top with switches on");
+
     // The last try, and the inactivity warning over it.
-    let mut kiosk = kiosk_in(language);
     kiosk.tap_id(msg::TOP_GOVERNMENT);
     kiosk.tap_id(msg::SERVICES_PASSWORD_RESET);
     kiosk.tap_id(msg::RESET_MENU_SIGNING);
@@ -144,7 +166,8 @@ fn walk_the_rest(language: Language, misfits: &mut Misfits) {
     kiosk.place("auth-last-try");
     assert!(kiosk.shows_id(msg::PIN_LAST_TRY));
     misfits.check(&kiosk, "current PIN, last try");
-    kiosk.idle(45);
+    // More time is on: the PIN screen's 60 s are 120.
+    kiosk.idle(105);
     assert!(kiosk.app.warning());
     misfits.check(&kiosk, "inactivity warning");
 
@@ -197,8 +220,18 @@ fn walk_the_rest(language: Language, misfits: &mut Misfits) {
 fn every_screen_of_both_flows_fits_in_every_language() {
     let mut misfits = Misfits::default();
     for language in Language::ALL {
-        walk_signing_reset(language, &mut misfits);
-        walk_auth_reset(language, &mut misfits);
+        walk_signing_reset(language, false, &mut misfits);
+        walk_auth_reset(language, false, &mut misfits);
+    }
+    misfits.assert_none();
+}
+
+#[test]
+fn every_screen_of_both_flows_fits_in_every_language_with_large_text() {
+    let mut misfits = Misfits::default();
+    for language in Language::ALL {
+        walk_signing_reset(language, true, &mut misfits);
+        walk_auth_reset(language, true, &mut misfits);
     }
     misfits.assert_none();
 }
@@ -207,7 +240,16 @@ fn every_screen_of_both_flows_fits_in_every_language() {
 fn every_error_and_warning_fits_in_every_language() {
     let mut misfits = Misfits::default();
     for language in Language::ALL {
-        walk_the_rest(language, &mut misfits);
+        walk_the_rest(language, false, &mut misfits);
+    }
+    misfits.assert_none();
+}
+
+#[test]
+fn every_error_and_warning_fits_in_every_language_with_large_text() {
+    let mut misfits = Misfits::default();
+    for language in Language::ALL {
+        walk_the_rest(language, true, &mut misfits);
     }
     misfits.assert_none();
 }

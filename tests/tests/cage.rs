@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use iced::{Point, Size};
 use kiosk_app::app::{App, Message};
-use kiosk_app::theme::colour;
+use kiosk_app::theme::Palette;
 use kiosk_core::worker::Event;
 use system_tests::compositor::{Group, Shot, Xvfb, run, settled, wait_for, wayland_display};
 use system_tests::window::require;
@@ -196,9 +196,9 @@ fn assert_fills(shot: &Shot, size: (u32, u32), name: &str) {
     let (header_end, panel_start) = (kiosk.floor() as u32 - 1, kiosk.ceil() as u32 + 1);
     for x in 0..w {
         let expected = if x < header_end {
-            rgb(colour::HEADER)
+            rgb(Palette::STANDARD.header)
         } else if x >= panel_start {
-            rgb(colour::DEMO)
+            rgb(Palette::STANDARD.demo)
         } else {
             continue;
         };
@@ -210,7 +210,7 @@ fn assert_fills(shot: &Shot, size: (u32, u32), name: &str) {
         );
     }
     assert!(
-        near(shot.pixel(0, h - 1), rgb(colour::BACKGROUND)),
+        near(shot.pixel(0, h - 1), rgb(Palette::STANDARD.background)),
         "{name}: the bottom-left pixel is {:?}, not the page's background: the window does not \
          reach the output's bottom",
         shot.pixel(0, h - 1)

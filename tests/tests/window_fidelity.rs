@@ -1,7 +1,8 @@
 //! What the customer sees is what was drawn: the real kiosk binary under Xvfb, tapped through
 //! the signing reset, the auth-PIN reset, a refusal (removal and error screens, in Japanese and
 //! in English) and maintenance mode, at 1280×800 and 1920×1080 (the demo layout also in every
-//! other language, to the PIN screen), in the production layout (PC/SC
+//! other language and with the accessibility switches on, to the PIN screen), in the production
+//! layout (PC/SC
 //! reader through pcscd + vpcd, the centre over HTTP) and in the demo layout (its panel, virtual
 //! cards in-process). Every screen as drawn is compared pixel by pixel with a full repaint of the
 //! same state (`system_tests::window`); any difference fails, with the screenshots, repaints and
@@ -217,10 +218,52 @@ fn languages(kiosk: &mut KioskWindow, reader: &Reader<'_>) {
     }
 }
 
+/// The accessibility switches all on from the top screen, a session to the PIN screen in
+/// larger text and high contrast, cancelled; the next customer's top screen as it was.
+fn assisted(kiosk: &mut KioskWindow, reader: &Reader<'_>) {
+    let words = |id| i18n::text(Language::Japanese, id);
+    kiosk.tap(&format!(
+        "{} / {}",
+        words(msg::ASSIST_OPEN),
+        i18n::text(Language::English, msg::ASSIST_OPEN)
+    ));
+    std::thread::sleep(Duration::from_millis(400));
+    kiosk.check("assist-panel");
+    for switch in [msg::ASSIST_LARGE, msg::ASSIST_CONTRAST, msg::ASSIST_TIME] {
+        kiosk.tap(words(switch));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    kiosk.check("assist-panel-on");
+    kiosk.tap(words(msg::ASSIST_DONE));
+    std::thread::sleep(Duration::from_millis(400));
+    kiosk.check("assist-top");
+    kiosk.tap("行政サービス");
+    kiosk.wait_for("screen services");
+    kiosk.tap("マイナンバーカードのパスワード再設定");
+    kiosk.wait_for("screen reset_menu");
+    kiosk.tap("署名用パスワードの初期化・再設定");
+    kiosk.wait_for("screen consent");
+    kiosk.check("assist-consent");
+    kiosk.tap("同意する");
+    kiosk.wait_for("screen insert_card");
+    reader.place(kiosk, "normal");
+    kiosk.wait_for("screen current_pin");
+    kiosk.shadow_sees([Event::CardRead(Ok(3))]);
+    kiosk.type_keys("12");
+    kiosk.check("assist-current-pin");
+    kiosk.tap("やめる");
+    kiosk.wait_for("screen remove_card");
+    kiosk.check("assist-remove-card");
+    reader.take(kiosk);
+    kiosk.wait_for("screen top");
+    kiosk.check("assist-next-customer-top");
+}
+
 /// The whole walk, then the verdict.
 fn walk(mut kiosk: KioskWindow, reader: &Reader<'_>, every_language: bool) {
     if every_language {
         languages(&mut kiosk, reader);
+        assisted(&mut kiosk, reader);
     }
     signing_reset(&mut kiosk, reader);
     refusal(&mut kiosk, reader);

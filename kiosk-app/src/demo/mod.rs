@@ -15,7 +15,7 @@ use std::sync::Arc;
 use iced::widget::{column, container, scrollable};
 use iced::{Element, Length};
 
-use crate::theme::{Tone, colour};
+use crate::theme::Tone;
 use crate::widget::{Ctx, touch};
 
 /// When the demo's centre is made.
@@ -160,7 +160,7 @@ pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
     let mut list = column![
         ctx.text(ctx.t(msg::DEMO_PLACE))
             .size(small)
-            .color(colour::HEADER_TEXT)
+            .color(ctx.palette.header_text)
     ]
     .spacing(8.0);
     for profile in &demo.profiles {
@@ -188,14 +188,14 @@ pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
             ctx.text(ctx.t(msg::DEMO_TITLE))
                 .size(m.heading())
                 .font(ctx.bold())
-                .color(colour::HEADER_TEXT),
+                .color(ctx.palette.header_text),
             ctx.text(ctx.t(msg::DEMO_NOTE))
                 .size(small)
-                .color(colour::HEADER_TEXT),
+                .color(ctx.palette.header_text),
             ctx.text(status)
                 .size(small)
                 .font(ctx.bold())
-                .color(colour::HEADER_TEXT),
+                .color(ctx.palette.header_text),
             pull,
             scrollable(list).height(Length::Fill),
         ]
@@ -205,7 +205,7 @@ pub fn panel<'a>(ctx: &Ctx, demo: &Demo, width: f32) -> Element<'a, Message> {
     .width(Length::Fixed(width))
     .height(Length::Fill)
     .style(|_| container::Style {
-        background: Some(colour::DEMO.into()),
+        background: Some(ctx.palette.demo.into()),
         ..Default::default()
     })
     .into()

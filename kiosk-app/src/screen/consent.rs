@@ -5,7 +5,7 @@ use iced::widget::{column, container, row};
 use iced::{Element, Length};
 use reset_protocol::ResetKind;
 
-use crate::theme::{self, Tone, colour};
+use crate::theme::{self, Tone};
 use crate::widget::{Ctx, body, footer, text_button, title};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,13 +26,14 @@ pub fn view<'a>(ctx: &Ctx, kind: ResetKind) -> Element<'a, Message> {
             ctx.text(ctx.t(msg::MARK_OK))
                 .size(m.body())
                 .font(theme::MARK)
-                .color(colour::OK),
+                .color(ctx.palette.ok),
             ctx.text(ctx.t(id)).size(m.body()),
         ]
         .spacing(m.px(12.0))
         .into()
     };
     let radius = m.radius();
+    let palette = ctx.palette;
     let conditions = container(
         column![
             ctx.text(ctx.t(msg::CONSENT_CONDITIONS))
@@ -46,14 +47,14 @@ pub fn view<'a>(ctx: &Ctx, kind: ResetKind) -> Element<'a, Message> {
     )
     .padding(m.px(28.0))
     .width(Length::Fill)
-    .style(move |_| theme::panel_style(colour::SURFACE, colour::KEY_BORDER, radius));
+    .style(move |_| theme::panel_style(palette, palette.surface, palette.key_border, radius));
     column![
         title(ctx, ctx.t(msg::CONSENT_TITLE)),
         body(ctx, ctx.t(what)),
         conditions,
         ctx.text(ctx.t(msg::CONSENT_PRIVACY))
             .size(m.body())
-            .color(colour::MUTED),
+            .color(ctx.palette.muted),
     ]
     .spacing(m.spacing())
     .max_width(m.px(1500.0))

@@ -5,7 +5,7 @@ use iced::widget::column;
 use iced::{Alignment, Element, Length};
 use reset_protocol::ResetKind;
 
-use crate::theme::{self, colour};
+use crate::theme;
 use crate::widget::{Ctx, body, finish_footer, title};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub fn view<'a>(ctx: &Ctx, kind: ResetKind) -> Element<'a, Message> {
         ctx.text(ctx.t(msg::MARK_OK))
             .size(m.px(160.0))
             .font(theme::MARK)
-            .color(colour::OK),
+            .color(ctx.palette.ok),
         title(ctx, ctx.t(heading)),
         body(ctx, ctx.t(msg::DONE_MESSAGE)),
     ]

@@ -6,7 +6,7 @@ use iced::{Alignment, Element, Length};
 use reset_protocol::ResetKind;
 
 use crate::guidance::guidance;
-use crate::theme::{self, colour};
+use crate::theme;
 use crate::widget::{Ctx, finish_footer};
 use kiosk_core::flow_error::FlowError;
 
@@ -28,11 +28,12 @@ pub fn view<'a>(
         &[("start", Arg::from(&hours.0)), ("end", Arg::from(&hours.1))],
     );
     let radius = m.radius();
+    let palette = ctx.palette;
     column![
         ctx.text(ctx.t(msg::MARK_ALERT))
             .size(m.px(120.0))
             .font(theme::MARK)
-            .color(colour::WARNING),
+            .color(ctx.palette.warning),
         ctx.text(ctx.t(title_id))
             .size(m.title())
             .font(ctx.bold())
@@ -42,14 +43,19 @@ pub fn view<'a>(
                 ctx.text(ctx.t(msg::ERROR_NEXT))
                     .size(m.heading())
                     .font(ctx.bold())
-                    .color(colour::HEADER),
+                    .color(ctx.palette.header),
                 ctx.text(guide).size(m.body()),
             ]
             .spacing(m.px(16.0))
         )
         .padding(m.px(32.0))
         .max_width(m.px(1400.0))
-        .style(move |_| theme::panel_style(colour::SURFACE, colour::KEY_BORDER, radius)),
+        .style(move |_| theme::panel_style(
+            palette,
+            palette.surface,
+            palette.key_border,
+            radius
+        )),
     ]
     .spacing(m.spacing())
     .align_x(Alignment::Center)

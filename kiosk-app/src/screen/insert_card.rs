@@ -4,7 +4,6 @@ use crate::i18n::msg;
 use iced::widget::column;
 use iced::{Alignment, Element, Length};
 
-use crate::theme::colour;
 use crate::widget::card_art::{Scene, card_art};
 use crate::widget::{Ctx, back_footer, body, title};
 
@@ -20,6 +19,7 @@ pub fn view<'a>(ctx: &Ctx, reading: bool) -> Element<'a, Message> {
     let mut page = column![
         title(ctx, ctx.t(msg::INSERT_TITLE)),
         card_art(
+            ctx.palette,
             if reading { Scene::Hold } else { Scene::Place },
             art_height * 1.5,
             art_height
@@ -32,7 +32,7 @@ pub fn view<'a>(ctx: &Ctx, reading: bool) -> Element<'a, Message> {
             ctx.text(ctx.t(msg::INSERT_READING))
                 .size(m.heading())
                 .font(ctx.bold())
-                .color(colour::HEADER),
+                .color(ctx.palette.header),
         );
     } else {
         page = page.push(body(ctx, ctx.t(msg::INSERT_INSTRUCTION)));
@@ -40,7 +40,7 @@ pub fn view<'a>(ctx: &Ctx, reading: bool) -> Element<'a, Message> {
     page = page.push(
         ctx.text(ctx.t(msg::INSERT_HOLD))
             .size(m.body())
-            .color(colour::MUTED),
+            .color(ctx.palette.muted),
     );
     page.width(Length::Fill).into()
 }

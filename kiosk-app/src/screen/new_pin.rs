@@ -118,11 +118,16 @@ impl NewPin {
             })
             .to_string()
         };
-        let mut info =
-            column![ctx.text(heading).size(m.heading()).font(ctx.bold())].spacing(m.px(10.0));
-        if self.mismatch {
-            info = info.push(notice(ctx, ctx.t(msg::NEW_MISMATCH), true));
+        let heading = ctx.text(heading).size(m.heading()).font(ctx.bold());
+        let mismatch = || notice(ctx, ctx.t(msg::NEW_MISMATCH), true);
+        let info = match (self.mismatch, self.kind.target()) {
+            (false, _) => column![heading],
+            // Above the keyboard's four rows the notice takes the heading's place (it says to
+            // enter the password again): with larger text both would not fit 800 px.
+            (true, PinKind::Signing) => column![mismatch()],
+            (true, PinKind::Auth) => column![heading, mismatch()],
         }
+        .spacing(m.px(10.0));
         match self.kind.target() {
             PinKind::Signing => {
                 let (length, letter, digit) = self.entry.signing_rules();

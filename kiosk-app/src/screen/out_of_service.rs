@@ -4,7 +4,7 @@ use crate::i18n::msg;
 use iced::widget::column;
 use iced::{Alignment, Element, Length};
 
-use crate::theme::{self, colour};
+use crate::theme;
 use crate::widget::{Ctx, body};
 
 pub fn view<'a, M: 'a>(ctx: &Ctx) -> Element<'a, M> {
@@ -13,7 +13,7 @@ pub fn view<'a, M: 'a>(ctx: &Ctx) -> Element<'a, M> {
         ctx.text(ctx.t(msg::MARK_ALERT))
             .size(m.px(140.0))
             .font(theme::MARK)
-            .color(colour::MUTED),
+            .color(ctx.palette.muted),
         ctx.text(ctx.t(msg::OUT_OF_SERVICE_TITLE))
             .size(m.title())
             .font(ctx.bold()),

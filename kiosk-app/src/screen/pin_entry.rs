@@ -8,7 +8,7 @@ use iced::{Alignment, Element, Length};
 use reset_protocol::ResetKind;
 
 use super::entry::Entry;
-use crate::theme::{Tone, colour};
+use crate::theme::Tone;
 use crate::widget::keyboard::{self, keyboard};
 use crate::widget::keypad::{self, Order, keypad};
 use crate::widget::{Ctx, beside_keypad, footer, masked, notice, text_button};
@@ -109,9 +109,9 @@ impl PinEntry {
             .size(m.px(44.0))
             .font(ctx.bold())
             .color(if self.tries_left == 1 {
-                colour::WARNING
+                ctx.palette.warning
             } else {
-                colour::HEADER
+                ctx.palette.header
             });
         match pin {
             PinKind::Auth => {

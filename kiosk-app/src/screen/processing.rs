@@ -5,7 +5,6 @@ use crate::i18n::msg;
 use iced::widget::column;
 use iced::{Alignment, Element, Length};
 
-use crate::theme::colour;
 use crate::widget::card_art::{Scene, card_art};
 use crate::widget::{Ctx, title};
 
@@ -14,11 +13,11 @@ pub fn view<'a, M: 'a>(ctx: &Ctx, heading: &str) -> Element<'a, M> {
     let art_height = (m.size.height * 0.4).max(200.0);
     column![
         title(ctx, heading.to_string()),
-        card_art(Scene::Hold, art_height * 1.5, art_height),
+        card_art(ctx.palette, Scene::Hold, art_height * 1.5, art_height),
         ctx.text(ctx.t(msg::PROCESSING_HOLD))
             .size(m.px(64.0))
             .font(ctx.bold())
-            .color(colour::WARNING),
+            .color(ctx.palette.warning),
     ]
     .spacing(m.spacing())
     .align_x(Alignment::Center)

@@ -7,7 +7,7 @@ use std::time::Duration;
 use iced::widget::{column, container};
 use iced::{Alignment, Element, Length};
 
-use crate::theme::{self, colour};
+use crate::theme;
 use crate::widget::card_art::{Scene, card_art};
 use crate::widget::{Ctx, notice, title};
 use kiosk_core::flow_error::FlowError;
@@ -50,9 +50,9 @@ pub fn view<'a, M: 'a>(
         .align_x(Alignment::Center);
     if let Some(reason) = reason {
         let colour = if matches!(ending, Ending::Failed(..)) {
-            colour::WARNING
+            ctx.palette.warning
         } else {
-            colour::HEADER
+            ctx.palette.header
         };
         page = page.push(
             ctx.text(reason)
@@ -62,6 +62,7 @@ pub fn view<'a, M: 'a>(
         );
     }
     page = page.push(card_art(
+        ctx.palette,
         Scene::TakeBack { urgent },
         art_height * 1.5,
         art_height,
@@ -72,16 +73,17 @@ pub fn view<'a, M: 'a>(
         page = page.push(
             ctx.text(ctx.t(msg::REMOVE_REMINDER))
                 .size(m.body())
-                .color(colour::MUTED),
+                .color(ctx.palette.muted),
         );
     }
     let radius = m.radius();
+    let palette = ctx.palette;
     container(page)
         .padding(m.px(16.0))
         .width(Length::Fill)
         .style(move |_| {
             if urgent {
-                theme::panel_style(colour::WARNING_SOFT, colour::WARNING, radius)
+                theme::panel_style(palette, palette.warning_soft, palette.warning, radius)
             } else {
                 iced::widget::container::Style::default()
             }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use iced::widget::{Column, column, container, row, scrollable, text};
 use iced::{Alignment, Element, Length};
 
-use crate::theme::{self, Tone, colour};
+use crate::theme::{self, Tone};
 use crate::widget::{Ctx, footer, notice, text_button};
 use kiosk_core::audit::{
     Counters, Event as AuditEvent, Fault, Outcome, Reason, Record, StaffAction, Tally,
@@ -401,7 +401,7 @@ impl Staff {
         column![
             text(ctx.t(msg::STAFF_COUNTERS_NOTE))
                 .size(m.small())
-                .color(colour::MUTED),
+                .color(ctx.palette.muted),
             table(ctx, rows)
         ]
         .spacing(m.spacing())
@@ -682,6 +682,7 @@ mod tests {
     fn ctx(language: Language) -> Ctx {
         Ctx {
             language,
+            palette: &crate::theme::Palette::STANDARD,
             metrics: crate::theme::Metrics::default(),
             hide_cursor: false,
         }

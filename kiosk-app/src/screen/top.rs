@@ -5,7 +5,7 @@ use crate::i18n::{Language, MessageId, msg};
 use iced::widget::{column, container, row, space};
 use iced::{Alignment, Element, Length};
 
-use crate::theme::Tone;
+use crate::theme::{self, Tone};
 use crate::widget::{Ctx, choice, language_buttons, notice, title, touch};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,8 @@ pub enum Message {
     Government,
     /// One of the language buttons at the foot of the screen.
     Language(Language),
+    /// The accessibility button: larger text, high contrast, more time.
+    Assist,
 }
 
 /// Why the customer flow is not offered now.
@@ -28,7 +30,11 @@ pub enum Unavailable {
     Starting,
 }
 
-pub fn view<'a>(ctx: &Ctx, unavailable: Option<&Unavailable>) -> Element<'a, Message> {
+pub fn view<'a>(
+    ctx: &Ctx,
+    unavailable: Option<&Unavailable>,
+    assisted: bool,
+) -> Element<'a, Message> {
     let m = ctx.metrics;
     let government = choice(
         ctx,
@@ -50,7 +56,8 @@ pub fn view<'a>(ctx: &Ctx, unavailable: Option<&Unavailable>) -> Element<'a, Mes
             Tone::Disabled,
             None,
             Length::Fill,
-            m.px(150.0).max(96.0),
+            // Taller with larger text: the note wraps to two lines.
+            (m.px(150.0) * m.text_scale).round().max(96.0),
         )
     };
     let mut page = column![
@@ -86,10 +93,35 @@ pub fn view<'a>(ctx: &Ctx, unavailable: Option<&Unavailable>) -> Element<'a, Mes
         Message::Language,
     ))
     .max_width(m.px(1600.0));
+    // The accessibility button, marked as on when anything is, named in English too.
+    let label = ctx.bilingual(msg::ASSIST_OPEN);
+    let mark = ctx
+        .text(if assisted { ctx.t(msg::MARK_OK) } else { "" })
+        .size(m.body())
+        .font(theme::MARK);
+    let assist = touch(
+        ctx,
+        row![mark, ctx.text(label).size(m.body()).font(ctx.bold())]
+            .spacing(m.px(12.0))
+            .align_y(Alignment::Center),
+        if assisted {
+            Tone::Primary
+        } else {
+            Tone::Choice
+        },
+        Some(Message::Assist),
+        Length::Fill,
+        m.button_height(),
+    );
     container(
-        column![page.max_width(m.px(1300.0)), languages]
-            .spacing(m.px(32.0))
-            .align_x(Alignment::Center),
+        column![
+            page.max_width(m.px(1300.0)),
+            column![languages, container(assist).max_width(m.px(1600.0))]
+                .spacing(m.px(16.0))
+                .align_x(Alignment::Center)
+        ]
+        .spacing(m.px(32.0))
+        .align_x(Alignment::Center),
     )
     .center(Length::Fill)
     .into()

@@ -3,10 +3,9 @@
 
 use std::cell::Cell;
 
+use crate::theme::Palette;
 use iced::widget::canvas::{self, Frame, Geometry, Path, Stroke};
 use iced::{Color, Element, Length, Point, Rectangle, Renderer, Size, Theme, Vector, mouse};
-
-use crate::theme::colour;
 
 /// Which picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,10 +21,16 @@ pub enum Scene {
 #[derive(Debug, Clone, Copy)]
 struct CardArt {
     scene: Scene,
+    palette: &'static Palette,
 }
 
-pub fn card_art<'a, M: 'a>(scene: Scene, width: f32, height: f32) -> Element<'a, M> {
-    canvas::Canvas::new(CardArt { scene })
+pub fn card_art<'a, M: 'a>(
+    palette: &'static Palette,
+    scene: Scene,
+    width: f32,
+    height: f32,
+) -> Element<'a, M> {
+    canvas::Canvas::new(CardArt { scene, palette })
         .width(Length::Fixed(width))
         .height(Length::Fixed(height))
         .into()
@@ -37,7 +42,7 @@ pub fn card_art<'a, M: 'a>(scene: Scene, width: f32, height: f32) -> Element<'a,
 #[derive(Default)]
 struct Drawn {
     cache: canvas::Cache,
-    scene: Cell<Option<Scene>>,
+    scene: Cell<Option<(Scene, bool)>>,
 }
 
 impl<M> canvas::Program<M> for CardArt {
@@ -51,8 +56,9 @@ impl<M> canvas::Program<M> for CardArt {
         bounds: Rectangle,
         _cursor: mouse::Cursor,
     ) -> Vec<Geometry> {
-        // The same widget may show another scene on the next screen.
-        if state.scene.replace(Some(self.scene)) != Some(self.scene) {
+        // The same widget may show another scene on the next screen, or in the other palette.
+        let drawn = (self.scene, *self.palette == Palette::HIGH_CONTRAST);
+        if state.scene.replace(Some(drawn)) != Some(drawn) {
             state.cache.clear();
         }
         vec![state.cache.draw(renderer, bounds.size(), |frame| {
@@ -72,7 +78,7 @@ impl CardArt {
             Size::new(w * 0.9, h * 0.3),
             (h * 0.04).into(),
         );
-        frame.fill(&tray, colour::READER);
+        frame.fill(&tray, self.palette.reader);
         let card_size = Size::new(w * 0.56, w * 0.56 * 0.63);
         let recess = Path::rounded_rectangle(
             Point::new((w - card_size.width * 1.08) / 2.0, tray_top + h * 0.03),
@@ -82,8 +88,8 @@ impl CardArt {
         frame.fill(&recess, Color::from_rgb8(0x2E, 0x36, 0x42));
 
         let accent = match self.scene {
-            Scene::TakeBack { urgent: true } => colour::WARNING,
-            _ => colour::HEADER,
+            Scene::TakeBack { urgent: true } => self.palette.warning,
+            _ => self.palette.header,
         };
         let card_x = (w - card_size.width) / 2.0;
         let card_y = match self.scene {
@@ -91,7 +97,13 @@ impl CardArt {
             Scene::Hold => tray_top - card_size.height * 0.55,
             Scene::TakeBack { .. } => h * 0.02,
         };
-        draw_card(frame, Point::new(card_x, card_y), card_size, accent);
+        draw_card(
+            frame,
+            self.palette,
+            Point::new(card_x, card_y),
+            card_size,
+            accent,
+        );
 
         let arrow_x = w * 0.88;
         match self.scene {
@@ -114,14 +126,14 @@ impl CardArt {
     }
 }
 
-fn draw_card(frame: &mut Frame, origin: Point, size: Size, accent: Color) {
+fn draw_card(frame: &mut Frame, palette: &Palette, origin: Point, size: Size, accent: Color) {
     let radius = size.height * 0.07;
     frame.fill(
         &Path::rounded_rectangle(origin + Vector::new(4.0, 6.0), size, radius.into()),
         Color::from_rgba8(0, 0, 0, 0.18),
     );
     let card = Path::rounded_rectangle(origin, size, radius.into());
-    frame.fill(&card, colour::CARD);
+    frame.fill(&card, palette.card);
     frame.stroke(
         &card,
         Stroke::default()

@@ -11,13 +11,16 @@ use iced::widget::{column, container, mouse_area, row, space, text};
 use iced::{Alignment, Element, Font, Length, mouse};
 
 use crate::i18n::{self, Arg, Language};
-use crate::theme::{self, Metrics, Tone, colour};
+use crate::theme::{self, Metrics, Palette, Tone};
 
 /// What every view needs to draw itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx {
     pub language: Language,
+    /// The window's sizes, larger where the customer asked for larger text.
     pub metrics: Metrics,
+    /// The colours: standard, or high contrast where the customer asked for it.
+    pub palette: &'static Palette,
     /// The cursor is hidden on a kiosk's touchscreen (configuration).
     pub hide_cursor: bool,
 }
@@ -29,6 +32,17 @@ impl Ctx {
 
     pub fn f(&self, id: MessageId, values: &[(&str, Arg<'_>)]) -> String {
         i18n::format(self.language, id, values)
+    }
+
+    /// The text of `id` in the customer's language and, unless that is English, in English
+    /// too (「言語 / Language」): for the buttons someone who cannot read the screen must find.
+    pub fn bilingual(&self, id: MessageId) -> String {
+        let own = self.t(id);
+        if self.language == Language::English {
+            own.to_string()
+        } else {
+            format!("{own} / {}", i18n::text(Language::English, id))
+        }
     }
 
     /// The regular font of the customer's language (each script has its own face).
@@ -64,11 +78,12 @@ pub fn touch<'a, M: Clone + 'a>(
         tone
     };
     let radius = ctx.metrics.radius();
+    let palette = ctx.palette;
     let body = container(label)
         .center_x(width)
         .center_y(Length::Fixed(height))
         .padding([0.0, ctx.metrics.px(20.0)])
-        .style(move |_| theme::button_style(tone, radius));
+        .style(move |_| theme::button_style(palette, tone, radius));
     match on_press {
         Some(message) => {
             let area = mouse_area(body).on_press(message);
@@ -137,7 +152,7 @@ pub fn title<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>) -> Element<'a, M> {
     ctx.text(words.into())
         .size(ctx.metrics.title())
         .font(ctx.bold())
-        .color(colour::TEXT)
+        .color(ctx.palette.text)
         .align_x(iced::alignment::Horizontal::Center)
         .width(Length::Fill)
         .into()
@@ -147,7 +162,7 @@ pub fn title<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>) -> Element<'a, M> {
 pub fn body<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>) -> Element<'a, M> {
     ctx.text(words.into())
         .size(ctx.metrics.body())
-        .color(colour::TEXT)
+        .color(ctx.palette.text)
         .into()
 }
 
@@ -155,11 +170,20 @@ pub fn body<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>) -> Element<'a, M> {
 pub fn notice<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>, warning: bool) -> Element<'a, M> {
     let m = ctx.metrics;
     let (background, border, fg) = if warning {
-        (colour::WARNING_SOFT, colour::WARNING, colour::WARNING)
+        (
+            ctx.palette.warning_soft,
+            ctx.palette.warning,
+            ctx.palette.warning,
+        )
     } else {
-        (colour::CAUTION, colour::CAUTION_BORDER, colour::TEXT)
+        (
+            ctx.palette.caution,
+            ctx.palette.caution_border,
+            ctx.palette.text,
+        )
     };
     let radius = m.radius();
+    let palette = ctx.palette;
     container(
         row![
             ctx.text(ctx.t(msg::MARK_ALERT))
@@ -176,7 +200,7 @@ pub fn notice<'a, M: 'a>(ctx: &Ctx, words: impl Into<String>, warning: bool) -> 
     )
     .padding([m.px(18.0), m.px(28.0)])
     .width(Length::Fill)
-    .style(move |_| theme::panel_style(background, border, radius))
+    .style(move |_| theme::panel_style(palette, background, border, radius))
     .into()
 }
 
@@ -185,15 +209,18 @@ pub fn masked<'a, M: 'a>(ctx: &Ctx, typed: usize, fixed_length: Option<usize>) -
     let m = ctx.metrics;
     let cell = m.px(84.0).max(56.0);
     let radius = m.radius();
+    let palette = ctx.palette;
     let boxed = move |filled: bool, ctx: &Ctx| -> Element<'a, M> {
         container(
             ctx.text(if filled { ctx.t(msg::MARK_MASK) } else { "" })
                 .size(m.heading())
-                .color(colour::TEXT),
+                .color(ctx.palette.text),
         )
         .center_x(Length::Fixed(cell))
         .center_y(Length::Fixed(cell))
-        .style(move |_| theme::panel_style(colour::SURFACE, colour::KEY_BORDER, radius / 2.0))
+        .style(move |_| {
+            theme::panel_style(palette, palette.surface, palette.key_border, radius / 2.0)
+        })
         .into()
     };
     match fixed_length {
@@ -202,12 +229,12 @@ pub fn masked<'a, M: 'a>(ctx: &Ctx, typed: usize, fixed_length: Option<usize>) -
             .into(),
         None => {
             let dots: String = ctx.t(msg::MARK_MASK).repeat(typed);
-            container(ctx.text(dots).size(m.heading()).color(colour::TEXT))
+            container(ctx.text(dots).size(m.heading()).color(ctx.palette.text))
                 .padding([0.0, m.px(24.0)])
                 .center_y(Length::Fixed(cell))
                 .width(Length::Fixed(m.px(900.0).min(m.size.width * 0.7)))
                 .style(move |_| {
-                    theme::panel_style(colour::SURFACE, colour::KEY_BORDER, radius / 2.0)
+                    theme::panel_style(palette, palette.surface, palette.key_border, radius / 2.0)
                 })
                 .into()
         }
@@ -218,9 +245,9 @@ pub fn masked<'a, M: 'a>(ctx: &Ctx, typed: usize, fixed_length: Option<usize>) -
 pub fn rule<'a, M: 'a>(ctx: &Ctx, label: &str, met: bool) -> Element<'a, M> {
     let m = ctx.metrics;
     let (mark, fg) = if met {
-        (ctx.t(msg::MARK_OK), colour::OK)
+        (ctx.t(msg::MARK_OK), ctx.palette.ok)
     } else {
-        (ctx.t(msg::MARK_TODO), colour::MUTED)
+        (ctx.t(msg::MARK_TODO), ctx.palette.muted)
     };
     row![
         ctx.text(mark).size(m.body()).font(ctx.bold()).color(fg),
@@ -228,6 +255,39 @@ pub fn rule<'a, M: 'a>(ctx: &Ctx, label: &str, met: bool) -> Element<'a, M> {
     ]
     .spacing(m.px(8.0))
     .into()
+}
+
+/// An on/off switch as one wide button: what it does on the left, whether it is on on the right
+/// (in words, and in the button's colour: not by colour alone).
+pub fn switch<'a, M: Clone + 'a>(ctx: &Ctx, label: &str, on: bool, toggle: M) -> Element<'a, M> {
+    let m = ctx.metrics;
+    // The check mark in the marks' face (not every language's face has it).
+    let mark = ctx
+        .text(if on { ctx.t(msg::MARK_OK) } else { "" })
+        .size(m.body())
+        .font(theme::MARK);
+    let state = ctx
+        .text(ctx.t(if on { msg::ASSIST_ON } else { msg::ASSIST_OFF }))
+        .size(m.body())
+        .font(ctx.bold());
+    let content = row![
+        ctx.text(label.to_string())
+            .size(m.body())
+            .font(ctx.bold())
+            .width(Length::Fill),
+        mark,
+        state,
+    ]
+    .spacing(m.px(24.0))
+    .align_y(Alignment::Center);
+    touch(
+        ctx,
+        content,
+        if on { Tone::Primary } else { Tone::Secondary },
+        Some(toggle),
+        Length::Fill,
+        ctx.metrics.button_height(),
+    )
 }
 
 /// One button per language, each labelled with the language's own name in its own face, the
@@ -244,9 +304,11 @@ pub fn language_buttons<'a, M: Clone + 'a>(
         let mut line = row![].spacing(m.px(16.0));
         for &language in chunk {
             let face = theme::face(language);
+            // The names keep the standard size with larger text: six must share a row, and
+            // each is read once.
             let label = ctx
                 .text(i18n::text(language, msg::LANGUAGE_NAME))
-                .size(m.body())
+                .size(m.standard().body())
                 .font(theme::bold_of(face));
             let tone = if language == ctx.language {
                 Tone::Choice
@@ -288,27 +350,21 @@ pub fn frame<'a, M: Clone + 'a>(
         Some(n) => ctx
             .text(ctx.f(msg::HEADER_STEP, &[("n", n.into())]))
             .size(m.body())
-            .color(colour::HEADER_TEXT)
+            .color(ctx.palette.header_text)
             .into(),
         None => space().into(),
     };
     let language: Element<'a, M> = match on_language {
-        Some(message) => {
-            // In the customer's language, and in English for whoever cannot read it.
-            let mut label = ctx.t(msg::LANGUAGE_CHOOSE).to_string();
-            if ctx.language != Language::English {
-                label.push_str(" / ");
-                label.push_str(i18n::text(Language::English, msg::LANGUAGE_CHOOSE));
-            }
-            touch(
-                ctx,
-                ctx.text(label).size(m.body()).font(ctx.bold()),
-                Tone::Secondary,
-                Some(message),
-                Length::Shrink,
-                (m.header_height() - m.px(20.0)).max(60.0),
-            )
-        }
+        Some(message) => touch(
+            ctx,
+            ctx.text(ctx.bilingual(msg::LANGUAGE_CHOOSE))
+                .size(m.body())
+                .font(ctx.bold()),
+            Tone::Secondary,
+            Some(message),
+            Length::Shrink,
+            (m.header_height() - m.px(20.0)).max(60.0),
+        ),
         None => space().into(),
     };
     let header = container(
@@ -325,7 +381,7 @@ pub fn frame<'a, M: Clone + 'a>(
     .center_y(Length::Fixed(m.header_height()))
     .width(Length::Fill)
     .style(|_| iced::widget::container::Style {
-        background: Some(colour::HEADER.into()),
+        background: Some(ctx.palette.header.into()),
         ..Default::default()
     });
     let mut page = column![
@@ -345,8 +401,8 @@ pub fn frame<'a, M: Clone + 'a>(
         .width(Length::Fill)
         .height(Length::Fill)
         .style(|_| iced::widget::container::Style {
-            background: Some(colour::BACKGROUND.into()),
-            text_color: Some(colour::TEXT),
+            background: Some(ctx.palette.background.into()),
+            text_color: Some(ctx.palette.text),
             ..Default::default()
         })
         .into()
@@ -360,7 +416,7 @@ fn service_title<'a, M: Clone + 'a>(ctx: &Ctx, corner: Option<Corner<M>>) -> Ele
         .text(ctx.t(msg::HEADER_SERVICE))
         .size(m.heading())
         .font(ctx.bold())
-        .color(colour::HEADER_TEXT);
+        .color(ctx.palette.header_text);
     match corner {
         Some(corner) => mouse_area(container(title).center_y(Length::Fixed(m.header_height())))
             .on_press(corner.pressed)

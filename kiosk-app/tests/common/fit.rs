@@ -22,14 +22,65 @@ pub struct Overflow {
     pub why: String,
 }
 
+/// Every text of `app`'s screen with where it was put, as laid out in a window of `size`.
+pub fn placed(app: &App, size: Size) -> Vec<(String, Rectangle)> {
+    measure(app, size)
+        .1
+        .texts
+        .into_iter()
+        .map(|(text, bounds, _)| (text, bounds))
+        .collect()
+}
+
 /// The texts of `app`'s screen, as laid out in a window of `size`, that do not fit.
 pub fn overflows(app: &App, size: Size) -> Vec<Overflow> {
-    for font in theme::font_files() {
-        iced::advanced::graphics::text::font_system()
-            .write()
-            .expect("the font system")
-            .load_font(font.into());
+    let (needs, placed) = measure(app, size);
+    let window = Rectangle::with_size(size);
+    let mut found = Vec::new();
+    for ((text, need), (_, bounds, holder)) in needs.into_iter().zip(placed.texts) {
+        if text.trim().is_empty() {
+            continue;
+        }
+        // Half a pixel: layout rounds.
+        const SLACK: f32 = 0.5;
+        let mut why = Vec::new();
+        // (An infinite need: the text was given no width at all.)
+        if need.width > bounds.width + SLACK || need.height > bounds.height + SLACK {
+            why.push(format!(
+                "needs {:.0}×{:.0} px but has {:.0}×{:.0}",
+                need.width, need.height, bounds.width, bounds.height
+            ));
+        }
+        // What the paragraph draws, anchored where the text widget anchors it.
+        let drawn = Rectangle::new(bounds.position(), need.min(Size::new(1e6, 1e6)));
+        if !inside(drawn, holder, SLACK) {
+            why.push(format!("runs out of its holder {holder:?} at {bounds:?}"));
+        }
+        if !inside(drawn, window, SLACK) {
+            why.push(format!("runs out of the window at {bounds:?}"));
+        }
+        if !why.is_empty() {
+            found.push(Overflow {
+                text,
+                why: why.join("; "),
+            });
+        }
     }
+    found
+}
+
+/// Lays `app`'s screen out in a window of `size`: what each text needs, and where each was put.
+fn measure(app: &App, size: Size) -> (Vec<(String, Size)>, Placed) {
+    // The faces, once per process (the font system is global, and keeps what it is given).
+    static FONTS: std::sync::Once = std::sync::Once::new();
+    FONTS.call_once(|| {
+        for font in theme::font_files() {
+            iced::advanced::graphics::text::font_system()
+                .write()
+                .expect("the font system")
+                .load_font(font.into());
+        }
+    });
     let renderer = iced::futures::executor::block_on(<Renderer as Headless>::new(
         theme::FONT,
         Pixels(16.0),
@@ -65,43 +116,7 @@ pub fn overflows(app: &App, size: Size) -> Vec<Overflow> {
             .collect::<Vec<_>>(),
         "the texts of the widget tree and of the layout differ: the check would pair them wrong"
     );
-    let window = Rectangle::with_size(size);
-    if std::env::var("FIT_DEBUG").is_ok() {
-        for ((text, need), (_, bounds, holder)) in needs.iter().zip(&placed.texts) {
-            eprintln!("{text:?} need {need:?} at {bounds:?} in {holder:?}");
-        }
-    }
-    let mut found = Vec::new();
-    for ((text, need), (_, bounds, holder)) in needs.into_iter().zip(placed.texts) {
-        if text.trim().is_empty() {
-            continue;
-        }
-        // Half a pixel: layout rounds.
-        const SLACK: f32 = 0.5;
-        let mut why = Vec::new();
-        if need.width > bounds.width + SLACK || need.height > bounds.height + SLACK {
-            // An infinite need: the text was given no width at all.
-            why.push(format!(
-                "needs {:.0}×{:.0} px but has {:.0}×{:.0}",
-                need.width, need.height, bounds.width, bounds.height
-            ));
-        }
-        // What the paragraph draws, anchored where the text widget anchors it.
-        let drawn = Rectangle::new(bounds.position(), need.min(Size::new(1e6, 1e6)));
-        if !inside(drawn, holder, SLACK) {
-            why.push(format!("runs out of its holder {holder:?} at {bounds:?}"));
-        }
-        if !inside(drawn, window, SLACK) {
-            why.push(format!("runs out of the window at {bounds:?}"));
-        }
-        if !why.is_empty() {
-            found.push(Overflow {
-                text,
-                why: why.join("; "),
-            });
-        }
-    }
-    found
+    (needs, placed)
 }
 
 fn inside(inner: Rectangle, outer: Rectangle, slack: f32) -> bool {
