@@ -26,10 +26,10 @@ use crate::screen::{
     consent, done, error, insert_card, new_pin, out_of_service, pin_entry, processing, remove_card,
     reset_menu, services, staff, staff_login, top,
 };
-use crate::theme::{self, Metrics, Tone};
+use crate::theme::{Metrics, Tone};
 use crate::widget::full_repaint::full_repaint;
 use crate::widget::keypad::{self, Order};
-use crate::widget::{Corner, Ctx, frame, text_button};
+use crate::widget::{Corner, Ctx, frame, overlay, text_button};
 use kiosk_core::audit::{
     CardTag, Event as AuditEvent, Fault, Outcome as AuditOutcome, Reason, StaffAction,
 };
@@ -1370,19 +1370,7 @@ impl App {
             Some(Message::CloseAssist),
             Length::Fixed(m.px(400.0)),
         ));
-        let radius = m.radius();
-        let palette = ctx.palette;
-        container(
-            container(panel).padding(m.px(48.0)).style(move |_| {
-                theme::panel_style(palette, palette.surface, palette.header, radius)
-            }),
-        )
-        .center(Length::Fill)
-        .style(move |_| container::Style {
-            background: Some(palette.overlay.into()),
-            ..Default::default()
-        })
-        .into()
+        overlay(ctx, panel, ctx.palette.header, m.px(48.0))
     }
 
     /// The choice of languages over the screen: each language by its own name, and back.
@@ -1404,19 +1392,7 @@ impl App {
         .spacing(m.px(36.0))
         .align_x(Alignment::Center)
         .width(Length::Fixed(m.px(1100.0)));
-        let radius = m.radius();
-        let palette = ctx.palette;
-        container(
-            container(panel).padding(m.px(56.0)).style(move |_| {
-                theme::panel_style(palette, palette.surface, palette.header, radius)
-            }),
-        )
-        .center(Length::Fill)
-        .style(|_| container::Style {
-            background: Some(ctx.palette.overlay.into()),
-            ..Default::default()
-        })
-        .into()
+        overlay(ctx, panel, ctx.palette.header, m.px(56.0))
     }
 
     /// The full-screen warning before a screen ends, with one big 「続ける」.
@@ -1445,19 +1421,7 @@ impl App {
                 Length::Fixed(m.px(560.0)),
             ));
         }
-        let radius = m.radius();
-        let palette = ctx.palette;
-        container(
-            container(panel).padding(m.px(64.0)).style(move |_| {
-                theme::panel_style(palette, palette.surface, palette.warning, radius)
-            }),
-        )
-        .center(Length::Fill)
-        .style(|_| container::Style {
-            background: Some(ctx.palette.overlay.into()),
-            ..Default::default()
-        })
-        .into()
+        overlay(ctx, panel, ctx.palette.warning, m.px(64.0))
     }
 
     pub fn subscription(&self) -> Subscription<Message> {

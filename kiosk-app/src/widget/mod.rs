@@ -257,6 +257,29 @@ pub fn rule<'a, M: 'a>(ctx: &Ctx, label: &str, met: bool) -> Element<'a, M> {
     .into()
 }
 
+/// A panel over the dimmed screen (the inactivity warning, the choice of languages, the
+/// accessibility switches), edged in `border`.
+pub fn overlay<'a, M: 'a>(
+    ctx: &Ctx,
+    panel: impl Into<Element<'a, M>>,
+    border: iced::Color,
+    padding: f32,
+) -> Element<'a, M> {
+    let radius = ctx.metrics.radius();
+    let palette = ctx.palette;
+    container(
+        container(panel)
+            .padding(padding)
+            .style(move |_| theme::panel_style(palette, palette.surface, border, radius)),
+    )
+    .center(Length::Fill)
+    .style(move |_| iced::widget::container::Style {
+        background: Some(palette.overlay.into()),
+        ..Default::default()
+    })
+    .into()
+}
+
 /// An on/off switch as one wide button: what it does on the left, whether it is on on the right
 /// (in words, and in the button's colour: not by colour alone).
 pub fn switch<'a, M: Clone + 'a>(ctx: &Ctx, label: &str, on: bool, toggle: M) -> Element<'a, M> {
