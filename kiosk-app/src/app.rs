@@ -437,10 +437,17 @@ impl App {
             _ if staff => Language::English,
             customer => customer,
         };
+        // Nor do a customer's switches reach them (larger text is for the customer's screens,
+        // which are tested to fit with it).
+        let assist = if staff {
+            Assist::default()
+        } else {
+            self.assist
+        };
         Ctx {
             language,
-            metrics: self.assist.metrics(self.layout.metrics),
-            palette: self.assist.palette(),
+            metrics: assist.metrics(self.layout.metrics),
+            palette: assist.palette(),
             hide_cursor: self.config.hide_cursor,
         }
     }

@@ -95,8 +95,9 @@ impl From<usize> for Arg<'_> {
     }
 }
 
-/// One language's catalogue: the Fluent bundle, and every message without variables formatted
-/// once and typeset (what [`text`] hands out).
+/// One language's catalogue: the Fluent bundle, and every message formatted once without
+/// values and typeset (what [`text`] hands out; a message with variables goes through
+/// [`format`]).
 struct Catalogue {
     bundle: FluentBundle<FluentResource>,
     shown: HashMap<&'static str, String>,

@@ -113,3 +113,27 @@ fn choices_left_on_the_top_screen_go_back_for_the_next_customer() {
     kiosk.idle(3600);
     assert_eq!(kiosk.screen(), "top");
 }
+
+#[test]
+fn the_staff_screens_keep_their_own_sizes() {
+    // Staff may open maintenance while a customer's switches are still on the top screen: its
+    // screens keep the standard sizes (they are not laid out for larger text).
+    let hold =
+        || std::thread::sleep(kiosk_app::app::STAFF_HOLD + std::time::Duration::from_millis(100));
+    let mut plain = Kiosk::demo();
+    plain.send(Message::Corner(true));
+    hold();
+    plain.send(Message::Corner(false));
+    assert_eq!(plain.screen(), "staff_login");
+    let mut assisted = Kiosk::demo();
+    assisted.send(Message::Assist(Switch::LargeText));
+    assisted.send(Message::Corner(true));
+    hold();
+    assisted.send(Message::Corner(false));
+    assert_eq!(assisted.screen(), "staff_login");
+    assert_eq!(
+        fit::placed(&plain.app, SIZE),
+        fit::placed(&assisted.app, SIZE),
+        "the passcode screen is laid out alike"
+    );
+}
