@@ -97,6 +97,12 @@ impl Screen {
         })
     }
 
+    /// Maintenance mode's screens (its door included): in Japanese or English, at the
+    /// standard sizes, on the staff's own time.
+    fn is_staff(&self) -> bool {
+        matches!(self, Screen::StaffLogin(_) | Screen::Staff(_))
+    }
+
     /// The name of the screen, for tests and the audit log (never any data).
     pub fn name(&self) -> &'static str {
         match self {
@@ -431,7 +437,7 @@ impl App {
 
     fn ctx(&self) -> Ctx {
         // The staff's screens are in Japanese or English (docs/languages.md).
-        let staff = matches!(self.screen, Screen::StaffLogin(_) | Screen::Staff(_));
+        let staff = self.screen.is_staff();
         let language = match self.language {
             Language::Japanese => Language::Japanese,
             _ if staff => Language::English,
@@ -508,13 +514,13 @@ impl App {
             _ => None,
         };
         // The staff's screens keep their own time; the customer's get theirs.
-        let customer = !matches!(self.screen, Screen::StaffLogin(_) | Screen::Staff(_));
+        let staff = self.screen.is_staff();
         self.timer = limit.map(|(limit, warns)| Timer {
             started: Instant::now(),
-            limit: if customer {
-                self.assist.limit(limit)
-            } else {
+            limit: if staff {
                 limit
+            } else {
+                self.assist.limit(limit)
             },
             warns,
             extensions: 0,

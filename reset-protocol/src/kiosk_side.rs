@@ -179,9 +179,9 @@ pub fn reset_recording<T: Transport>(
 /// the holder would otherwise wait for (docs/card-timing.md). Nothing depends on the order of
 /// the two: the card's read-back touches only the card, and a crash before the receipt is on
 /// disk leaves the command journalled as with the card, whose receipt is read again when it is
-/// next placed. Returns what `confirm` said, or `None` when
-/// the card did not answer `9000` (a refusal, a lost answer: whether the read-back makes sense
-/// then depends on the centre's judgement, so the caller decides after it).
+/// next placed. Returns what `confirm` said, or `None` when the card did not answer `9000` (a
+/// refusal, a lost answer: whether the read-back makes sense then depends on the centre's
+/// judgement, so the caller decides after it).
 pub fn reset_confirming<T: Transport>(
     card: &mut Jpki<T>,
     centre: &dyn ResetCentre,
