@@ -55,3 +55,4 @@ bench: deps
 	./scripts/bench-kiosk
 	cargo bench -p system-tests --bench tap_to_pixels
 	cargo bench -p system-tests --bench card_wait
+	cargo bench -p system-tests --bench window_languages

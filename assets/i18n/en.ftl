@@ -2,11 +2,14 @@
 assist-contrast = High contrast
 assist-done = Close
 assist-large = Larger text and keys
+assist-low = Low controls (wheelchair)
 assist-note = For your visit only: everything goes back when you finish.
 assist-off = Off
 assist-on = On
 assist-open = Accessibility
 assist-time = More time (twice as long)
+assist-voice = Voice guidance
+assist-volume = Volume
 assist-title = Accessibility
 
 ## common

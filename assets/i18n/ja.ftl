@@ -2,11 +2,14 @@
 assist-contrast = 白黒をはっきり（高コントラスト）
 assist-done = 閉じる
 assist-large = 文字とボタンを大きく
+assist-low = 低い位置で操作
 assist-note = この方のご利用中だけ有効です。終わると元に戻ります。
 assist-off = オフ
 assist-on = オン
 assist-open = 見やすさ・操作の補助
 assist-time = 時間をゆっくり（2倍）
+assist-voice = 音声案内
+assist-volume = 音量
 assist-title = 見やすさ・操作の補助
 
 ## common

@@ -4,11 +4,14 @@
 assist-contrast = 고대비
 assist-done = 닫기
 assist-large = 글자와 버튼 크게
+assist-low = 아래쪽에서 조작(휠체어)
 assist-note = 이번 이용 중에만 적용되며, 끝나면 원래대로 돌아갑니다.
 assist-off = 끔
 assist-on = 켬
 assist-open = 접근성 설정
 assist-time = 시간 여유 있게(2배)
+assist-voice = 음성 안내
+assist-volume = 음량
 assist-title = 접근성 설정
 
 ## common

@@ -4,11 +4,14 @@
 assist-contrast = Alto contraste
 assist-done = Fechar
 assist-large = Texto e teclas maiores
+assist-low = Botões embaixo (cadeirante)
 assist-note = Só para este atendimento: tudo volta ao normal ao terminar.
 assist-off = Desligado
 assist-on = Ligado
 assist-open = Acessibilidade
 assist-time = Mais tempo (o dobro)
+assist-voice = Orientação por voz
+assist-volume = Volume
 assist-title = Acessibilidade
 
 ## common

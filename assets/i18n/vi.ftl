@@ -4,11 +4,14 @@
 assist-contrast = Tương phản cao
 assist-done = Đóng
 assist-large = Chữ và phím lớn hơn
+assist-low = Nút bấm ở phía dưới (xe lăn)
 assist-note = Chỉ áp dụng cho lần sử dụng này; khi kết thúc sẽ trở lại như cũ.
 assist-off = Tắt
 assist-on = Bật
 assist-open = Hỗ trợ tiếp cận
 assist-time = Thêm thời gian (gấp đôi)
+assist-voice = Hướng dẫn bằng giọng nói
+assist-volume = Âm lượng
 assist-title = Hỗ trợ tiếp cận
 
 ## common

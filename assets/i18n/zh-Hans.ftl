@@ -4,11 +4,14 @@
 assist-contrast = 高对比度
 assist-done = 关闭
 assist-large = 放大文字和按键
+assist-low = 在下方操作（轮椅）
 assist-note = 仅在本次使用期间有效，结束后恢复原状。
 assist-off = 关
 assist-on = 开
 assist-open = 无障碍设置
 assist-time = 延长时间（2倍）
+assist-voice = 语音引导
+assist-volume = 音量
 assist-title = 无障碍设置
 
 ## common

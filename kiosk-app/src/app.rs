@@ -26,7 +26,9 @@ use crate::screen::{
     consent, done, error, insert_card, new_pin, out_of_service, pin_entry, processing, remove_card,
     reset_menu, services, staff, staff_login, top,
 };
+use crate::sound::{Part, Speaker};
 use crate::theme::{Metrics, Tone};
+use crate::voice::Clip;
 use crate::widget::full_repaint::full_repaint;
 use crate::widget::keypad::{self, Order};
 use crate::widget::{Corner, Ctx, frame, overlay, text_button};
@@ -145,6 +147,8 @@ pub enum Message {
     CloseLanguages,
     /// An accessibility switch turned on or off (the top screen's accessibility panel).
     Assist(Switch),
+    /// The accessibility panel's volume: one step louder (true) or quieter.
+    Volume(bool),
     /// The accessibility panel closed.
     CloseAssist,
     /// 「続ける」 on the inactivity warning.
@@ -167,6 +171,16 @@ pub enum Message {
     Redraw,
     StaffLogin(staff_login::Message),
     Staff(staff::Message),
+}
+
+/// Whether `message` is a key pressed on a keypad or keyboard (heard as the neutral tone).
+fn is_key(message: &Message) -> bool {
+    matches!(
+        message,
+        Message::CurrentPin(pin_entry::Message::Keypad(_) | pin_entry::Message::Keyboard(_))
+            | Message::NewPin(new_pin::Message::Keypad(_) | new_pin::Message::Keyboard(_))
+            | Message::StaffLogin(staff_login::Message::Keypad(_))
+    )
 }
 
 /// How long staff hold the header's title to open the passcode screen.
@@ -216,6 +230,13 @@ pub struct App {
     now: Instant,
     /// When the removal sound last played.
     last_alert: Option<Instant>,
+    /// The card-left alert is due (the tick found it so; the update plays it).
+    alert_due: bool,
+    /// Plays the voice guidance, the key tones and the alert (`crate::sound`).
+    speaker: Speaker,
+    /// What the voice guidance last said (in which language), so that a screen's prompt is
+    /// said once, and again only when it changes.
+    spoken: Option<(Language, Vec<Clip>)>,
     /// When the header's title was pressed (the staff gesture), on a screen that allows it.
     corner_since: Option<Instant>,
     // The machine: the worker, what it said of the reader, what survives a restart.
@@ -275,13 +296,20 @@ impl App {
     ) -> App {
         let status = shared.status.clone();
         let setup = WorkerSetup::new(config.clone(), cards, centre, shared);
-        App::with_setup(config, setup, demo, records).reporting_to(status)
+        let speaker = Speaker::new(&config.audio.device);
+        App::with_setup(config, setup, demo, records, speaker).reporting_to(status)
     }
 
     /// A kiosk with no worker at all: for tools that only need its screens and layout (the
     /// end-to-end test finds where to tap this way).
     pub fn detached(config: Arc<Config>) -> App {
-        App::with_setup(config, WorkerSetup::empty(), None, Records::detached())
+        App::with_setup(
+            config,
+            WorkerSetup::empty(),
+            None,
+            Records::detached(),
+            Speaker::silent(),
+        )
     }
 
     /// A kiosk with no worker, laid out as the demo (with its panel): for tools that tap the
@@ -292,6 +320,7 @@ impl App {
             WorkerSetup::empty(),
             Some(demo),
             Records::detached(),
+            Speaker::silent(),
         )
     }
 
@@ -302,7 +331,8 @@ impl App {
         demo: Option<Demo>,
         records: Records,
     ) -> App {
-        let mut app = App::with_setup(config, WorkerSetup::empty(), demo, records);
+        let speaker = Speaker::new(&config.audio.device);
+        let mut app = App::with_setup(config, WorkerSetup::empty(), demo, records, speaker);
         app.worker = Some(worker);
         app
     }
@@ -340,6 +370,7 @@ impl App {
         setup: WorkerSetup,
         demo: Option<Demo>,
         records: Records,
+        speaker: Speaker,
     ) -> App {
         // A kiosk taken out of service stays so across restarts until staff bring it back.
         let screen = if records.out_of_service() {
@@ -349,16 +380,19 @@ impl App {
         };
         let mut app = App {
             language: config.default_language,
+            assist: Assist::for_store(&config.audio),
             config,
             screen,
             session: None,
             choosing_language: false,
-            assist: Assist::default(),
             choosing_assist: false,
             timer: None,
             warning: false,
             now: Instant::now(),
             last_alert: None,
+            alert_due: false,
+            speaker,
+            spoken: None,
             corner_since: None,
             worker: None,
             setup,
@@ -455,6 +489,7 @@ impl App {
             metrics: assist.metrics(self.layout.metrics),
             palette: assist.palette(),
             hide_cursor: self.config.hide_cursor,
+            low: assist.low,
         }
     }
 
@@ -535,7 +570,7 @@ impl App {
         self.session = None;
         self.language = self.config.default_language;
         self.choosing_language = false;
-        self.assist = Assist::default();
+        self.assist = Assist::for_store(&self.config.audio);
         self.choosing_assist = false;
         self.leave(Ending::LeftBehind);
     }
@@ -661,14 +696,116 @@ impl App {
     /// The user-visible flow.
     pub fn update(&mut self, message: Message) -> Task<Message> {
         let ticking = matches!(message, Message::Tick(_) | Message::Watchdog);
+        let keyed = is_key(&message);
         let before = self.looks();
         let task = self.flow(message);
         self.sync_status();
+        self.sound(keyed);
         // A tick that changes nothing on screen must not cost a repaint.
         if !ticking || self.looks() != before {
             self.generation = self.generation.wrapping_add(1);
         }
         task
+    }
+
+    /// What the update should be heard as: the alert if it is due, the screen's prompt if it
+    /// changed (in the language on screen), else a tone if a key was pressed.
+    fn sound(&mut self, keyed: bool) {
+        let mut parts = Vec::new();
+        let speak = |parts: &mut Vec<Part>, language, clips: &[Clip]| {
+            parts.extend(
+                clips
+                    .iter()
+                    .filter_map(|clip| clip.recording(language))
+                    .map(Part::Speech),
+            )
+        };
+        if std::mem::take(&mut self.alert_due) {
+            if self.config.sound {
+                parts.push(Part::Alert);
+            }
+            if self.assist.voice {
+                speak(
+                    &mut parts,
+                    self.language,
+                    &[Clip::of(msg::REMOVE_ESCALATED)],
+                );
+            }
+        }
+        let said = (self.language, self.prompt());
+        if self.spoken.as_ref() != Some(&said) {
+            if self.assist.voice {
+                speak(&mut parts, said.0, &said.1);
+            }
+            self.spoken = Some(said);
+        } else if keyed && self.config.sound {
+            parts.push(Part::KeyTone);
+        }
+        self.speaker.play(parts, self.assist.volume);
+    }
+
+    /// What the voice guidance says of what is on screen now: the open panel's title, or the
+    /// warning, or the screen's prompt. The top screen, out of service, is silent (a kiosk
+    /// waiting for a customer does not talk to the shop), and so are the staff's screens.
+    fn prompt(&self) -> Vec<Clip> {
+        if self.warning {
+            return vec![Clip::of(msg::WARNING_TITLE)];
+        }
+        if self.choosing_language {
+            return vec![Clip::of(msg::LANGUAGE_TITLE)];
+        }
+        if self.choosing_assist {
+            return vec![Clip::of(msg::ASSIST_TITLE)];
+        }
+        let ids = match &self.screen {
+            Screen::Top | Screen::OutOfService | Screen::StaffLogin(_) | Screen::Staff(_) => {
+                vec![]
+            }
+            Screen::Services => vec![msg::SERVICES_TITLE],
+            Screen::ResetMenu => vec![msg::RESET_MENU_TITLE],
+            Screen::Consent(_) => vec![msg::CONSENT_TITLE],
+            Screen::InsertCard => vec![msg::INSERT_TITLE, msg::INSERT_INSTRUCTION],
+            Screen::Reading => vec![msg::INSERT_READING],
+            Screen::CurrentPin(entry) => return entry.spoken(),
+            Screen::Checking { .. } => vec![msg::PIN_CHECKING],
+            Screen::NewPin(entry) => return entry.spoken(),
+            Screen::Processing => vec![msg::PROCESSING_TITLE, msg::PROCESSING_HOLD],
+            Screen::RemoveCard { ending, .. } => {
+                let reason = match ending {
+                    Ending::Success(_) => Some(msg::REMOVE_DONE),
+                    Ending::Cancelled => Some(msg::REMOVE_CANCELLED),
+                    Ending::TimedOut => Some(msg::REMOVE_TIMED_OUT),
+                    Ending::Failed(error, kind) => Some(error::title_id(error, *kind)),
+                    Ending::LeftBehind => None,
+                };
+                reason
+                    .into_iter()
+                    .chain([msg::REMOVE_TITLE, msg::REMOVE_REMINDER])
+                    .collect()
+            }
+            Screen::Done(kind) => vec![
+                match kind {
+                    ResetKind::Signing => msg::DONE_TITLE_SIGNING,
+                    ResetKind::Auth => msg::DONE_TITLE_AUTH,
+                },
+                msg::DONE_MESSAGE,
+            ],
+            Screen::Error { error, kind } => {
+                let (title, guide) = crate::guidance::guidance(error, *kind);
+                // The guide that holds the store's hours cannot be recorded: the title says
+                // what happened, the screen the hours.
+                [title, guide]
+                    .into_iter()
+                    .filter(|id| *id != msg::ERROR_OUTSIDE_HOURS_GUIDE)
+                    .collect()
+            }
+        };
+        ids.into_iter().map(Clip::of).collect()
+    }
+
+    /// The player, for tests that wait for it to finish a screen's prompt.
+    pub fn speaker(&self) -> &Speaker {
+        &self.speaker
     }
 
     /// What a tick can change on screen: the screen, the warning and its countdown, the removal
@@ -761,6 +898,13 @@ impl App {
             Message::Assist(switch) => {
                 self.assist.toggle(switch);
                 tracing::info!(target: LOG, ?switch, on = self.assist.is_on(switch), "accessibility switch");
+                self.on_top_for_someone();
+            }
+            Message::Volume(louder) => {
+                self.assist.step_volume(louder);
+                tracing::info!(target: LOG, volume = self.assist.volume.step(), "volume");
+                // The customer hears the new volume at once.
+                self.spoken = None;
                 self.on_top_for_someone();
             }
             Message::CloseAssist => {
@@ -1156,9 +1300,7 @@ impl App {
                 .is_none_or(|last| now.saturating_duration_since(last) >= Duration::from_secs(5));
             if waiting >= ESCALATE_AFTER && due {
                 self.last_alert = Some(now);
-                if self.config.sound {
-                    crate::sound::alert();
-                }
+                self.alert_due = true;
             }
         }
         let Some(timer) = self.timer else {
@@ -1304,6 +1446,12 @@ impl App {
                 }
             };
         let centred = container(body).center_x(Length::Fill).height(Length::Fill);
+        // The low layout: what the screen holds sits at the bottom of its place.
+        let centred = if ctx.low {
+            centred.align_y(iced::alignment::Vertical::Bottom)
+        } else {
+            centred
+        };
         let corner = matches!(self.screen, Screen::Top | Screen::OutOfService).then_some(Corner {
             pressed: Message::Corner(true),
             released: Message::Corner(false),
@@ -1352,38 +1500,58 @@ impl App {
         full_repaint(self.generation, ctx.palette.background, page)
     }
 
-    /// The accessibility switches over the top screen, each saying whether it is on.
+    /// The accessibility switches over the top screen, each saying whether it is on, two to a
+    /// row, the voice's volume beside its switch (compact: with the low layout the whole panel
+    /// must sit in the lower part of the screen).
     fn assist_view(&self, ctx: &Ctx) -> Element<'_, Message> {
         let m = ctx.metrics;
-        let mut panel = column![
-            ctx.text(ctx.t(msg::ASSIST_TITLE))
-                .size(m.title())
-                .font(ctx.bold()),
-            ctx.text(ctx.t(msg::ASSIST_NOTE)).size(m.body()),
-        ]
-        .spacing(m.px(28.0))
-        .align_x(Alignment::Center)
-        .width(Length::Fixed(m.px(1100.0)));
-        for switch in Switch::ALL {
-            panel = panel.push(crate::widget::switch(
+        let switch = |switch: Switch| {
+            crate::widget::switch(
                 ctx,
                 ctx.t(match switch {
                     Switch::LargeText => msg::ASSIST_LARGE,
                     Switch::HighContrast => msg::ASSIST_CONTRAST,
                     Switch::MoreTime => msg::ASSIST_TIME,
+                    Switch::Low => msg::ASSIST_LOW,
+                    Switch::Voice => msg::ASSIST_VOICE,
                 }),
                 self.assist.is_on(switch),
                 Message::Assist(switch),
-            ));
-        }
-        panel = panel.push(text_button(
+            )
+        };
+        let volume = crate::widget::volume(
             ctx,
-            ctx.t(msg::ASSIST_DONE),
-            Tone::Primary,
-            Some(Message::CloseAssist),
-            Length::Fixed(m.px(400.0)),
-        ));
-        overlay(ctx, panel, ctx.palette.header, m.px(48.0))
+            ctx.t(msg::ASSIST_VOLUME),
+            self.assist.volume,
+            Message::Volume,
+        );
+        let pair = |left: Element<'static, Message>, right: Element<'static, Message>| {
+            row![
+                container(left).width(Length::FillPortion(1)),
+                container(right).width(Length::FillPortion(1))
+            ]
+            .spacing(m.px(24.0))
+        };
+        let panel = column![
+            ctx.text(ctx.t(msg::ASSIST_TITLE))
+                .size(m.title())
+                .font(ctx.bold()),
+            ctx.text(ctx.t(msg::ASSIST_NOTE)).size(m.body()),
+            pair(switch(Switch::LargeText), switch(Switch::HighContrast)),
+            pair(switch(Switch::MoreTime), switch(Switch::Low)),
+            pair(switch(Switch::Voice), volume),
+            text_button(
+                ctx,
+                ctx.t(msg::ASSIST_DONE),
+                Tone::Primary,
+                Some(Message::CloseAssist),
+                Length::Fixed(m.px(400.0)),
+            ),
+        ]
+        .spacing(m.px(20.0))
+        .align_x(Alignment::Center)
+        .width(Length::Fixed(m.px(1500.0)));
+        overlay(ctx, panel, ctx.palette.header, m.px(32.0))
     }
 
     /// The choice of languages over the screen: each language by its own name, and back.

@@ -1,13 +1,16 @@
 //! What a customer may switch on for their own session from the top screen's accessibility
-//! button: larger text and keys, high contrast, more time. The next customer starts with none
-//! of it (docs/accessibility.md).
+//! button: larger text and keys, high contrast, more time, and the voice guidance on or off,
+//! louder or quieter. The next customer starts with the store's settings (docs/accessibility.md,
+//! docs/audio.md).
 
 use std::time::Duration;
 
+use kiosk_core::config::{Audio, Volume};
+
 use crate::theme::{Metrics, Palette};
 
-/// The switches, all off for a new customer.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// The switches: for a new customer the first three off, the voice as the store set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Assist {
     /// Text a quarter larger, and the numeric keypad's keys a fifth.
     pub large_text: bool,
@@ -16,6 +19,15 @@ pub struct Assist {
     /// Every limit of the customer's screens twice as long (the store's `slow_mode`, for one
     /// customer).
     pub more_time: bool,
+    /// Every control in the lower part of the screen, for a customer in a wheelchair or short
+    /// of reach (`widget::frame`, `widget::overlay`).
+    pub low: bool,
+    /// Each screen's prompt spoken.
+    pub voice: bool,
+    /// How loud the voice, the key tones and the alert are.
+    pub volume: Volume,
+    /// The store's voice and volume, where every customer starts.
+    store: (bool, Volume),
 }
 
 /// One of the switches.
@@ -24,18 +36,48 @@ pub enum Switch {
     LargeText,
     HighContrast,
     MoreTime,
+    Low,
+    Voice,
 }
 
 impl Switch {
-    pub const ALL: [Switch; 3] = [Switch::LargeText, Switch::HighContrast, Switch::MoreTime];
+    pub const ALL: [Switch; 5] = [
+        Switch::LargeText,
+        Switch::HighContrast,
+        Switch::MoreTime,
+        Switch::Low,
+        Switch::Voice,
+    ];
+}
+
+impl Default for Assist {
+    /// A new customer at a store that says nothing of its audio.
+    fn default() -> Assist {
+        Assist::for_store(&Audio::default())
+    }
 }
 
 impl Assist {
+    /// A new customer at a store with `audio`.
+    pub fn for_store(audio: &Audio) -> Assist {
+        Assist {
+            large_text: false,
+            high_contrast: false,
+            more_time: false,
+            low: false,
+            voice: audio.guidance,
+            volume: audio.volume,
+            store: (audio.guidance, audio.volume),
+        }
+    }
+
     pub fn is_on(&self, switch: Switch) -> bool {
         match switch {
             Switch::LargeText => self.large_text,
             Switch::HighContrast => self.high_contrast,
             Switch::MoreTime => self.more_time,
+            Switch::Low => self.low,
+            Switch::Voice => self.voice,
         }
     }
 
@@ -44,13 +86,29 @@ impl Assist {
             Switch::LargeText => &mut self.large_text,
             Switch::HighContrast => &mut self.high_contrast,
             Switch::MoreTime => &mut self.more_time,
+            Switch::Low => &mut self.low,
+            Switch::Voice => &mut self.voice,
         };
         *flag = !*flag;
     }
 
-    /// Whether anything is switched on (the top screen's button says so).
+    /// One volume step louder (`true`) or quieter.
+    pub fn step_volume(&mut self, louder: bool) {
+        self.volume = if louder {
+            self.volume.louder()
+        } else {
+            self.volume.quieter()
+        };
+    }
+
+    /// Whether anything differs from what a new customer gets (the top screen's button says
+    /// so, and the top screen goes back to the store's settings after its time).
     pub fn any(&self) -> bool {
-        Switch::ALL.iter().any(|switch| self.is_on(*switch))
+        self.large_text
+            || self.high_contrast
+            || self.more_time
+            || self.low
+            || (self.voice, self.volume) != self.store
     }
 
     /// The sizes to draw with.
@@ -94,7 +152,12 @@ mod tests {
             assist.limit(Duration::from_secs(60)),
             Duration::from_secs(60)
         );
-        for switch in Switch::ALL {
+        for switch in [
+            Switch::LargeText,
+            Switch::HighContrast,
+            Switch::MoreTime,
+            Switch::Low,
+        ] {
             assist.toggle(switch);
             assert!(assist.is_on(switch));
         }
@@ -107,5 +170,25 @@ mod tests {
         );
         assist.toggle(Switch::MoreTime);
         assert!(!assist.more_time && assist.any());
+    }
+
+    #[test]
+    fn the_voice_starts_as_the_store_set_it_and_counts_as_a_change_when_changed() {
+        let quiet_store = Audio {
+            guidance: false,
+            volume: Volume::QUIETEST,
+            ..Audio::default()
+        };
+        let mut assist = Assist::for_store(&quiet_store);
+        assert!(!assist.is_on(Switch::Voice) && !assist.any());
+        assist.toggle(Switch::Voice);
+        assert!(assist.voice && assist.any());
+        assist.toggle(Switch::Voice);
+        assist.step_volume(false);
+        assert_eq!(assist.volume, Volume::QUIETEST);
+        assert!(!assist.any());
+        assist.step_volume(true);
+        assert!(assist.any());
+        assert!(Assist::default().voice);
     }
 }

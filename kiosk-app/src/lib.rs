@@ -9,7 +9,8 @@
 //! - [`errors`]: what went wrong, and what the customer is told;
 //! - [`records`]: what staff rely on across restarts: the [`audit`] log, the [`staff`] passcode
 //!   lockout, the out-of-service switch; [`diagnostics`]: health and the reader self-test;
-//! - [`config`], [`i18n`], [`theme`], [`demo`], [`sound`], [`passcode_setup`], [`watchdog`]
+//! - [`config`], [`i18n`], [`theme`], [`demo`], [`sound`] (what is played through aplay) and
+//!   [`voice`] (the recorded prompts), [`assist`], [`passcode_setup`], [`watchdog`]
 //!   (systemd's readiness, watchdog and status protocol), [`logging`] (`tracing` to the journal
 //!   or stderr).
 
@@ -27,6 +28,7 @@ pub mod services;
 pub mod sound;
 pub mod startup;
 pub mod theme;
+pub mod voice;
 pub mod watchdog;
 pub mod widget;
 

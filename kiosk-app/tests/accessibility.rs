@@ -34,18 +34,22 @@ fn the_switches_last_one_customer() {
     let plain_title = height_of(&kiosk, title);
     kiosk.tap_exact(&accessibility_button());
     assert!(kiosk.shows_id(msg::ASSIST_TITLE));
-    assert!(!kiosk.shows_id(msg::ASSIST_ON), "everything is off");
+    assert!(!kiosk.app.assist().any(), "all as for any new customer");
+    assert!(
+        kiosk.shows_id(msg::ASSIST_ON),
+        "the voice guidance says it is on, as the store set it"
+    );
     kiosk.snapshot("a11y-panel");
     kiosk.tap_id(msg::ASSIST_LARGE);
     kiosk.tap_id(msg::ASSIST_CONTRAST);
     kiosk.tap_id(msg::ASSIST_TIME);
+    let assist = kiosk.app.assist();
+    assert!(assist.large_text && assist.high_contrast && assist.more_time);
+    assert!(!assist.low, "the low layout stays off");
     assert_eq!(
-        kiosk.app.assist(),
-        Assist {
-            large_text: true,
-            high_contrast: true,
-            more_time: true
-        }
+        (assist.voice, assist.volume),
+        (Assist::default().voice, Assist::default().volume),
+        "the voice stays as the store set it"
     );
     kiosk.snapshot("a11y-panel-on");
     kiosk.tap_id(msg::ASSIST_DONE);

@@ -77,6 +77,10 @@ struct ConfigFile {
     hide_cursor: bool,
     #[serde(default = "default_sound")]
     sound: bool,
+    /// Optional: the voice guidance (`{"device", "guidance", "volume"}`), read as a JSON value
+    /// so that each field's problem is named.
+    #[serde(default)]
+    audio: Option<serde_json::Value>,
     state_dir: String,
     staff_passcode_hash: Option<String>,
     #[serde(default)]
@@ -154,6 +158,112 @@ fn default_sound() -> bool {
     true
 }
 
+/// How loud the kiosk speaks: five steps, 6 dB apart, 5 the recordings as made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Volume(u8);
+
+impl Volume {
+    pub const QUIETEST: Volume = Volume(1);
+    pub const LOUDEST: Volume = Volume(5);
+    /// A store that says nothing: one step below the recordings.
+    pub const DEFAULT: Volume = Volume(4);
+
+    pub fn new(step: u8) -> Option<Volume> {
+        (Volume::QUIETEST.0..=Volume::LOUDEST.0)
+            .contains(&step)
+            .then_some(Volume(step))
+    }
+
+    pub fn step(self) -> u8 {
+        self.0
+    }
+
+    /// One step louder or quieter, staying within the five.
+    pub fn louder(self) -> Volume {
+        Volume(self.0.saturating_add(1).min(Volume::LOUDEST.0))
+    }
+
+    pub fn quieter(self) -> Volume {
+        Volume(self.0.saturating_sub(1).max(Volume::QUIETEST.0))
+    }
+
+    /// The factor samples are multiplied by: 0 dB at step 5, then 6 dB (half the amplitude)
+    /// less for each step below (hearing judges loudness by ratio, not by difference).
+    pub fn gain(self) -> f32 {
+        0.5f32.powi(i32::from(Volume::LOUDEST.0 - self.0))
+    }
+}
+
+/// The voice guidance and the sounds the kiosk plays (docs/audio.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audio {
+    /// The ALSA PCM `aplay -D` plays to (`default`: the system's).
+    pub device: String,
+    /// Each screen's prompt spoken (a customer can silence it for their session).
+    pub guidance: bool,
+    /// Where every customer starts.
+    pub volume: Volume,
+}
+
+impl Default for Audio {
+    fn default() -> Audio {
+        Audio {
+            device: "default".to_string(),
+            guidance: true,
+            volume: Volume::DEFAULT,
+        }
+    }
+}
+
+impl Audio {
+    /// The `audio` object of the configuration; each problem names its field.
+    fn from_json(value: &serde_json::Value) -> Result<Audio, (String, String)> {
+        let field = |name: &str| format!("audio.{name}");
+        let object = value
+            .as_object()
+            .ok_or_else(|| ("audio".to_string(), format!("{value} is not an object")))?;
+        let mut audio = Audio::default();
+        for (name, value) in object {
+            match name.as_str() {
+                "device" => audio.device = value
+                    .as_str()
+                    .filter(|device| !device.trim().is_empty())
+                    .ok_or_else(|| {
+                        (
+                            field(name),
+                            format!(
+                                "{value} is not an ALSA device name (\"default\", \"hw:0,0\", …)"
+                            ),
+                        )
+                    })?
+                    .to_string(),
+                "guidance" => {
+                    audio.guidance = value
+                        .as_bool()
+                        .ok_or_else(|| (field(name), format!("{value} is not true or false")))?
+                }
+                "volume" => {
+                    audio.volume = value
+                        .as_u64()
+                        .and_then(|step| u8::try_from(step).ok())
+                        .and_then(Volume::new)
+                        .ok_or_else(|| {
+                            (field(name), format!("{value} is not a step from 1 to 5"))
+                        })?
+                }
+                "_comment" => {}
+                _ => {
+                    return Err((
+                        field(name),
+                        "unknown field (expected device, guidance, volume)".to_string(),
+                    ));
+                }
+            }
+        }
+        Ok(audio)
+    }
+}
+
 /// How the kiosk reaches the reset centre.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CentreSetting {
@@ -218,7 +328,10 @@ pub struct Config {
     pub centre: CentreSetting,
     pub demo: bool,
     pub hide_cursor: bool,
+    /// The card-left alert's beeps.
     pub sound: bool,
+    /// The voice guidance, its device and volume.
+    pub audio: Audio,
     /// Where the kiosk keeps what must survive a restart: the audit log, the staff lockout,
     /// the out-of-service switch.
     pub state_dir: PathBuf,
@@ -438,6 +551,12 @@ impl Config {
                     )
                 })?,
         };
+        let audio = match &file.audio {
+            None => Audio::default(),
+            Some(value) => {
+                Audio::from_json(value).map_err(|(field, problem)| error(&field, problem))?
+            }
+        };
         if !file.demo && centre == CentreSetting::InProcess {
             return Err(error(
                 "centre",
@@ -457,6 +576,7 @@ impl Config {
             demo: file.demo,
             hide_cursor: file.hide_cursor,
             sound: file.sound,
+            audio,
             state_dir: base.join(file.state_dir),
             staff_passcode_hash,
             audit_rotation: crate::audit::Rotation {
@@ -600,6 +720,19 @@ mod tests {
         assert!(config.demo);
         assert_eq!(config.offered, vec![ResetKind::Signing, ResetKind::Auth]);
         assert_eq!(config.default_language, Language::Japanese);
+        assert_eq!(config.audio, Audio::default());
+    }
+
+    #[test]
+    fn volume_steps_are_six_decibels_apart_and_stay_within_five() {
+        assert_eq!(Volume::LOUDEST.gain(), 1.0);
+        assert_eq!(Volume::new(4).map(Volume::gain), Some(0.5));
+        assert_eq!(Volume::QUIETEST.gain(), 0.0625);
+        assert_eq!(Volume::LOUDEST.louder(), Volume::LOUDEST);
+        assert_eq!(Volume::QUIETEST.quieter(), Volume::QUIETEST);
+        assert_eq!(Volume::DEFAULT.louder().quieter(), Volume::DEFAULT);
+        assert_eq!(Volume::new(0), None);
+        assert_eq!(Volume::new(6), None);
     }
 
     #[test]
@@ -672,6 +805,30 @@ mod tests {
                 "\"store_id\"",
                 "\"store_name\"",
                 "store_name",
+                "unknown field",
+            ),
+            (
+                "\"volume\": 4",
+                "\"volume\": 9",
+                "audio.volume",
+                "not a step from 1 to 5",
+            ),
+            (
+                "\"device\": \"default\"",
+                "\"device\": \"\"",
+                "audio.device",
+                "not an ALSA device name",
+            ),
+            (
+                "\"guidance\": true",
+                "\"guidance\": \"yes\"",
+                "audio.guidance",
+                "not true or false",
+            ),
+            (
+                "\"guidance\": true",
+                "\"speech\": true",
+                "audio.speech",
                 "unknown field",
             ),
         ];

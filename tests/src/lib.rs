@@ -23,6 +23,7 @@ pub mod driver;
 pub mod faults;
 pub mod proxy;
 pub mod soak;
+pub mod walks;
 pub mod window;
 
 /// Where the vpcd driver lives on Debian.

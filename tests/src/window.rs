@@ -299,7 +299,7 @@ impl KioskWindow {
     pub fn type_keys(&mut self, keys: &str) {
         for key in keys.chars() {
             self.tap(&key.to_string());
-            std::thread::sleep(Duration::from_millis(60));
+            std::thread::sleep(Duration::from_millis(120));
         }
     }
 

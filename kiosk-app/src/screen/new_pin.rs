@@ -2,6 +2,7 @@
 //! as the holder types.
 
 use crate::i18n::msg;
+use crate::voice::Clip;
 use card_driver::pin::{Pin, PinKind};
 use iced::widget::{column, row};
 use iced::{Alignment, Element, Length};
@@ -49,6 +50,22 @@ impl NewPin {
             mismatch: false,
             order,
         }
+    }
+
+    /// What the voice guidance says of this screen: the question, or that it is asked again,
+    /// or that the two entries differed.
+    pub fn spoken(&self) -> Vec<Clip> {
+        let id = if self.mismatch {
+            msg::NEW_MISMATCH
+        } else if self.confirming() {
+            msg::NEW_AGAIN
+        } else {
+            match self.kind.target() {
+                PinKind::Auth => msg::NEW_TITLE_AUTH,
+                PinKind::Signing => msg::NEW_TITLE_SIGNING,
+            }
+        };
+        vec![Clip::of(id)]
     }
 
     pub fn confirming(&self) -> bool {

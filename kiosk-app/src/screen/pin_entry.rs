@@ -2,6 +2,7 @@
 //! holder still knows, with the tries left shown before entry and a warning on the last try.
 
 use crate::i18n::msg;
+use crate::voice::Clip;
 use card_driver::pin::{Pin, PinKind};
 use iced::widget::{column, row, space};
 use iced::{Alignment, Element, Length};
@@ -140,6 +141,30 @@ impl PinEntry {
                     .align_x(Alignment::Center)
                     .into()
             }
+        }
+    }
+
+    /// What the voice guidance says of this screen: the question and the tries left, or after a
+    /// wrong PIN that it was wrong (never what was typed).
+    pub fn spoken(&self) -> Vec<Clip> {
+        let (title, wrong, wrong_last_try) = match self.kind.proof() {
+            PinKind::Auth => (
+                msg::PIN_TITLE_AUTH,
+                msg::PIN_WRONG_AUTH,
+                msg::PIN_WRONG_LAST_TRY_AUTH,
+            ),
+            PinKind::Signing => (
+                msg::PIN_TITLE_SIGNING,
+                msg::PIN_WRONG_SIGNING,
+                msg::PIN_WRONG_LAST_TRY_SIGNING,
+            ),
+        };
+        let tries = Clip::counting(msg::PIN_TRIES, self.tries_left);
+        match (self.wrong, self.tries_left == 1) {
+            (true, true) => vec![Clip::of(wrong_last_try), tries],
+            (true, false) => vec![Clip::of(wrong), tries],
+            (false, true) => vec![Clip::of(title), tries, Clip::of(msg::PIN_LAST_TRY)],
+            (false, false) => vec![Clip::of(title), tries],
         }
     }
 

@@ -685,6 +685,7 @@ mod tests {
             palette: &crate::theme::Palette::STANDARD,
             metrics: crate::theme::Metrics::default(),
             hide_cursor: false,
+            low: false,
         }
     }
 

@@ -76,14 +76,19 @@ pub fn view<'a>(
     if let Some(words) = words {
         page = page.push(notice(ctx, words, false));
     }
-    page = page.push(government).push(
-        row![
-            other(msg::TOP_COPY),
-            other(msg::TOP_PRINT),
-            other(msg::TOP_PHOTO)
-        ]
-        .spacing(m.spacing()),
-    );
+    page = page.push(government);
+    // The machine's other services are not offered here: the low layout leaves them out, so
+    // that the one offered sits lower.
+    if !ctx.low {
+        page = page.push(
+            row![
+                other(msg::TOP_COPY),
+                other(msg::TOP_PRINT),
+                other(msg::TOP_PHOTO)
+            ]
+            .spacing(m.spacing()),
+        );
+    }
     // The languages by their own names, in the lower part of the screen where everyone
     // reaches, and wider than the menu above so that every name fits on its button.
     let languages = container(language_buttons(
@@ -123,6 +128,12 @@ pub fn view<'a>(
         .spacing(m.px(32.0))
         .align_x(Alignment::Center),
     )
-    .center(Length::Fill)
+    .center_x(Length::Fill)
+    .height(Length::Fill)
+    .align_y(if ctx.low {
+        iced::alignment::Vertical::Bottom
+    } else {
+        iced::alignment::Vertical::Center
+    })
     .into()
 }

@@ -12,6 +12,7 @@ use iced::{Alignment, Element, Font, Length, mouse};
 
 use crate::i18n::{self, Arg, Language};
 use crate::theme::{self, Metrics, Palette, Tone};
+use kiosk_core::config::Volume;
 
 /// What every view needs to draw itself.
 #[derive(Debug, Clone, Copy)]
@@ -23,6 +24,9 @@ pub struct Ctx {
     pub palette: &'static Palette,
     /// The cursor is hidden on a kiosk's touchscreen (configuration).
     pub hide_cursor: bool,
+    /// The low layout: every control in the lower part of the screen, the header (with its
+    /// language button) below the footer, panels at the bottom (`Assist::low`).
+    pub low: bool,
 }
 
 impl Ctx {
@@ -128,6 +132,17 @@ pub fn choice<'a, M: Clone + 'a>(
     note: &str,
     on_press: Option<M>,
 ) -> Element<'a, M> {
+    choice_of_height(ctx, title, note, on_press, ctx.metrics.px(190.0).max(110.0))
+}
+
+/// A menu choice of `height` (taller where choices stand side by side and their words wrap).
+pub fn choice_of_height<'a, M: Clone + 'a>(
+    ctx: &Ctx,
+    title: &str,
+    note: &str,
+    on_press: Option<M>,
+    height: f32,
+) -> Element<'a, M> {
     let m = ctx.metrics;
     let content = column![
         ctx.text(title.to_string())
@@ -137,14 +152,7 @@ pub fn choice<'a, M: Clone + 'a>(
     ]
     .spacing(m.px(10.0))
     .align_x(Alignment::Center);
-    touch(
-        ctx,
-        content,
-        Tone::Choice,
-        on_press,
-        Length::Fill,
-        m.px(190.0).max(110.0),
-    )
+    touch(ctx, content, Tone::Choice, on_press, Length::Fill, height)
 }
 
 /// A screen title.
@@ -267,17 +275,26 @@ pub fn overlay<'a, M: 'a>(
 ) -> Element<'a, M> {
     let radius = ctx.metrics.radius();
     let palette = ctx.palette;
-    container(
+    let placed = container(
         container(panel)
             .padding(padding)
             .style(move |_| theme::panel_style(palette, palette.surface, border, radius)),
     )
-    .center(Length::Fill)
-    .style(move |_| iced::widget::container::Style {
-        background: Some(palette.overlay.into()),
-        ..Default::default()
-    })
-    .into()
+    .center_x(Length::Fill);
+    // The low layout: the panel at the bottom of the screen, where the customer reaches.
+    let placed = if ctx.low {
+        placed
+            .align_bottom(Length::Fill)
+            .padding(iced::Padding::ZERO.bottom(ctx.metrics.px(24.0)))
+    } else {
+        placed.center_y(Length::Fill)
+    };
+    placed
+        .style(move |_| iced::widget::container::Style {
+            background: Some(palette.overlay.into()),
+            ..Default::default()
+        })
+        .into()
 }
 
 /// An on/off switch as one wide button: what it does on the left, whether it is on on the right
@@ -311,6 +328,52 @@ pub fn switch<'a, M: Clone + 'a>(ctx: &Ctx, label: &str, on: bool, toggle: M) ->
         Length::Fill,
         ctx.metrics.button_height(),
     )
+}
+
+/// The volume: its label, a button one step quieter, the five steps as marks (the current
+/// ones filled), a button one step louder; a button at either end does nothing more.
+pub fn volume<'a, M: Clone + 'a>(
+    ctx: &Ctx,
+    label: &str,
+    volume: Volume,
+    step: impl Fn(bool) -> M,
+) -> Element<'a, M> {
+    let m = ctx.metrics;
+    let side = m.button_height();
+    let sign = |text: &'static str, louder: bool, allowed: bool| {
+        touch(
+            ctx,
+            ctx.text(text).size(m.title()).font(theme::MARK),
+            Tone::Secondary,
+            allowed.then(|| step(louder)),
+            Length::Fixed(side),
+            side,
+        )
+    };
+    let marks: String = (Volume::QUIETEST.step()..=Volume::LOUDEST.step())
+        .map(|n| {
+            if n <= volume.step() {
+                ctx.t(msg::MARK_MASK)
+            } else {
+                ctx.t(msg::MARK_EMPTY)
+            }
+        })
+        .collect();
+    row![
+        ctx.text(label.to_string())
+            .size(m.body())
+            .font(ctx.bold())
+            .width(Length::Fill),
+        sign("-", false, volume > Volume::QUIETEST),
+        ctx.text(marks)
+            .size(m.small())
+            .font(theme::MARK)
+            .color(ctx.palette.text),
+        sign("+", true, volume < Volume::LOUDEST),
+    ]
+    .spacing(m.px(16.0))
+    .align_y(Alignment::Center)
+    .into()
 }
 
 /// One button per language, each labelled with the language's own name in its own face, the
@@ -377,8 +440,8 @@ pub fn frame<'a, M: Clone + 'a>(
             .into(),
         None => space().into(),
     };
-    let language: Element<'a, M> = match on_language {
-        Some(message) => touch(
+    let language = on_language.map(|message| {
+        touch(
             ctx,
             ctx.text(ctx.bilingual(msg::LANGUAGE_CHOOSE))
                 .size(m.body())
@@ -386,19 +449,26 @@ pub fn frame<'a, M: Clone + 'a>(
             Tone::Secondary,
             Some(message),
             Length::Shrink,
-            (m.header_height() - m.px(20.0)).max(60.0),
-        ),
-        None => space().into(),
+            if ctx.low {
+                m.button_height()
+            } else {
+                (m.header_height() - m.px(20.0)).max(60.0)
+            },
+        )
+    });
+    // The low layout: the language button leaves the header for the footer's end, and the
+    // screen's content sits at the bottom of its place, so that no control is in the upper
+    // part of the screen (the header keeps only what it says).
+    let (in_header, in_footer) = if ctx.low {
+        (None, language)
+    } else {
+        (language, None)
     };
     let header = container(
-        row![
-            service_title(ctx, corner),
-            space::horizontal(),
-            step_text,
-            language,
-        ]
-        .spacing(m.px(32.0))
-        .align_y(Alignment::Center),
+        row![service_title(ctx, corner), space::horizontal(), step_text]
+            .push(in_header)
+            .spacing(m.px(32.0))
+            .align_y(Alignment::Center),
     )
     .padding([0.0, m.padding()])
     .center_y(Length::Fixed(m.header_height()))
@@ -407,19 +477,37 @@ pub fn frame<'a, M: Clone + 'a>(
         background: Some(ctx.palette.header.into()),
         ..Default::default()
     });
-    let mut page = column![
-        header,
-        container(body)
-            .padding([m.px(28.0), m.padding()])
-            .height(Length::Fill)
-    ];
-    if let Some(footer) = footer {
-        page = page.push(
-            container(footer)
-                .padding([m.px(20.0), m.padding()])
-                .width(Length::Fill),
-        );
-    }
+    // Low, the content sits nearly on the footer (every pixel lower counts).
+    let below = if ctx.low { m.px(8.0) } else { m.px(28.0) };
+    let body = container(body)
+        .padding(iced::Padding {
+            top: m.px(28.0),
+            bottom: below,
+            left: m.padding(),
+            right: m.padding(),
+        })
+        .height(Length::Fill)
+        .align_y(if ctx.low {
+            iced::alignment::Vertical::Bottom
+        } else {
+            iced::alignment::Vertical::Top
+        });
+    let footer: Option<Element<'a, M>> = match (footer, in_footer) {
+        (Some(footer), Some(language)) => Some(
+            row![container(footer).width(Length::Fill), language]
+                .spacing(m.spacing())
+                .align_y(Alignment::Center)
+                .into(),
+        ),
+        (None, Some(language)) => Some(row![space::horizontal(), language].into()),
+        (footer, None) => footer,
+    };
+    let footer = footer.map(|footer| {
+        container(footer)
+            .padding([if ctx.low { m.px(12.0) } else { m.px(20.0) }, m.padding()])
+            .width(Length::Fill)
+    });
+    let page = column![header, body].push(footer);
     container(page)
         .width(Length::Fill)
         .height(Length::Fill)
